@@ -1,0 +1,335 @@
+/**
+ * `cnn-lab train`: validate the model file like a compiler, apply the command-line overrides to
+ * its text, fork the same trainer the extension uses (through TrainerClient) and show what it
+ * reports: backend, data source, a progress bar per epoch, a table of epoch metrics, the test
+ * accuracy and the run folder. Ctrl-C stops after the current batch (with a checkpoint); a second
+ * Ctrl-C kills the trainer.
+ */
+import { existsSync, mkdirSync, promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyzeModelText } from '../core/index';
+import { lastCheckpointEpoch, isRunDir, MODEL_FILE, newRunDir, runsRoot } from '../host/runStore';
+import { TrainerClient } from '../host/trainerClient';
+import type { ModelSpec } from '../shared/modelSpec';
+import type { DoneMessage, TrainerMessage } from '../shared/trainerProtocol';
+import type { TrainOptions } from './args';
+import { bar, count, duration, epochTableLayout, fixed, percent } from './format';
+import { applyOverrides, OverrideError } from './overrides';
+import { printDiagnostics, type Terminal } from './terminal';
+
+export const EXIT = { ok: 0, invalid: 1, failed: 2, stopped: 130 } as const;
+
+/** The data-set cache: --data-dir, else $CNN_LAB_DATA_DIR, else ~/.cache/cnn-lab/data (XDG aware). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CNN_LAB_DATA_DIR !== undefined && env.CNN_LAB_DATA_DIR !== '') return path.resolve(env.CNN_LAB_DATA_DIR);
+  const cache = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(cache, 'cnn-lab', 'data');
+}
+
+/** The trainer bundle next to the CLI bundle (both in dist/). */
+export function defaultTrainerPath(): string {
+  return path.join(__dirname, 'trainer.js');
+}
+
+interface Prepared {
+  readonly spec: ModelSpec;
+  readonly modelText: string;
+  readonly modelDir: string;
+  readonly runDir: string;
+  readonly resume: boolean;
+}
+
+async function prepare(o: TrainOptions, term: Terminal): Promise<Prepared | number> {
+  let text: string;
+  let label: string;
+  let modelDir: string;
+  let resumeDir: string | undefined;
+  if (o.resume !== undefined) {
+    resumeDir = path.resolve(o.resume);
+    if (!(await isRunDir(resumeDir))) {
+      term.error(`error: ${o.resume} is not a run folder (no summary.json, metrics.jsonl or ${MODEL_FILE})`);
+      return EXIT.invalid;
+    }
+    const cp = await lastCheckpointEpoch(resumeDir);
+    if (cp === null) {
+      term.error(`error [E_RUN_NOT_RESUMABLE]: ${o.resume} has no complete checkpoint to resume from; start a new run instead`);
+      return EXIT.invalid;
+    }
+    label = path.join(o.resume, MODEL_FILE);
+    try {
+      text = await fsp.readFile(path.join(resumeDir, MODEL_FILE), 'utf8');
+    } catch (err) {
+      term.error(`error: cannot read ${label}: ${(err as Error).message}`);
+      return EXIT.invalid;
+    }
+    modelDir = o.modelFile !== undefined ? path.dirname(path.resolve(o.modelFile)) : process.cwd();
+    if (o.modelFile !== undefined) {
+      const given = await fsp.readFile(o.modelFile, 'utf8').catch(() => null);
+      if (given !== null && given !== text) term.info(`note: resuming with the model as trained in the run (${label}), not ${o.modelFile}`);
+    }
+    term.info(`resuming ${resumeDir} from the checkpoint of epoch ${cp}`);
+  } else {
+    const file = o.modelFile ?? '';
+    label = file;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      term.error(`error: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      return EXIT.invalid;
+    }
+    modelDir = path.dirname(path.resolve(file));
+  }
+
+  const first = analyzeModelText(text);
+  if (printDiagnostics(term, label, first.diagnostics) > 0 || first.spec === null) {
+    term.error(`${label}: the model has errors; nothing was trained`);
+    return EXIT.invalid;
+  }
+
+  let modelText = text;
+  let analysis = first;
+  const overrides = { epochs: o.epochs, dataset: o.dataset, grayscale: o.grayscale };
+  try {
+    modelText = applyOverrides(text, overrides);
+  } catch (err) {
+    term.error(`error: ${err instanceof OverrideError ? err.message : String(err)}`);
+    return EXIT.invalid;
+  }
+  if (modelText !== text) {
+    const flags = [
+      o.epochs !== undefined ? `--epochs ${o.epochs}` : '',
+      o.dataset !== undefined ? `--dataset ${o.dataset}` : '',
+      o.grayscale ? '--grayscale' : '',
+    ].filter((s) => s !== '').join(' ');
+    analysis = analyzeModelText(modelText);
+    const errors = printDiagnostics(term, `${label} (with ${flags})`, analysis.diagnostics.filter((d) => d.severity === 'error'));
+    if (errors > 0 || analysis.spec === null) {
+      term.error(`${label}: the model does not fit ${flags}; nothing was trained`);
+      return EXIT.invalid;
+    }
+  }
+  const spec = analysis.spec;
+  if (spec === null) return EXIT.invalid;
+
+  const runDir = resumeDir ?? newRunDir(o.out !== undefined ? path.resolve(o.out) : runsRoot(process.cwd()), spec.name);
+  return { spec, modelText, modelDir, runDir, resume: resumeDir !== undefined };
+}
+
+/** Runs `cnn-lab train`; resolves with the process exit code. */
+export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath: string = defaultTrainerPath()): Promise<number> {
+  if (!existsSync(trainerPath)) {
+    term.error(`error: the trainer bundle ${trainerPath} is missing; run \`npm run build\` first`);
+    return EXIT.failed;
+  }
+  const prepared = await prepare(o, term);
+  if (typeof prepared === 'number') return prepared;
+  const { spec, runDir } = prepared;
+  const dataDir = o.dataDir !== undefined ? path.resolve(o.dataDir) : defaultDataDir();
+  mkdirSync(dataDir, { recursive: true });
+
+  const stderrTail: string[] = [];
+  const client = TrainerClient.launch({
+    runDir, spec, modelText: prepared.modelText, modelDir: prepared.modelDir, backend: o.backend, dataDir,
+    resume: prepared.resume,
+    ...(o.mirrors.length > 0 ? { mirrors: o.mirrors } : {}),
+    ...(o.maxTrainSamples !== undefined ? { maxTrainSamples: o.maxTrainSamples } : {}),
+    ...(o.maxTestSamples !== undefined ? { maxTestSamples: o.maxTestSamples } : {}),
+  }, {
+    trainerPath,
+    ownProcessGroup: true,
+    onStderr: (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 40) stderrTail.shift();
+      if (o.verbose) term.error(`trainer: ${line}`);
+    },
+    onStdout: (line) => { if (o.verbose) term.error(`trainer: ${line}`); },
+  });
+
+  // Ctrl-C: first stop gracefully (checkpoint), second kill. SIGTERM asks for the graceful stop.
+  let interrupts = 0;
+  let userStopped = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    userStopped = true;
+    if (interrupts === 1 && signal === 'SIGINT') {
+      term.clearLive();
+      term.info('stopping after the current batch (a checkpoint is written) — press Ctrl-C again to kill the trainer');
+      void client.stop();
+    } else if (interrupts === 1) {
+      void client.stop();
+    } else {
+      term.clearLive();
+      term.info('killing the trainer');
+      client.kill();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const view = o.json ? new JsonView(term) : new HumanView(term, spec);
+  const sub = client.onMessage((m) => view.message(m));
+  let done: DoneMessage;
+  try {
+    done = await client.done;
+    // Give the child a moment to exit after `done` so the process does not outlive its work.
+    await Promise.race([client.exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+  } finally {
+    sub.dispose();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const failure = client.failure;
+  const code = done.status === 'completed' ? EXIT.ok
+    : done.status === 'stopped' || (done.status === 'interrupted' && userStopped) ? EXIT.stopped
+      : EXIT.failed;
+  view.finish(done, runDir, failure, code === EXIT.failed ? stderrTail : []);
+  return code;
+}
+
+interface View {
+  message(m: TrainerMessage): void;
+  finish(done: DoneMessage, runDir: string, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void;
+}
+
+/** `--json`: one JSON object per line; feature maps and filters stay in the run folder (they are large). */
+class JsonView implements View {
+  constructor(private readonly term: Terminal) {}
+
+  message(m: TrainerMessage): void {
+    if (m.type === 'featureMaps' || m.type === 'filters' || m.type === 'pong' || m.type === 'done') return;
+    this.term.out(JSON.stringify(m));
+  }
+
+  finish(done: DoneMessage, runDir: string, failure: { code: string; message: string; hint?: string } | undefined): void {
+    this.term.out(JSON.stringify({ ...done, runDir, ...(failure ? { failure } : {}) }));
+  }
+}
+
+class HumanView implements View {
+  private readonly table = epochTableLayout();
+  private totalEpochs: number;
+  private headerPrinted = false;
+  private lastPlainProgressAt = 0;
+  private lastProgressTask = '';
+  private lastProgressStep = -1;
+  private evaluation: Extract<TrainerMessage, { type: 'evaluation' }> | undefined;
+  private testCount: number | null = null;
+  private readonly printedErrors: string[] = [];
+
+  constructor(private readonly term: Terminal, private readonly spec: ModelSpec) {
+    this.totalEpochs = spec.train.epochs;
+  }
+
+  message(m: TrainerMessage): void {
+    const t = this.term;
+    switch (m.type) {
+      case 'backend': {
+        t.clearLive();
+        t.out(`backend: ${m.name} (${m.detail})${m.requested !== 'auto' && m.requested !== m.name ? ` — asked for ${m.requested}` : ''}`);
+        for (const r of m.fallbackReasons) t.out(`  not used: ${r}`);
+        break;
+      }
+      case 'dataset':
+        t.clearLive();
+        this.testCount = m.testCount;
+        t.out(`data:    ${m.name} — ${m.source}`);
+        t.out(`         ${count(m.trainCount)} train, ${count(m.validationCount)} validation, ${count(m.testCount)} test images of ${m.inputShape.join('×')}, ${m.classNames.length} classes`);
+        break;
+      case 'progress': {
+        const frac = m.fraction;
+        const text = `${m.task}${frac !== null ? ` ${bar(frac, 20)} ${Math.round(frac * 100)}%` : ''}${m.detail !== undefined ? ` ${m.detail}` : ''}`;
+        if (t.isTTY) t.live(text);
+        else {
+          // Plain output: one line per task and per quarter, never a flood.
+          const step = frac === null ? -1 : Math.floor(frac * 4);
+          const newTask = m.task !== this.lastProgressTask;
+          if (newTask || step > this.lastProgressStep) t.out(text);
+          this.lastProgressTask = m.task;
+          this.lastProgressStep = newTask ? step : Math.max(step, this.lastProgressStep);
+        }
+        break;
+      }
+      case 'started': {
+        t.clearLive();
+        this.totalEpochs = m.totalEpochs;
+        const s = m.summary;
+        t.out(`model:   ${this.spec.name} — ${count(s.totalParams)} parameters, input ${s.inputShape.join('×')}, ${s.layers.length} layers`);
+        t.out(`run:     ${m.runDir}`);
+        t.out(m.startEpoch > 1
+          ? `training epochs ${m.startEpoch}–${m.totalEpochs} (resumed), ${m.batchesPerEpoch} batches of ${this.spec.train.batchSize} per epoch`
+          : `training ${m.totalEpochs} epoch${m.totalEpochs === 1 ? '' : 's'}, ${m.batchesPerEpoch} batches of ${this.spec.train.batchSize} per epoch`);
+        t.out('');
+        t.out(this.table.header());
+        t.out(this.table.rule());
+        this.headerPrinted = true;
+        break;
+      }
+      case 'batch': {
+        const line = `epoch ${m.epoch}/${this.totalEpochs} ${bar(m.batch / m.batchesPerEpoch, 24)} ${m.batch}/${m.batchesPerEpoch}  loss ${fixed(m.loss)}  acc ${percent(m.acc, 1)}  ${count(m.samplesPerSec)} samples/s  ETA ${duration(m.etaSec)}`;
+        if (t.isTTY) t.live(line);
+        else if (Date.now() - this.lastPlainProgressAt >= 10_000) {
+          // Plain output (CI, pipes): a line at most every 10 s, so short epochs leave only the table.
+          this.lastPlainProgressAt = Date.now();
+          t.out(`  ${line}`);
+        }
+        break;
+      }
+      case 'epochEnd':
+        t.clearLive();
+        if (!this.headerPrinted) {
+          t.out(this.table.header());
+          t.out(this.table.rule());
+          this.headerPrinted = true;
+        }
+        t.out(this.table.row(m));
+        this.lastPlainProgressAt = Date.now();
+        break;
+      case 'evaluation':
+        this.evaluation = m;
+        break;
+      case 'log':
+        t.clearLive();
+        if (m.level === 'info') t.out(`note: ${m.message}`);
+        else t.error(`${m.level === 'warn' ? 'warning' : 'error'}: ${m.message}`);
+        break;
+      case 'error': {
+        t.clearLive();
+        const key = `${m.error.code}:${m.error.message}`;
+        this.printedErrors.push(key);
+        t.error(`error [${m.error.code}]: ${m.error.message}`);
+        if (m.error.hint !== undefined) t.error(`  hint: ${m.error.hint}`);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  finish(done: DoneMessage, runDir: string, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void {
+    const t = this.term;
+    t.clearLive();
+    t.out('');
+    const ev = this.evaluation;
+    if (ev !== undefined) {
+      const n = this.testCount ?? ev.confusion.reduce((a, row) => a + row.reduce((b, c) => b + c, 0), 0);
+      t.out(`test accuracy: ${percent(ev.testAcc)} (loss ${fixed(ev.testLoss)}) on ${count(n)} test images`);
+    } else if (done.testAcc !== null) {
+      t.out(`test accuracy: ${percent(done.testAcc)}`);
+    }
+    if (failure !== undefined && !this.printedErrors.includes(`${failure.code}:${failure.message}`)) {
+      t.error(`error [${failure.code}]: ${failure.message}`);
+      if (failure.hint !== undefined) t.error(`  hint: ${failure.hint}`);
+    }
+    if (stderrTail.length > 0) {
+      t.error('last lines of the trainer\'s stderr:');
+      for (const l of stderrTail.slice(-15)) t.error(`  ${l}`);
+    }
+    const what = {
+      completed: 'completed', stopped: 'stopped (checkpoint kept; continue with --resume)',
+      failed: 'failed', interrupted: 'interrupted (continue from the last checkpoint with --resume)',
+    }[done.status];
+    t.out(`status:  ${what} — ${done.epochsCompleted} epoch${done.epochsCompleted === 1 ? '' : 's'} in ${duration(done.durationSec)}`);
+    t.out(`run:     ${runDir}`);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * YAML document access with exact source ranges: parsing with a LineCounter, offset ⇄ position
+ * conversion, and the text spans of list items and map entries that edits need.
+ */
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import type { Node as YamlNode, Pair } from 'yaml';
+import type { Position, Range } from './types';
+
+export type ParsedDoc = Document.Parsed;
+export type { YamlNode, Pair };
+export { isAlias, isMap, isPair, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, Alias };
+
+export class SourceText {
+  readonly lineCounter = new LineCounter();
+  readonly doc: ParsedDoc;
+
+  constructor(readonly text: string) {
+    // uniqueKeys reports duplicate keys as errors; aliases are resolved lazily by the validator
+    // (never via toJS), so alias bombs cannot expand.
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  }
+
+  position(offset: number): Position {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    const lp = this.lineCounter.linePos(o);
+    return { line: lp.line - 1, character: lp.col - 1 };
+  }
+
+  range(start: number, end: number): Range {
+    return { start: this.position(start), end: this.position(Math.max(start, end)) };
+  }
+
+  /** Range of a node's value (without trailing comments); whole document start when unknown. */
+  nodeRange(node: YamlNode | null | undefined): Range {
+    const r = node?.range;
+    if (!r) return this.range(0, 0);
+    return this.range(r[0], r[1]);
+  }
+
+  offset(pos: Position): number {
+    const starts = this.lineCounter.lineStarts;
+    if (pos.line < 0) return 0;
+    if (pos.line >= starts.length) return this.text.length;
+    const start = starts[pos.line] ?? 0;
+    const next = pos.line + 1 < starts.length ? (starts[pos.line + 1] ?? this.text.length) : this.text.length;
+    return Math.min(start + Math.max(0, pos.character), next);
+  }
+
+  /** Offset of the start of the line that contains `offset`. */
+  lineStartOf(offset: number): number {
+    const i = this.text.lastIndexOf('\n', offset - 1);
+    return i < 0 ? 0 : i + 1;
+  }
+
+  /** Offset just past the newline ending the line that contains `offset` (or the text end). */
+  lineEndAfter(offset: number): number {
+    const i = this.text.indexOf('\n', offset);
+    return i < 0 ? this.text.length : i + 1;
+  }
+}
+
+/** Key of a pair as a string, or null when the key is not a plain scalar. */
+export function keyName(pair: Pair): string | null {
+  const k = pair.key;
+  if (isScalar(k) && (typeof k.value === 'string' || typeof k.value === 'number' || typeof k.value === 'boolean')) return String(k.value);
+  return null;
+}
+
+export function keyNode(pair: Pair): YamlNode | null {
+  const k = pair.key;
+  return k !== null && typeof k === 'object' && 'range' in k ? (k as YamlNode) : null;
+}
+
+export function valueNode(pair: Pair): YamlNode | null {
+  const v = pair.value;
+  return v !== null && typeof v === 'object' && 'range' in v ? (v as YamlNode) : null;
+}
+
+/** The pair named `name` of a map, if any. */
+export function findPair(map: YAMLMap, name: string): Pair | undefined {
+  for (const it of map.items) if (keyName(it) === name) return it;
+  return undefined;
+}
+
+/** True when the value is an explicit or implicit null (`key:` or `key: ~`). */
+export function isNullish(node: YamlNode | null): boolean {
+  return node === null || (isScalar(node) && node.value === null);
+}
+
+/** How a list item sits in the text: its dash line, indentation and end, for line-based edits. */
+export interface ItemSpan {
+  /** Start of the node (after `- `). */
+  start: number;
+  /** End of the node's value. */
+  end: number;
+  /** Flow list item (`[a, b]`) rather than a block one. */
+  flow: boolean;
+  /** Block items: start of the line holding the dash, and its indentation text. */
+  lineStart: number;
+  indent: string;
+  /** Block items: just past the newline that ends the item's last line. */
+  lineEnd: number;
+}
+
+export function itemSpan(src: SourceText, seq: YAMLSeq, node: YamlNode): ItemSpan {
+  const r = node.range ?? [0, 0, 0];
+  const flow = seq.flow === true;
+  const lineStart = src.lineStartOf(r[0]);
+  const head = src.text.slice(lineStart, r[0]);
+  const indent = /^[ \t]*/.exec(head)?.[0] ?? '';
+  const lineEnd = src.lineEndAfter(Math.max(r[0], r[1] - 1));
+  return { start: r[0], end: r[1], flow, lineStart, indent, lineEnd };
+}

@@ -1,0 +1,374 @@
+/**
+ * The run store: reading, listing and deleting run folders written by the trainer. Node-only, no
+ * vscode import; the extension and the CLI share it.
+ *
+ * Layout of one run folder (written by the trainer, see `src/shared/trainerProtocol.ts`):
+ *   model.cnn.yaml            the model text exactly as trained
+ *   metrics.jsonl             one MetricRecord per line (batches and epochs)
+ *   summary.json              RunSummary, rewritten atomically at start, per epoch and at the end
+ *   checkpoints/epoch-N/      model.json + weights.bin (TensorFlow.js layers format)
+ *   final/                    the weights after the last epoch
+ *   featureMaps.json, filters.json, evaluation.json   the latest message of that type
+ *
+ * A trainer can die at any moment, so every reader here is tolerant: a torn last line of
+ * metrics.jsonl is skipped, a corrupt summary.json is rebuilt from what else is on disk, and a
+ * summary that still says `running` while its process is gone is reported as `interrupted`.
+ */
+import { promises as fsp, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  BACKEND_CHOICES,
+  type BackendName,
+  type EvaluationMessage,
+  type FeatureMapsMessage,
+  type FiltersMessage,
+  type MetricRecord,
+  type RunStatus,
+  type RunSummary,
+} from '../shared/trainerProtocol';
+
+export const SUMMARY_FILE = 'summary.json';
+export const METRICS_FILE = 'metrics.jsonl';
+export const MODEL_FILE = 'model.cnn.yaml';
+export const CHECKPOINTS_DIR = 'checkpoints';
+export const FINAL_DIR = 'final';
+export const FEATURE_MAPS_FILE = 'featureMaps.json';
+export const FILTERS_FILE = 'filters.json';
+export const EVALUATION_FILE = 'evaluation.json';
+
+/** Default runs folder relative to a workspace folder (mirrors the `cnnLab.runs.folder` default). */
+export const DEFAULT_RUNS_FOLDER = path.join('.cnn-lab', 'runs');
+
+/**
+ * The folder run folders live in: `folder` resolved against `base` (a workspace folder or the
+ * CLI's working directory). An absolute `folder` is used as is.
+ */
+export function runsRoot(base: string, folder: string = DEFAULT_RUNS_FOLDER): string {
+  return path.resolve(base, folder);
+}
+
+/** A model name made safe for a folder name on every OS: letters, digits, `-`, `_`, `.`; at most 40 chars. */
+export function safeName(modelName: string): string {
+  const cleaned = modelName
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 40)
+    .replace(/[-.]+$/g, '');
+  return cleaned === '' ? 'model' : cleaned;
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * Creates a new, empty run folder under `root` and returns its absolute path:
+ * `<root>/<yyyymmdd-hhmmss>-<model>` with `-2`, `-3`, ... appended when that name is taken.
+ * Creation is the uniqueness check (mkdir fails on an existing folder), so two runs started in the
+ * same second never share a folder.
+ */
+export function newRunDir(root: string, modelName: string, now: Date = new Date()): string {
+  mkdirSync(root, { recursive: true });
+  const base = `${timestamp(now)}-${safeName(modelName)}`;
+  for (let n = 1; ; n++) {
+    const dir = path.resolve(root, n === 1 ? base : `${base}-${n}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** True when a process with this pid exists (EPERM means it exists but belongs to someone else). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One row of the runs list; complete even when summary.json is missing or corrupt. */
+export interface RunListEntry {
+  /** Absolute path of the run folder. */
+  readonly dir: string;
+  /** The folder name; equals `summary.runId` for runs the trainer started. */
+  readonly runId: string;
+  /** Model name from the summary, else from the folder name. */
+  readonly name: string;
+  /** Effective status: `running` only while the trainer's pid is alive. */
+  readonly status: RunStatus;
+  readonly dataset: string | null;
+  readonly backend: BackendName | null;
+  /** ISO time; from the summary, else the folder's creation time. */
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly totalEpochs: number | null;
+  /** From the summary, else the number of epoch records in metrics.jsonl. */
+  readonly epochsCompleted: number;
+  readonly bestValAcc: number | null;
+  readonly testAcc: number | null;
+  readonly durationSec: number | null;
+  /** Highest complete checkpoint (resume point), or null. */
+  readonly lastCheckpoint: number | null;
+  /** The parsed summary when it was readable and well-formed. */
+  readonly summary: RunSummary | null;
+  /** What was wrong with the folder, in the user's words (corrupt summary, torn metrics line, ...). */
+  readonly problems: readonly string[];
+}
+
+/** Everything on disk about one run. */
+export interface RunData {
+  readonly entry: RunListEntry;
+  readonly summary: RunSummary | null;
+  readonly metrics: readonly MetricRecord[];
+  /** The model text as trained, or null when model.cnn.yaml is missing. */
+  readonly modelText: string | null;
+  readonly featureMaps?: FeatureMapsMessage;
+  readonly filters?: FiltersMessage;
+  readonly evaluation?: EvaluationMessage;
+}
+
+// ---------------------------------------------------------------- parsing helpers
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const numOrNull = (v: unknown): boolean => v === null || num(v);
+const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'];
+
+/** Checks the fields a reader relies on; a summary failing this is treated as corrupt. */
+export function isRunSummary(v: unknown): v is RunSummary {
+  if (!isObject(v)) return false;
+  return typeof v.runId === 'string' && typeof v.name === 'string'
+    && RUN_STATUSES.includes(v.status as RunStatus)
+    && typeof v.dataset === 'string' && typeof v.datasetSource === 'string'
+    && (BACKEND_CHOICES as readonly unknown[]).includes(v.backend) && v.backend !== 'auto'
+    && typeof v.backendDetail === 'string' && typeof v.startedAt === 'string'
+    && (v.finishedAt === null || typeof v.finishedAt === 'string')
+    && num(v.durationSec) && num(v.totalEpochs) && num(v.epochsCompleted)
+    && numOrNull(v.bestValAcc) && numOrNull(v.testAcc) && numOrNull(v.testLoss) && numOrNull(v.samplesPerSec)
+    && num(v.totalParams) && isObject(v.versions) && num(v.pid);
+}
+
+function isMetricRecord(v: unknown): v is MetricRecord {
+  if (!isObject(v) || !num(v.epoch) || !num(v.time) || !num(v.loss) || !num(v.acc)) return false;
+  if (v.kind === 'batch') return num(v.batch) && num(v.batchesPerEpoch);
+  if (v.kind === 'epoch') return numOrNull(v.valLoss) && numOrNull(v.valAcc) && num(v.durationSec);
+  return false;
+}
+
+/**
+ * Parses metrics.jsonl text. Lines that are not complete JSON metric records (a torn last line
+ * from a killed trainer, or damage in the middle) are skipped and counted.
+ */
+export function parseMetrics(text: string): { records: MetricRecord[]; skipped: number } {
+  const records: MetricRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (isMetricRecord(value)) records.push(value);
+    else skipped++;
+  }
+  return { records, skipped };
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Reads a JSON file; `undefined` when missing, `Error` when unreadable as JSON. */
+async function readJson(file: string): Promise<unknown> {
+  const text = await readText(file);
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+async function readMessageFile<T extends { type: string }>(file: string, type: T['type']): Promise<T | undefined> {
+  const v = await readJson(file);
+  return isObject(v) && v.type === type ? (v as unknown as T) : undefined;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- public readers
+
+/**
+ * The highest epoch N with a complete checkpoint (`checkpoints/epoch-N/` holding both model.json
+ * and weights.bin), or null. Half-written checkpoints (temp folders, missing weights) are ignored.
+ */
+export async function lastCheckpointEpoch(dir: string): Promise<number | null> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(path.join(dir, CHECKPOINTS_DIR));
+  } catch {
+    return null;
+  }
+  const epochs = names
+    .map((n) => /^epoch-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+  for (const epoch of epochs) {
+    const cp = path.join(dir, CHECKPOINTS_DIR, `epoch-${epoch}`);
+    if (await exists(path.join(cp, 'model.json')) && await exists(path.join(cp, 'weights.bin'))) return epoch;
+  }
+  return null;
+}
+
+/** The status to show: a `running` summary whose process is gone was interrupted. */
+export function effectiveStatus(summary: RunSummary, alive: (pid: number) => boolean = isPidAlive): RunStatus {
+  return summary.status === 'running' && !alive(summary.pid) ? 'interrupted' : summary.status;
+}
+
+async function describeRun(dir: string, metricsText: string | null, alive: (pid: number) => boolean): Promise<{ entry: RunListEntry; summary: RunSummary | null; metrics: MetricRecord[] }> {
+  const problems: string[] = [];
+  const raw = await readJson(path.join(dir, SUMMARY_FILE));
+  let summary: RunSummary | null = null;
+  if (raw === undefined) problems.push('summary.json is missing');
+  else if (raw instanceof Error) problems.push(`summary.json is corrupt (${raw.message})`);
+  else if (!isRunSummary(raw)) problems.push('summary.json lacks required fields');
+  else summary = raw;
+
+  const { records, skipped } = metricsText === null ? { records: [], skipped: 0 } : parseMetrics(metricsText);
+  if (skipped > 0) problems.push(`${skipped} unreadable line${skipped === 1 ? '' : 's'} in metrics.jsonl skipped`);
+  const epochRecords = records.filter((r): r is Extract<MetricRecord, { kind: 'epoch' }> => r.kind === 'epoch');
+  const lastCheckpoint = await lastCheckpointEpoch(dir);
+
+  const runId = path.basename(dir);
+  let entry: RunListEntry;
+  if (summary !== null) {
+    entry = {
+      dir, runId, name: summary.name, status: effectiveStatus(summary, alive), dataset: summary.dataset,
+      backend: summary.backend, startedAt: summary.startedAt, finishedAt: summary.finishedAt,
+      totalEpochs: summary.totalEpochs, epochsCompleted: summary.epochsCompleted,
+      bestValAcc: summary.bestValAcc, testAcc: summary.testAcc, durationSec: summary.durationSec,
+      lastCheckpoint, summary, problems,
+    };
+  } else {
+    // Rebuild what we can: the folder name carries the model name, metrics carry the epochs.
+    const stat = await fsp.stat(dir);
+    const nameFromDir = runId.replace(/^\d{8}-\d{6}-/, '').replace(/-\d+$/, '') || runId;
+    const valAccs = epochRecords.map((r) => r.valAcc).filter((v): v is number => v !== null);
+    const lastEpoch = epochRecords.reduce((m, r) => Math.max(m, r.epoch), 0);
+    entry = {
+      dir, runId, name: nameFromDir, status: 'interrupted', dataset: null, backend: null,
+      startedAt: (stat.birthtimeMs > 0 ? stat.birthtime : stat.mtime).toISOString(), finishedAt: null, totalEpochs: null,
+      epochsCompleted: lastEpoch, bestValAcc: valAccs.length > 0 ? Math.max(...valAccs) : null,
+      testAcc: null, durationSec: null, lastCheckpoint, summary: null, problems,
+    };
+  }
+  return { entry, summary, metrics: records };
+}
+
+/** True when `dir` looks like a run folder (the trainer wrote at least one of its files). */
+export async function isRunDir(dir: string): Promise<boolean> {
+  for (const f of [SUMMARY_FILE, METRICS_FILE, MODEL_FILE]) if (await exists(path.join(dir, f))) return true;
+  return false;
+}
+
+/**
+ * Every run folder under `root`, newest first. Never throws for a damaged run: such a run is
+ * listed with what could be read and its `problems`. A missing root gives an empty list.
+ */
+export async function listRuns(root: string, alive: (pid: number) => boolean = isPidAlive): Promise<RunListEntry[]> {
+  let dirents: import('node:fs').Dirent[];
+  try {
+    dirents = await fsp.readdir(root, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const entries: RunListEntry[] = [];
+  for (const d of dirents) {
+    if (!d.isDirectory()) continue;
+    const dir = path.resolve(root, d.name);
+    if (!(await isRunDir(dir))) continue;
+    const metricsText = await readText(path.join(dir, METRICS_FILE));
+    entries.push((await describeRun(dir, metricsText, alive)).entry);
+  }
+  return entries.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId)));
+}
+
+/** Reads one run folder: summary, all metric records, model text and the latest visual messages. */
+export async function readRun(dir: string, alive: (pid: number) => boolean = isPidAlive): Promise<RunData> {
+  const abs = path.resolve(dir);
+  const metricsText = await readText(path.join(abs, METRICS_FILE));
+  const { entry, summary, metrics } = await describeRun(abs, metricsText, alive);
+  const [modelText, featureMaps, filters, evaluation] = await Promise.all([
+    readText(path.join(abs, MODEL_FILE)),
+    readMessageFile<FeatureMapsMessage>(path.join(abs, FEATURE_MAPS_FILE), 'featureMaps'),
+    readMessageFile<FiltersMessage>(path.join(abs, FILTERS_FILE), 'filters'),
+    readMessageFile<EvaluationMessage>(path.join(abs, EVALUATION_FILE), 'evaluation'),
+  ]);
+  return {
+    entry, summary, metrics, modelText,
+    ...(featureMaps ? { featureMaps } : {}),
+    ...(filters ? { filters } : {}),
+    ...(evaluation ? { evaluation } : {}),
+  };
+}
+
+/** Writes JSON atomically: a temp file in the same folder, then rename over the target. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await fsp.writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await fsp.rename(tmp, file);
+}
+
+/**
+ * After the trainer process has ended without saying so: if summary.json still says `running`,
+ * rewrite it with `status` and a finish time. Returns true when it changed the file. Only call
+ * this once the trainer is gone, or the two writers would race.
+ */
+export async function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>, now: Date = new Date()): Promise<boolean> {
+  const file = path.join(dir, SUMMARY_FILE);
+  const raw = await readJson(file);
+  if (!isObject(raw) || raw.status !== 'running') return false;
+  await writeJsonAtomic(file, { ...raw, status, finishedAt: now.toISOString() });
+  return true;
+}
+
+/**
+ * Deletes a run folder. Refuses (throws) for a folder that does not look like a run folder, so a
+ * wrong path can never remove unrelated files.
+ */
+export async function deleteRun(dir: string): Promise<void> {
+  const abs = path.resolve(dir);
+  if (!(await isRunDir(abs))) throw new Error(`${abs} is not a CNN Lab run folder; nothing deleted`);
+  await fsp.rm(abs, { recursive: true, force: true });
+}

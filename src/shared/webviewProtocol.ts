@@ -1,0 +1,284 @@
+/**
+ * Host ⇄ webview protocol for the dashboard panel and the filters view. Both ends import it; each
+ * side runs the guards below on every message it receives (`postMessage` carries structured
+ * clones, but a webview is still a separate, less trusted context).
+ *
+ * Dashboard flow: the webview sends `ready`; the host answers with a full `snapshot` (also when
+ * the panel becomes visible again); while visible, each change is an `append` numbered by `seq`
+ * (snapshot seq + 1, + 2, ...). A webview that sees a gap sends `resync` and gets a new snapshot.
+ */
+import type { ModelSummary } from './modelSpec';
+import type {
+  BatchMessage, EpochEndMessage, EvaluationMessage, FeatureMapsMessage, FilterLayer, RunStatus,
+} from './trainerProtocol';
+
+/** Translated strings for `@vscode/l10n` in the webview (`vscode.l10n.bundle`); null = English. */
+export type L10nContents = Readonly<Record<string, string>> | null;
+
+/** One throttled batch point of the live curves. */
+export type DashboardBatch = Omit<BatchMessage, 'type'>;
+/** One epoch point of the curves. */
+export type DashboardEpoch = Omit<EpochEndMessage, 'type'>;
+export type DashboardFeatureMaps = Omit<FeatureMapsMessage, 'type'>;
+export type DashboardEvaluation = Omit<EvaluationMessage, 'type'>;
+
+/** The scalar facts about a run shown in the dashboard header and status line. */
+export interface DashboardRunInfo {
+  readonly runDir: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  /** Backend actually running, e.g. `tensorflow`; null before the trainer reported it. */
+  readonly backend: string | null;
+  readonly backendDetail: string | null;
+  readonly dataset: string | null;
+  readonly datasetSource: string | null;
+  readonly classNames: readonly string[];
+  /** [h, w, c] of the model input; null until known. */
+  readonly inputShape: readonly [number, number, number] | null;
+  readonly totalEpochs: number;
+  readonly batchesPerEpoch: number | null;
+  readonly startedAt: string | null;
+  readonly durationSec: number;
+  readonly bestValAcc: number | null;
+  readonly testAcc: number | null;
+  /** Last fatal error, as a user-facing sentence (message and hint). */
+  readonly error: string | null;
+  /** True while a trainer process serves this run (sample picks are answered). */
+  readonly live: boolean;
+}
+
+/** Another run's epoch curve for the comparison overlay. */
+export interface ComparisonRun {
+  readonly runDir: string;
+  readonly name: string;
+  readonly epochs: readonly DashboardEpoch[];
+}
+
+/** Everything the dashboard draws; sent whole on `ready`, on becoming visible and on `resync`. */
+export interface DashboardSnapshot {
+  readonly info: DashboardRunInfo;
+  readonly modelSummary: ModelSummary | null;
+  readonly batches: readonly DashboardBatch[];
+  readonly epochs: readonly DashboardEpoch[];
+  readonly featureMaps: DashboardFeatureMaps | null;
+  readonly evaluation: DashboardEvaluation | null;
+  readonly comparisons: readonly ComparisonRun[];
+}
+
+/** One change to a snapshot, applied in `seq` order. */
+export type DashboardUpdate =
+  | { readonly kind: 'info'; readonly info: DashboardRunInfo }
+  | { readonly kind: 'modelSummary'; readonly modelSummary: ModelSummary }
+  | { readonly kind: 'batch'; readonly batch: DashboardBatch }
+  | { readonly kind: 'epoch'; readonly epoch: DashboardEpoch }
+  | { readonly kind: 'featureMaps'; readonly featureMaps: DashboardFeatureMaps }
+  | { readonly kind: 'evaluation'; readonly evaluation: DashboardEvaluation }
+  | { readonly kind: 'comparisons'; readonly comparisons: readonly ComparisonRun[] };
+
+// ---------------------------------------------------------------- host → dashboard
+
+/** Host → dashboard: the whole state, on `ready`, on becoming visible and on `resync`. */
+export interface DashboardSnapshotMessage {
+  readonly type: 'snapshot';
+  readonly seq: number;
+  readonly snapshot: DashboardSnapshot;
+  readonly l10n: L10nContents;
+}
+
+/** Host → dashboard: one change while the panel is visible; `seq` is the previous message's + 1. */
+export interface DashboardAppendMessage {
+  readonly type: 'append';
+  readonly seq: number;
+  readonly update: DashboardUpdate;
+}
+
+export type HostToDashboardMessage = DashboardSnapshotMessage | DashboardAppendMessage;
+
+// ---------------------------------------------------------------- dashboard → host
+
+/** Dashboard → host: the app has loaded and wants a snapshot. */
+export interface WebviewReadyMessage { readonly type: 'ready' }
+/** Dashboard → host: an append arrived out of order; send a snapshot. */
+export interface DashboardResyncMessage { readonly type: 'resync'; readonly lastSeq: number }
+/** Dashboard → host: the user picked a test sample whose feature maps to show. */
+export interface RequestFeatureMapsMessage { readonly type: 'requestFeatureMaps'; readonly sampleIndex: number }
+/** Dashboard → host: the user pressed Stop. */
+export interface StopTrainingMessage { readonly type: 'stopTraining' }
+/** Any webview → host: an uncaught error in the webview, for the output channel. */
+export interface WebviewErrorMessage { readonly type: 'webviewError'; readonly message: string }
+
+export type DashboardToHostMessage =
+  | WebviewReadyMessage | DashboardResyncMessage | RequestFeatureMapsMessage | StopTrainingMessage | WebviewErrorMessage;
+
+// ---------------------------------------------------------------- filters view
+
+/** The conv kernels of one run at one epoch, as the filters view draws them. */
+export interface FiltersState {
+  readonly runDir: string;
+  readonly runName: string;
+  readonly status: RunStatus;
+  readonly epoch: number;
+  /** Channel names of the model input: ['R', 'G', 'B'] for colour, ['gray'] otherwise. */
+  readonly inputChannels: readonly string[];
+  readonly layers: readonly FilterLayer[];
+}
+
+/** Host → filters view: the state to draw (whole, it is small), or why there is nothing to draw. */
+export interface FiltersStateMessage {
+  readonly type: 'filtersState';
+  readonly state: FiltersState | null;
+  /** Shown when `state` is null, already translated. */
+  readonly emptyText: string;
+  readonly l10n: L10nContents;
+}
+
+export type HostToFiltersMessage = FiltersStateMessage;
+
+/** Filters view → host: let the user choose which run to show. */
+export interface ChooseRunMessage { readonly type: 'chooseRun' }
+
+export type FiltersToHostMessage = WebviewReadyMessage | ChooseRunMessage | WebviewErrorMessage;
+
+// ---------------------------------------------------------------- guards
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown): boolean => v === null || isStr(v);
+const isNat = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isArrOf = (v: unknown, item: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(item);
+const isShape3 = (v: unknown): boolean => Array.isArray(v) && v.length === 3 && v.every(isNat);
+const RUN_STATUSES: readonly string[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'] satisfies RunStatus[];
+/** Longest string a webview may send (error texts); anything longer is refused. */
+const MAX_WEBVIEW_STRING = 10_000;
+
+function isL10n(v: unknown): boolean {
+  return v === null || (isObj(v) && Object.values(v).every(isStr));
+}
+
+export function isDashboardBatch(v: unknown): v is DashboardBatch {
+  return isObj(v) && isNat(v.epoch) && isNat(v.batch) && isNat(v.batchesPerEpoch)
+    && isNum(v.loss) && isNum(v.acc) && isNum(v.samplesPerSec) && isNum(v.etaSec);
+}
+
+export function isDashboardEpoch(v: unknown): v is DashboardEpoch {
+  return isObj(v) && isNat(v.epoch) && isNum(v.loss) && isNum(v.acc) && isNumOrNull(v.valLoss)
+    && isNumOrNull(v.valAcc) && isNum(v.durationSec) && isNum(v.samplesPerSec);
+}
+
+function isImage(v: unknown): boolean {
+  return isObj(v) && isNat(v.width) && isNat(v.height) && (v.channels === 1 || v.channels === 3) && isStr(v.pixelsBase64);
+}
+
+export function isDashboardFeatureMaps(v: unknown): v is DashboardFeatureMaps {
+  return isObj(v) && isNat(v.epoch) && isNat(v.sampleIndex) && isNat(v.label) && isImage(v.input)
+    && isArrOf(v.layers, (l) => isObj(l) && isNat(l.layerIndex) && isStr(l.name) && isStr(l.type)
+      && isShape3(l.shape) && isStr(l.valuesBase64) && Array.isArray(l.ranges));
+}
+
+export function isDashboardEvaluation(v: unknown): v is DashboardEvaluation {
+  return isObj(v) && isNum(v.testLoss) && isNum(v.testAcc) && isArrOf(v.confusion, (row) => isArrOf(row, isNat))
+    && isArrOf(v.classNames, isStr)
+    && isArrOf(v.misclassified, (m) => isObj(m) && isNat(m.index) && isNat(m.label) && isNat(m.predicted)
+      && isNum(m.confidence) && isImage(m.image));
+}
+
+function isModelSummary(v: unknown): v is ModelSummary {
+  return isObj(v) && Array.isArray(v.layers) && isNum(v.totalParams) && isNum(v.totalMacs)
+    && v.layers.every((l) => isObj(l) && isStr(l.name) && isStr(l.type) && Array.isArray(l.outputShape)
+      && isNum(l.params) && isNum(l.macs));
+}
+
+export function isDashboardRunInfo(v: unknown): v is DashboardRunInfo {
+  return isObj(v) && isStr(v.runDir) && isStr(v.name) && RUN_STATUSES.includes(v.status as string)
+    && isStrOrNull(v.backend) && isStrOrNull(v.backendDetail) && isStrOrNull(v.dataset)
+    && isStrOrNull(v.datasetSource) && isArrOf(v.classNames, isStr)
+    && (v.inputShape === null || isShape3(v.inputShape)) && isNat(v.totalEpochs)
+    && (v.batchesPerEpoch === null || isNat(v.batchesPerEpoch)) && isStrOrNull(v.startedAt)
+    && isNum(v.durationSec) && isNumOrNull(v.bestValAcc) && isNumOrNull(v.testAcc)
+    && isStrOrNull(v.error) && typeof v.live === 'boolean';
+}
+
+function isComparison(v: unknown): v is ComparisonRun {
+  return isObj(v) && isStr(v.runDir) && isStr(v.name) && isArrOf(v.epochs, isDashboardEpoch);
+}
+
+export function isDashboardSnapshot(v: unknown): v is DashboardSnapshot {
+  return isObj(v) && isDashboardRunInfo(v.info) && (v.modelSummary === null || isModelSummary(v.modelSummary))
+    && isArrOf(v.batches, isDashboardBatch) && isArrOf(v.epochs, isDashboardEpoch)
+    && (v.featureMaps === null || isDashboardFeatureMaps(v.featureMaps))
+    && (v.evaluation === null || isDashboardEvaluation(v.evaluation))
+    && isArrOf(v.comparisons, isComparison);
+}
+
+export function isDashboardUpdate(v: unknown): v is DashboardUpdate {
+  if (!isObj(v)) return false;
+  switch (v.kind) {
+    case 'info': return isDashboardRunInfo(v.info);
+    case 'modelSummary': return isModelSummary(v.modelSummary);
+    case 'batch': return isDashboardBatch(v.batch);
+    case 'epoch': return isDashboardEpoch(v.epoch);
+    case 'featureMaps': return isDashboardFeatureMaps(v.featureMaps);
+    case 'evaluation': return isDashboardEvaluation(v.evaluation);
+    case 'comparisons': return isArrOf(v.comparisons, isComparison);
+    default: return false;
+  }
+}
+
+/** Guard run by the dashboard on every message from the host. */
+export function isHostToDashboardMessage(v: unknown): v is HostToDashboardMessage {
+  if (!isObj(v) || !isNat(v.seq)) return false;
+  if (v.type === 'snapshot') return isDashboardSnapshot(v.snapshot) && isL10n(v.l10n);
+  if (v.type === 'append') return isDashboardUpdate(v.update);
+  return false;
+}
+
+function isWebviewError(v: Obj): boolean {
+  return isStr(v.message) && v.message.length <= MAX_WEBVIEW_STRING;
+}
+
+/** Guard run by the host on every message from a dashboard panel. */
+export function isDashboardToHostMessage(v: unknown): v is DashboardToHostMessage {
+  if (!isObj(v)) return false;
+  switch (v.type) {
+    case 'ready':
+    case 'stopTraining':
+      return true;
+    case 'resync': return isNat(v.lastSeq);
+    case 'requestFeatureMaps': return isNat(v.sampleIndex) && (v.sampleIndex as number) < 10_000_000;
+    case 'webviewError': return isWebviewError(v);
+    default: return false;
+  }
+}
+
+function isFilterLayer(v: unknown): v is FilterLayer {
+  if (!isObj(v) || !isNat(v.layerIndex) || !isStr(v.name) || !Array.isArray(v.kernel) || v.kernel.length !== 2
+    || !v.kernel.every(isNat) || !isNat(v.inChannels) || !isNat(v.outChannels) || !Array.isArray(v.weights)) return false;
+  const [kh, kw] = v.kernel as [number, number];
+  return v.weights.length === kh * kw * v.inChannels * v.outChannels && v.weights.every(isNum);
+}
+
+export function isFiltersState(v: unknown): v is FiltersState {
+  return isObj(v) && isStr(v.runDir) && isStr(v.runName) && RUN_STATUSES.includes(v.status as string)
+    && isNat(v.epoch) && isArrOf(v.inputChannels, isStr) && isArrOf(v.layers, isFilterLayer);
+}
+
+/** Guard run by the filters view on every message from the host. */
+export function isHostToFiltersMessage(v: unknown): v is HostToFiltersMessage {
+  return isObj(v) && v.type === 'filtersState' && (v.state === null || isFiltersState(v.state))
+    && isStr(v.emptyText) && isL10n(v.l10n);
+}
+
+/** Guard run by the host on every message from the filters view. */
+export function isFiltersToHostMessage(v: unknown): v is FiltersToHostMessage {
+  if (!isObj(v)) return false;
+  switch (v.type) {
+    case 'ready':
+    case 'chooseRun':
+      return true;
+    case 'webviewError': return isWebviewError(v);
+    default: return false;
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Verified downloads into the data cache. A file is fetched from an ordered list of mirrors,
+ * streamed to a temporary file in the cache folder while its SHA-256 is computed, and renamed into
+ * place only when the digest matches: a reader never sees a partial file, and a corrupt or
+ * truncated download is deleted and the next mirror tried. Cached files are re-hashed before use.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CnnLabError } from '../../shared/errors';
+import type { DataProgress } from './types';
+
+/** One file of a data set as published: its name on every mirror and its SHA-256. */
+export interface RemoteFile {
+  readonly name: string;
+  /** Lower-case hex SHA-256 of the file exactly as served. */
+  readonly sha256: string;
+  /** Size in bytes, when known (progress, early truncation check). */
+  readonly size?: number;
+}
+
+export interface DownloadOptions {
+  /** Folder the verified file ends up in, as `<cacheDir>/<file.name>`. */
+  readonly cacheDir: string;
+  /** Base URLs, tried in order; `file.name` is appended (a missing trailing slash is added). */
+  readonly mirrors: readonly string[];
+  readonly fetch?: typeof globalThis.fetch;
+  /** An attempt is abandoned when no byte arrives for this long. Default 20,000 ms. */
+  readonly timeoutMs?: number;
+  readonly onProgress?: (p: DataProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export type AttemptFailure = 'network' | 'timeout' | 'http' | 'checksum' | 'truncated';
+
+export interface DownloadAttempt {
+  readonly url: string;
+  readonly failure: AttemptFailure;
+  readonly detail: string;
+}
+
+/**
+ * Every mirror failed. `E_CHECKSUM` when at least one mirror delivered bytes that did not verify,
+ * else `E_DATASET_UNAVAILABLE`; `attempts` says what happened at each mirror.
+ */
+export class DownloadFailedError extends CnnLabError {
+  constructor(
+    readonly file: string,
+    readonly attempts: readonly DownloadAttempt[],
+    hint: string,
+  ) {
+    const bad = attempts.some((a) => a.failure === 'checksum' || a.failure === 'truncated');
+    const list = attempts.length === 0 ? 'no mirrors configured' : attempts.map((a) => `${a.url}: ${a.detail}`).join('; ');
+    super(bad ? 'E_CHECKSUM' : 'E_DATASET_UNAVAILABLE', `Could not download ${file} (${list})`, hint);
+    this.name = 'DownloadFailedError';
+  }
+
+  /** True when no mirror answered at all (network down, DNS, timeouts): the offline case. */
+  get noMirrorReachable(): boolean {
+    return this.attempts.every((a) => a.failure === 'network' || a.failure === 'timeout');
+  }
+}
+
+export const DEFAULT_TIMEOUT_MS = 20_000;
+
+/** SHA-256 of a file, streamed (lower-case hex). */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Uint8Array);
+  return hash.digest('hex');
+}
+
+export function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function mirrorUrl(mirror: string, name: string): string {
+  return (mirror.endsWith('/') ? mirror : `${mirror}/`) + name;
+}
+
+export function formatMB(bytes: number): string {
+  return (bytes / 1e6).toFixed(bytes < 10e6 ? 2 : 1);
+}
+
+/** Calls `report` at most every ~1 % or 250 ms, and always for the last value. */
+function throttled(report: ((p: DataProgress) => void) | undefined): (p: DataProgress, force?: boolean) => void {
+  let lastAt = 0;
+  let lastFraction = -1;
+  return (p, force = false) => {
+    if (!report) return;
+    const now = Date.now();
+    const f = p.fraction ?? 0;
+    if (force || now - lastAt >= 250 || f - lastFraction >= 0.01) {
+      lastAt = now;
+      lastFraction = f;
+      report(p);
+    }
+  };
+}
+
+function describeNetworkError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+    return typeof code === 'string' ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}
+
+/** One attempt at one mirror: streams into `tmp`; resolves with the digest, or a failure. */
+async function attempt(
+  url: string,
+  tmp: string,
+  file: RemoteFile,
+  opts: DownloadOptions,
+  progress: (p: DataProgress, force?: boolean) => void,
+): Promise<DownloadAttempt | null> {
+  const fetchImpl = opts.fetch ?? globalThis.fetch;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const ctrl = new AbortController();
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      ctrl.abort();
+    }, timeoutMs);
+  };
+  const onUserAbort = (): void => ctrl.abort();
+  opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+  const host = (() => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return url;
+    }
+  })();
+  const fh = await open(tmp, 'w');
+  try {
+    arm();
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { signal: ctrl.signal, redirect: 'follow' });
+    } catch (err) {
+      opts.signal?.throwIfAborted();
+      if (timedOut) return { url, failure: 'timeout', detail: `no answer within ${timeoutMs} ms` };
+      return { url, failure: 'network', detail: describeNetworkError(err) };
+    }
+    if (!res.ok || res.body === null) {
+      await res.body?.cancel().catch(() => undefined);
+      return { url, failure: 'http', detail: `HTTP ${res.status} ${res.statusText}`.trim() };
+    }
+    const header = Number(res.headers.get('content-length'));
+    const total = file.size ?? (Number.isFinite(header) && header > 0 ? header : null);
+    const hash = createHash('sha256');
+    let received = 0;
+    const task = `Downloading ${file.name}`;
+    progress({ task, fraction: total ? 0 : null, detail: `from ${host}` }, true);
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        arm();
+        hash.update(value);
+        await fh.write(value);
+        received += value.byteLength;
+        if (file.size !== undefined && received > file.size) {
+          return { url, failure: 'checksum', detail: `served more than the expected ${file.size} bytes` };
+        }
+        progress({
+          task,
+          fraction: total ? Math.min(1, received / total) : null,
+          detail: `${formatMB(received)}${total ? ` / ${formatMB(total)}` : ''} MB from ${host}`,
+        });
+      }
+    } catch (err) {
+      opts.signal?.throwIfAborted();
+      if (timedOut) return { url, failure: 'timeout', detail: `stalled for ${timeoutMs} ms after ${received} bytes` };
+      return { url, failure: 'network', detail: `connection lost after ${received} bytes: ${describeNetworkError(err)}` };
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+    if (file.size !== undefined && received < file.size) {
+      return { url, failure: 'truncated', detail: `truncated: ${received} of ${file.size} bytes` };
+    }
+    const digest = hash.digest('hex');
+    if (digest !== file.sha256) {
+      return { url, failure: 'checksum', detail: `SHA-256 mismatch (got ${digest.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…)` };
+    }
+    progress({ task, fraction: 1, detail: `${formatMB(received)} MB from ${host}, verified` }, true);
+    return null;
+  } finally {
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onUserAbort);
+    await fh.close();
+  }
+}
+
+/**
+ * Returns the path of a verified copy of `file` in `opts.cacheDir`, downloading it when the cache
+ * has none (or a corrupt one). Throws `DownloadFailedError` when every mirror fails, and rethrows
+ * the abort reason when `opts.signal` fires.
+ */
+export async function downloadVerified(file: RemoteFile, opts: DownloadOptions, hint?: string): Promise<string> {
+  await mkdir(opts.cacheDir, { recursive: true });
+  const dest = join(opts.cacheDir, file.name);
+  const progress = throttled(opts.onProgress);
+  if (await exists(dest)) {
+    progress({ task: `Verifying cached ${file.name}`, fraction: null }, true);
+    if ((await sha256File(dest)) === file.sha256) return dest;
+    progress({ task: `Cached ${file.name} failed its checksum; downloading it again`, fraction: null }, true);
+    await rm(dest, { force: true });
+  }
+  const attempts: DownloadAttempt[] = [];
+  for (const mirror of opts.mirrors) {
+    opts.signal?.throwIfAborted();
+    const url = mirrorUrl(mirror, file.name);
+    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
+    let failure: DownloadAttempt | null;
+    try {
+      failure = await attempt(url, tmp, file, opts, progress);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    if (failure === null) {
+      await rename(tmp, dest);
+      return dest;
+    }
+    await rm(tmp, { force: true });
+    attempts.push(failure);
+    progress({ task: `Mirror failed for ${file.name}`, fraction: null, detail: `${failure.url}: ${failure.detail}` }, true);
+  }
+  throw new DownloadFailedError(
+    file.name,
+    attempts,
+    hint ?? `Check the network connection or add a reachable mirror; or copy a verified ${file.name} into ${opts.cacheDir}.`,
+  );
+}

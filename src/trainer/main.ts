@@ -1,0 +1,157 @@
+/**
+ * Entry point of the training child process (bundled to dist/trainer.js, started with
+ * `child_process.fork` by the extension host or the CLI). It speaks only the host ⇄ trainer
+ * protocol over IPC: every incoming message passes `isHostMessage`, every outgoing one is a
+ * `TrainerMessage`. stdout and stderr carry log text only.
+ *
+ * Lifetime: one `start` per process; after `done` the process exits. A watchdog exits when the
+ * parent goes away: on IPC `disconnect`, when the parent pid no longer exists, or when pings that
+ * used to arrive stop for `PING_TIMEOUT_MS` (a host that never pings relies on the other two).
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { HostMessage, StartRequest, TrainerMessage } from '../shared/trainerProtocol';
+import { isHostMessage } from '../shared/trainerProtocol';
+import { CnnLabError, toWireError } from '../shared/errors';
+import { inferSummary } from '../core/index';
+import { loadDataset } from './data/index';
+import { selectBackend } from './backends/select';
+import { markFailed, prepareData, train, type TrainControl } from './train';
+
+const PING_TIMEOUT_MS = Number(process.env.CNN_LAB_PING_TIMEOUT_MS ?? 60_000);
+const PARENT_CHECK_MS = 3_000;
+
+function send(msg: TrainerMessage): void {
+  if (!process.send || !process.connected) return;
+  process.send(msg);
+}
+
+/** Sends the last message and exits once it has been handed to the channel. */
+function finish(msg: TrainerMessage, code: number): void {
+  if (!process.send || !process.connected) process.exit(code);
+  process.send(msg, () => {
+    process.disconnect();
+    process.exit(code);
+  });
+  // Never hang on a wedged channel.
+  setTimeout(() => process.exit(code), 5_000).unref();
+}
+
+const control: TrainControl = { stopRequested: false, featureSample: 0, featureRequest: null };
+let started = false;
+let runDir: string | null = null;
+let lastPing = 0;
+
+async function run(start: StartRequest): Promise<void> {
+  const t0 = Date.now();
+  runDir = path.resolve(start.runDir);
+  control.featureSample = start.featureSample ?? 0;
+  const backend = await selectBackend(start.backend, start.spec);
+  send({ type: 'backend', ...backend });
+
+  const { spec } = start;
+  const ds = await loadDataset(spec.dataset, {
+    dataDir: start.dataDir, modelDir: start.modelDir, grayscale: spec.grayscale, seed: spec.train.seed,
+    ...(start.mirrors && start.mirrors.length > 0 ? { mirrors: start.mirrors } : {}),
+    onProgress: (p) => send({ type: 'progress', task: p.task, fraction: p.fraction, ...(p.detail !== undefined ? { detail: p.detail } : {}) }),
+  });
+  if (ds.shape.join('x') !== spec.inputShape.join('x')) {
+    throw new CnnLabError('E_MODEL_INVALID',
+      `The model expects input ${spec.inputShape.join('×')} but ${ds.name} images are ${ds.shape.join('×')}.`,
+      'Fix `input` (or `grayscale`) in the model file to match the data set.');
+  }
+  const data = prepareData(ds, spec, start.maxTrainSamples, start.maxTestSamples);
+  send({
+    type: 'dataset', name: ds.name, source: ds.source, trainCount: data.trainIndices.length,
+    validationCount: data.valIndices.length, testCount: data.test.count, inputShape: ds.shape, classNames: ds.classNames,
+  });
+
+  const result = await train({
+    spec, modelText: start.modelText, runDir, resume: start.resume, data, summary: inferSummary(spec),
+    backend: { name: backend.name, detail: backend.detail }, batchIntervalMs: start.batchIntervalMs ?? 100,
+    control, send,
+  });
+  finish({
+    type: 'done', status: result.status, runDir, epochsCompleted: result.epochsCompleted,
+    testAcc: result.testAcc, durationSec: result.durationSec || (Date.now() - t0) / 1000,
+  }, 0);
+}
+
+let failed = false;
+
+function fail(err: unknown): void {
+  if (failed) return;
+  failed = true;
+  const wire = toWireError(err);
+  process.stderr.write(`trainer: ${wire.code}: ${wire.message}\n${wire.stack ?? ''}\n`);
+  if (runDir) {
+    try {
+      markFailed(runDir);
+    } catch {
+      // The folder itself may be the problem; the error message says what happened.
+    }
+  }
+  send({ type: 'error', error: wire });
+  finish({ type: 'done', status: 'failed', runDir: runDir ?? '', epochsCompleted: 0, testAcc: null, durationSec: 0 }, 1);
+}
+
+function onMessage(raw: unknown): void {
+  if (!isHostMessage(raw)) {
+    send({ type: 'log', level: 'warn', message: `Ignored a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}` });
+    return;
+  }
+  const msg: HostMessage = raw;
+  switch (msg.type) {
+    case 'start':
+      if (started) {
+        send({ type: 'log', level: 'warn', message: 'Ignored a second start: one trainer process runs one training.' });
+        return;
+      }
+      started = true;
+      run(msg).catch(fail);
+      return;
+    case 'stop':
+      control.stopRequested = true;
+      if (!started) finish({ type: 'done', status: 'stopped', runDir: '', epochsCompleted: 0, testAcc: null, durationSec: 0 }, 0);
+      return;
+    case 'featureMapsRequest':
+      control.featureRequest = msg.sampleIndex;
+      return;
+    case 'ping':
+      lastPing = Date.now();
+      send({ type: 'pong', sentAt: msg.sentAt, numTensors: tf.memory().numTensors });
+  }
+}
+
+
+function startWatchdog(): void {
+  const parent = process.ppid;
+  process.on('disconnect', () => process.exit(0));
+  const timer = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch (err) {
+      // EPERM means it exists but belongs to someone else; only ESRCH means gone.
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') process.exit(0);
+    }
+    if (lastPing > 0 && Date.now() - lastPing > PING_TIMEOUT_MS) {
+      process.stderr.write(`trainer: no ping for ${PING_TIMEOUT_MS} ms; the host is gone, exiting\n`);
+      process.exit(0);
+    }
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
+function main(): void {
+  if (!process.send) {
+    process.stderr.write('The CNN Lab trainer runs as a child process with an IPC channel (child_process.fork).\n');
+    process.exit(2);
+  }
+  process.on('unhandledRejection', (reason) => fail(reason));
+  process.on('uncaughtException', (err) => fail(err));
+  process.on('message', onMessage);
+  startWatchdog();
+  send({ type: 'ready', pid: process.pid, node: process.version });
+}
+
+main();

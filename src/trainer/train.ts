@@ -1,0 +1,326 @@
+/**
+ * The training session: split the data, build and compile the model, train epoch by epoch with a
+ * step loop, validate, checkpoint, and report everything through `send` and the run folder.
+ *
+ * Why a step loop (`model.trainOnBatch` per batch) rather than `model.fit`: measured on the cpu
+ * backend with the MNIST test net (bench in test/process/trainer/README notes in the report), one
+ * epoch of 640 samples took the same time within noise both ways, because both run the same
+ * compiled train function (tfjs-layers `makeTrainFunction`, i.e. `optimizer.minimize`) and the
+ * per-batch read-back of loss and accuracy is a copy on the synchronous backends. The step loop
+ * then wins on everything else: batches are built from the Uint8Array images on demand (fit
+ * needs the whole set as one float32 tensor: 4× the memory), augmentation is per batch, the
+ * shuffle and the validation split come from our seeded streams, and between two batches the
+ * event loop runs, so `stop` and `featureMapsRequest` are answered within one batch.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
+import type {
+  BackendName, EpochEndMessage, EvaluationMessage, MetricRecord, RunStatus, RunSummary, TrainerMessage,
+} from '../shared/trainerProtocol';
+import { augmentActive, makeBatch, range, type ImageSet, type ImageShape } from './batches';
+import {
+  activationModel, confusionAndMistakes, evaluateSet, featureLayerIndices, featureMaps, filters,
+} from './inspect';
+import { buildModel, compileModel } from './model';
+import { stream } from './rng';
+import {
+  MetricsLog, RUN_FILES, checkpointDir, listCheckpoints, modelArtifacts, readMetrics, readModelDir,
+  readSummary, removeStaleTemps, restoreModelDir, truncateMetrics, writeFileAtomic, writeJsonAtomic,
+  writeModelDir, writeSummary,
+} from './runFolder';
+
+/** What the trainer needs of a loaded data set (the data loaders' `LoadedDataset` fits). */
+export interface DatasetLike {
+  readonly name: string;
+  readonly source: string;
+  readonly shape: readonly [number, number, number];
+  readonly classNames: readonly string[];
+  readonly train: ImageSet;
+  readonly test: ImageSet;
+}
+
+/** The data as training sees it: index views into the training images, a capped test set. */
+export interface PreparedData {
+  readonly name: string;
+  readonly source: string;
+  readonly shape: ImageShape;
+  readonly classNames: readonly string[];
+  readonly train: ImageSet;
+  readonly trainIndices: Int32Array;
+  readonly valIndices: Int32Array;
+  readonly test: ImageSet;
+}
+
+/**
+ * Holds out a seeded random `validationSplit` of the training images (Keras's `validation_split`
+ * takes the *last* samples, which is wrong for data sorted by class; a seeded random subset is
+ * what the course's notebooks do with `train_test_split`). `maxTrainSamples` caps the training
+ * part after the split; the validation part shrinks in proportion.
+ */
+export function prepareData(ds: DatasetLike, spec: ModelSpec, maxTrainSamples?: number, maxTestSamples?: number): PreparedData {
+  const split = Math.min(0.9, Math.max(0, spec.train.validationSplit));
+  const all = stream(spec.train.seed, 'validation-split').shuffle(range(ds.train.count));
+  let pool = all;
+  if (maxTrainSamples !== undefined && maxTrainSamples > 0) {
+    const wanted = Math.ceil(maxTrainSamples / (1 - split));
+    if (wanted < all.length) pool = all.subarray(0, wanted);
+  }
+  const valCount = Math.round(pool.length * split);
+  const valIndices = pool.slice(0, valCount);
+  const trainIndices = pool.slice(valCount);
+  const testCount = maxTestSamples !== undefined && maxTestSamples > 0 ? Math.min(maxTestSamples, ds.test.count) : ds.test.count;
+  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const test: ImageSet = {
+    images: ds.test.images.subarray(0, testCount * per),
+    labels: ds.test.labels.subarray(0, testCount),
+    count: testCount,
+  };
+  return { name: ds.name, source: ds.source, shape: ds.shape, classNames: ds.classNames, train: ds.train, trainIndices, valIndices, test };
+}
+
+/** Mutable state shared with the process wiring: flags set by incoming messages. */
+export interface TrainControl {
+  stopRequested: boolean;
+  /** Test-set sample whose feature maps are sent each epoch. */
+  featureSample: number;
+  /** A pending `featureMapsRequest`, answered between batches. */
+  featureRequest: number | null;
+}
+
+export interface TrainOptions {
+  readonly spec: ModelSpec;
+  readonly modelText: string;
+  readonly runDir: string;
+  readonly resume: boolean;
+  readonly data: PreparedData;
+  readonly summary: ModelSummary;
+  readonly backend: { readonly name: BackendName; readonly detail: string };
+  readonly batchIntervalMs: number;
+  readonly control: TrainControl;
+  readonly send: (m: TrainerMessage) => void;
+  /** Extra entries for `summary.json` `versions`. */
+  readonly versions?: Readonly<Record<string, string>>;
+}
+
+export interface TrainResult {
+  readonly status: Exclude<RunStatus, 'running' | 'failed' | 'interrupted'>;
+  readonly epochsCompleted: number;
+  readonly testAcc: number | null;
+  readonly durationSec: number;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Clears what a previous run in the same folder left, for a fresh (non-resumed) start. */
+function clearRunFolder(runDir: string): void {
+  for (const name of [RUN_FILES.metrics, RUN_FILES.featureMaps, RUN_FILES.filters, RUN_FILES.evaluation, RUN_FILES.checkpoints, RUN_FILES.final]) {
+    fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
+  }
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const { spec, data, control, send, runDir } = o;
+  const started = Date.now();
+  const shape = data.shape;
+  const numClasses = data.classNames.length;
+  const batchSize = spec.train.batchSize;
+  const totalEpochs = spec.train.epochs;
+  const trainCount = data.trainIndices.length;
+  const batchesPerEpoch = Math.ceil(trainCount / batchSize);
+  const names = o.summary.layers.map((l) => l.name);
+
+  fs.mkdirSync(runDir, { recursive: true });
+  removeStaleTemps(runDir);
+
+  const built = buildModel(spec, names.length === spec.layers.length ? names : undefined);
+  const { model } = built;
+  const optimizer = compileModel(built, spec);
+  const trainingConfig: tf.io.TrainingConfig | undefined = built.outputsProbabilities
+    ? { loss: 'categorical_crossentropy', metrics: ['accuracy'], optimizer_config: { class_name: optimizer.getClassName(), config: optimizer.getConfig() } }
+    : undefined;
+
+  // ---- fresh start or resume from the last complete checkpoint
+  let startEpoch = 1;
+  const previous = o.resume ? readSummary(runDir) : null;
+  if (o.resume) {
+    const last = listCheckpoints(runDir).at(-1);
+    if (last !== undefined) {
+      const saved = readModelDir(checkpointDir(runDir, last));
+      if (!saved) throw new Error(`checkpoint ${last} vanished while resuming`);
+      await restoreModelDir(saved, model, optimizer);
+      startEpoch = last + 1;
+      send({ type: 'log', level: 'info', message: `Resuming after epoch ${last} from ${checkpointDir(runDir, last)}` });
+    } else {
+      send({ type: 'log', level: 'warn', message: 'No complete checkpoint in the run folder; training starts again from epoch 1.' });
+    }
+    truncateMetrics(runDir, startEpoch - 1);
+  } else {
+    clearRunFolder(runDir);
+  }
+  writeFileAtomic(path.join(runDir, RUN_FILES.model), o.modelText);
+  const metrics = new MetricsLog(path.join(runDir, RUN_FILES.metrics));
+
+  const epochRecords: EpochEndMessage[] = readMetrics(runDir)
+    .filter((r): r is Extract<MetricRecord, { kind: 'epoch' }> => r.kind === 'epoch')
+    .map(({ kind: _k, time: _t, ...rest }) => ({ type: 'epochEnd' as const, ...rest }));
+  const priorDuration = previous?.durationSec ?? 0;
+  const startedAt = previous?.startedAt ?? new Date(started).toISOString();
+  const runId = path.basename(path.resolve(runDir));
+
+  let epochsCompleted = startEpoch - 1;
+  let testAcc: number | null = null;
+  let testLoss: number | null = null;
+  const summaryOf = (status: RunStatus): RunSummary => {
+    const vals = epochRecords.map((e) => e.valAcc).filter((v): v is number => v !== null);
+    const rates = epochRecords.map((e) => e.samplesPerSec);
+    return {
+      runId, name: spec.name, status, dataset: data.name, datasetSource: data.source,
+      backend: o.backend.name, backendDetail: o.backend.detail, startedAt,
+      finishedAt: status === 'running' ? null : new Date().toISOString(),
+      durationSec: priorDuration + (Date.now() - started) / 1000,
+      totalEpochs, epochsCompleted,
+      bestValAcc: vals.length > 0 ? Math.max(...vals) : null,
+      testAcc, testLoss,
+      samplesPerSec: rates.length > 0 ? rates.reduce((a, b) => a + b, 0) / rates.length : null,
+      totalParams: o.summary.totalParams,
+      versions: { node: process.versions.node, tfjs: tf.version.tfjs, ...(process.versions.electron ? { electron: process.versions.electron } : {}), ...o.versions },
+      pid: process.pid,
+    };
+  };
+  writeSummary(runDir, summaryOf('running'));
+
+  send({ type: 'started', runId, runDir, summary: o.summary, totalEpochs, startEpoch, batchesPerEpoch });
+
+  // ---- inspection helpers
+  const featIdx = featureLayerIndices(spec.layers);
+  const actModel = activationModel(model, featIdx);
+  const clampSample = (i: number): number => Math.min(Math.max(0, i), Math.max(0, data.test.count - 1));
+  const sendFeatureMaps = (epoch: number, sample: number, persist: boolean): void => {
+    if (data.test.count === 0) return;
+    const msg = featureMaps(actModel, featIdx, built.names, spec.layers, data.test, clampSample(sample), shape, epoch);
+    send(msg);
+    if (persist) writeJsonAtomic(path.join(runDir, RUN_FILES.featureMaps), msg);
+  };
+  const sendFilters = (epoch: number): void => {
+    const msg = filters(model, built.names, spec.layers, epoch);
+    send(msg);
+    writeJsonAtomic(path.join(runDir, RUN_FILES.filters), msg);
+  };
+  const answerFeatureRequest = (epoch: number): void => {
+    if (control.featureRequest === null) return;
+    control.featureSample = clampSample(control.featureRequest);
+    control.featureRequest = null;
+    sendFeatureMaps(epoch, control.featureSample, true);
+  };
+
+  // The untrained (or resumed) state, so the dashboard has pictures before the first epoch ends.
+  sendFeatureMaps(startEpoch - 1, control.featureSample, true);
+  sendFilters(startEpoch - 1);
+
+  // ---- epochs
+  let sessionSamples = 0;
+  let sessionTrainMs = 0;
+  const augment = augmentActive(spec.train.augment) ? spec.train.augment : undefined;
+  try {
+    for (let epoch = startEpoch; epoch <= totalEpochs && !control.stopRequested; epoch++) {
+      const epochStart = Date.now();
+      const order = stream(spec.train.seed, 'shuffle', epoch).shuffle(data.trainIndices.slice());
+      const augRng = stream(spec.train.seed, 'augment', epoch);
+      for (const d of built.dropouts) d.reseed(spec.train.seed, epoch);
+      let lossSum = 0;
+      let accSum = 0;
+      let seen = 0;
+      let lastSent = 0;
+      let trainMs = 0;
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        if (control.stopRequested) break;
+        const idx = order.subarray(b * batchSize, Math.min(trainCount, (b + 1) * batchSize));
+        const t0 = Date.now();
+        const { x, y } = makeBatch(data.train, idx, shape, numClasses, augment ? { spec: augment, rng: augRng } : undefined);
+        let out: number | number[];
+        try {
+          out = await model.trainOnBatch(x, y);
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
+        const [loss, acc] = Array.isArray(out) ? [out[0] ?? NaN, out[1] ?? NaN] : [out, NaN];
+        trainMs += Date.now() - t0;
+        lossSum += loss * idx.length;
+        accSum += acc * idx.length;
+        seen += idx.length;
+        sessionSamples += idx.length;
+
+        const samplesPerSec = seen / Math.max(1e-3, trainMs / 1000);
+        const rate = sessionSamples / Math.max(1e-3, (sessionTrainMs + trainMs) / 1000);
+        const remaining = (trainCount - seen) + (totalEpochs - epoch) * trainCount;
+        const batchMsg = {
+          epoch, batch: b + 1, batchesPerEpoch, loss, acc, samplesPerSec, etaSec: remaining / rate,
+        };
+        metrics.append({ kind: 'batch', time: Date.now(), ...batchMsg });
+        const now = Date.now();
+        if (now - lastSent >= o.batchIntervalMs || b === batchesPerEpoch - 1) {
+          lastSent = now;
+          send({ type: 'batch', ...batchMsg });
+        }
+        // Let `stop`, `ping` and `featureMapsRequest` in between batches.
+        await yieldToEventLoop();
+        answerFeatureRequest(epoch);
+      }
+      sessionTrainMs += trainMs;
+      if (seen < trainCount) break; // stopped inside the epoch: it does not count as completed
+
+      const val = data.valIndices.length > 0
+        ? evaluateSet(model, data.train, data.valIndices, shape, numClasses, built.outputsProbabilities)
+        : null;
+      writeModelDir(checkpointDir(runDir, epoch), await modelArtifacts(model, optimizer, trainingConfig));
+      epochsCompleted = epoch;
+      const end: EpochEndMessage = {
+        type: 'epochEnd', epoch, loss: lossSum / seen, acc: accSum / seen,
+        valLoss: val ? val.loss : null, valAcc: val ? val.acc : null,
+        durationSec: (Date.now() - epochStart) / 1000,
+        samplesPerSec: seen / Math.max(1e-3, trainMs / 1000),
+        numTensors: tf.memory().numTensors,
+      };
+      epochRecords.push(end);
+      const { type: _t, ...rec } = end;
+      metrics.append({ kind: 'epoch', time: Date.now(), ...rec });
+      metrics.sync();
+      writeSummary(runDir, summaryOf('running'));
+      send(end);
+      sendFeatureMaps(epoch, control.featureSample, true);
+      sendFilters(epoch);
+      await yieldToEventLoop();
+      answerFeatureRequest(epoch);
+    }
+  } finally {
+    metrics.close();
+  }
+
+  // ---- final weights and test-set evaluation (also after a stop)
+  const status = control.stopRequested && epochsCompleted < totalEpochs ? 'stopped' : 'completed';
+  writeModelDir(path.join(runDir, RUN_FILES.final), await modelArtifacts(model, null));
+  if (data.test.count > 0) {
+    const ev = evaluateSet(model, data.test, range(data.test.count), shape, numClasses, built.outputsProbabilities);
+    const { confusion, misclassified } = confusionAndMistakes(data.test, ev, shape, numClasses);
+    testAcc = ev.acc;
+    testLoss = ev.loss;
+    const evaluation: EvaluationMessage = {
+      type: 'evaluation', testLoss: ev.loss, testAcc: ev.acc, confusion, classNames: data.classNames, misclassified,
+    };
+    writeJsonAtomic(path.join(runDir, RUN_FILES.evaluation), evaluation);
+    send(evaluation);
+  }
+  const finalSummary = summaryOf(status);
+  writeSummary(runDir, finalSummary);
+  return { status, epochsCompleted, testAcc, durationSec: finalSummary.durationSec };
+}
+
+/** Marks the run folder's summary as failed (best effort; the folder may not exist yet). */
+export function markFailed(runDir: string): void {
+  const s = readSummary(runDir);
+  if (!s) return;
+  writeSummary(runDir, { ...s, status: 'failed', finishedAt: new Date().toISOString(), pid: process.pid });
+}
