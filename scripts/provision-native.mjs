@@ -17,7 +17,8 @@
 //
 //   node scripts/provision-native.mjs [--force] [--strict]
 //   CNN_LAB_SKIP_NATIVE=1     skip entirely
-//   CNN_LAB_CACHE=<dir>       cache folder (default $XDG_CACHE_HOME/cnn-lab or ~/.cache/cnn-lab)
+//   CNN_LAB_CACHE=<dir>       cache folder (default $XDG_CACHE_HOME/cnn-lab or ~/.cache/cnn-lab); this
+//                             script uses its native/ subfolder
 //   CNN_LAB_TF_VERSION=x.y.z  tensorflow-cpu wheel to take libtensorflow from (default 2.21.0, tested)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -36,8 +37,9 @@ const TF_VERSION = process.env.CNN_LAB_TF_VERSION || '2.21.0';
 const TFJS_NODE_LIBTF_MARKER = 'libtensorflow.so.2.9.1';
 const LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
 const PKG_DIR = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
-const cacheRoot = process.env.CNN_LAB_CACHE
-  || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cnn-lab');
+/** Everything this script caches lives under `native/` of the project's cache folder. */
+const cacheRoot = path.join(process.env.CNN_LAB_CACHE
+  || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cnn-lab'), 'native');
 
 class ProvisionError extends Error {
   /** @param {string} message @param {string} hint what the user can do about it */
@@ -84,9 +86,10 @@ function probeAddon() {
     if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
     const x = tf.ones([1, 4, 4, 2]), w = tf.ones([3, 3, 2, 3]);
     const [dx, dw] = tf.grads((a, b) => tf.conv2d(a, b, 1, 'same').sum())([x, w]);
-    // Each output of a 3x3 'same' conv over ones sees 4, 6 or 9 inputs; sums are exact.
+    // Over ones, both gradient sums count the (output, tap) pairs that land inside the 4x4 input
+    // (10 per axis, so 100) times 2 input and 3 output channels: exactly 600 each.
     const s = [dx.sum().dataSync()[0], dw.sum().dataSync()[0]];
-    if (s[0] !== 600 || s[1] !== 216) throw new Error('wrong conv2d gradient sums ' + s);
+    if (s[0] !== 600 || s[1] !== 600) throw new Error('wrong conv2d gradient sums ' + s);
     process.stdout.write(JSON.stringify({ tf: tf.backend().binding.TF_Version, tfjsNode: tf.version['tfjs-node'] }));`;
   const r = spawnSync(process.execPath, ['-e', code], {
     cwd: root, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeout: 120_000,
@@ -94,8 +97,8 @@ function probeAddon() {
   if (r.status === 0) {
     try { return { ok: true, ...JSON.parse(r.stdout) }; } catch { /* fall through */ }
   }
-  const why = (r.stderr || r.stdout || `exit ${r.status ?? r.signal}`).trim().split('\n')
-    .filter((l) => !/^\s+at /.test(l) && l.trim() && !/^(W|I)0000/.test(l)).slice(0, 3).join(' | ');
+  const lines = `${r.stderr ?? ''}\n${r.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => /Error\b|error:/.test(l)) ?? lines[0] ?? `exit ${r.status ?? r.signal}`;
   return { ok: false, why };
 }
 

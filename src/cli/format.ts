@@ -83,7 +83,7 @@ export function bar(fraction: number, width: number): string {
 
 /** Cuts a line to the terminal width so `\r` redraws never wrap. */
 export function fitWidth(line: string, columns: number | undefined): string {
-  const max = Math.max(20, (columns ?? 80) - 1);
+  const max = Math.max(20, (columns !== undefined && columns > 0 ? columns : 80) - 1);
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 

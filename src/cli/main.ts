@@ -91,6 +91,13 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
 
 /** Runs the CLI on this process's arguments and sets its exit code (used by bin/cnn-lab.js). */
 export function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `cnn-lab runs | head`: a closed pipe ends the CLI quietly instead of with an EPIPE stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   return main(argv).then(
     (code) => { process.exitCode = code; },
     (err: unknown) => {

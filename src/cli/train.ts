@@ -15,10 +15,12 @@ import type { ModelSpec } from '../shared/modelSpec';
 import type { DoneMessage, TrainerMessage } from '../shared/trainerProtocol';
 import type { TrainOptions } from './args';
 import { bar, count, duration, epochTableLayout, fixed, percent } from './format';
-import { applyOverrides, OverrideError } from './overrides';
+import { applyOverrides } from './overrides';
 import { printDiagnostics, type Terminal } from './terminal';
 
 export const EXIT = { ok: 0, invalid: 1, failed: 2, stopped: 130 } as const;
+
+const DUPLICATE_SIGNAL_MS = 1000;
 
 /** The data-set cache: --data-dir, else $CNN_LAB_DATA_DIR, else ~/.cache/cnn-lab/data (XDG aware). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -91,9 +93,9 @@ async function prepare(o: TrainOptions, term: Terminal): Promise<Prepared | numb
   let analysis = first;
   const overrides = { epochs: o.epochs, dataset: o.dataset, grayscale: o.grayscale };
   try {
-    modelText = applyOverrides(text, overrides);
+    modelText = applyOverrides(text, overrides, { dataset: first.spec.dataset, grayscale: first.spec.grayscale });
   } catch (err) {
-    term.error(`error: ${err instanceof OverrideError ? err.message : String(err)}`);
+    term.error(`error: cannot apply the command-line overrides: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.invalid;
   }
   if (modelText !== text) {
@@ -147,9 +149,14 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
   });
 
   // Ctrl-C: first stop gracefully (checkpoint), second kill. SIGTERM asks for the graceful stop.
+  // `npm run train` forwards the terminal's SIGINT to us although the terminal sent it to our
+  // process group already: a repeat within a second is the same key press, not a second one.
   let interrupts = 0;
+  let lastSignalAt = 0;
   let userStopped = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupts > 0 && Date.now() - lastSignalAt < DUPLICATE_SIGNAL_MS) return;
+    lastSignalAt = Date.now();
     interrupts++;
     userStopped = true;
     if (interrupts === 1 && signal === 'SIGINT') {
@@ -253,12 +260,14 @@ class HumanView implements View {
       case 'started': {
         t.clearLive();
         this.totalEpochs = m.totalEpochs;
+        this.lastPlainProgressAt = Date.now();
         const s = m.summary;
+        const batches = `${m.batchesPerEpoch} batch${m.batchesPerEpoch === 1 ? '' : 'es'} of ${this.spec.train.batchSize} per epoch`;
         t.out(`model:   ${this.spec.name} — ${count(s.totalParams)} parameters, input ${s.inputShape.join('×')}, ${s.layers.length} layers`);
         t.out(`run:     ${m.runDir}`);
         t.out(m.startEpoch > 1
-          ? `training epochs ${m.startEpoch}–${m.totalEpochs} (resumed), ${m.batchesPerEpoch} batches of ${this.spec.train.batchSize} per epoch`
-          : `training ${m.totalEpochs} epoch${m.totalEpochs === 1 ? '' : 's'}, ${m.batchesPerEpoch} batches of ${this.spec.train.batchSize} per epoch`);
+          ? `training epochs ${m.startEpoch}–${m.totalEpochs} (resumed), ${batches}`
+          : `training ${m.totalEpochs} epoch${m.totalEpochs === 1 ? '' : 's'}, ${batches}`);
         t.out('');
         t.out(this.table.header());
         t.out(this.table.rule());
@@ -266,7 +275,7 @@ class HumanView implements View {
         break;
       }
       case 'batch': {
-        const line = `epoch ${m.epoch}/${this.totalEpochs} ${bar(m.batch / m.batchesPerEpoch, 24)} ${m.batch}/${m.batchesPerEpoch}  loss ${fixed(m.loss)}  acc ${percent(m.acc, 1)}  ${count(m.samplesPerSec)} samples/s  ETA ${duration(m.etaSec)}`;
+        const line = `epoch ${m.epoch}/${this.totalEpochs} ${bar(m.batch / m.batchesPerEpoch, 20)} ${m.batch}/${m.batchesPerEpoch} loss ${fixed(m.loss)} acc ${percent(m.acc, 1)} ${count(m.samplesPerSec)}/s ETA ${duration(m.etaSec)}`;
         if (t.isTTY) t.live(line);
         else if (Date.now() - this.lastPlainProgressAt >= 10_000) {
           // Plain output (CI, pipes): a line at most every 10 s, so short epochs leave only the table.

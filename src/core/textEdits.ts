@@ -51,16 +51,40 @@ export function removeLayer(src: SourceText, seq: YAMLSeq, index: number): TextE
   return edit(src, span.start, span.end, '');
 }
 
+/**
+ * Delete several items. In flow lists, neighbouring removals would overlap at their commas, so
+ * each run of adjacent items goes in one edit.
+ */
+export function removeLayers(src: SourceText, seq: YAMLSeq, indices: readonly number[]): TextEdit[] {
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  if (seq.flow !== true) return sorted.map((i) => removeLayer(src, seq, i)).filter((e): e is TextEdit => e !== null);
+  const out: TextEdit[] = [];
+  for (let k = 0; k < sorted.length;) {
+    let j = k;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
+    const first = sorted[k] ?? 0, last = sorted[j] ?? 0;
+    const a = itemAt(seq, first)?.range, b = itemAt(seq, last)?.range;
+    const next = itemAt(seq, last + 1)?.range, prev = itemAt(seq, first - 1)?.range;
+    if (a && b) {
+      if (next) out.push(edit(src, a[0], next[0], ''));
+      else if (prev) out.push(edit(src, prev[1], b[1], ''));
+      else out.push(edit(src, a[0], b[1], ''));
+    }
+    k = j + 1;
+  }
+  return out;
+}
+
 /** Replace item `index` by another layer. */
 export function replaceLayer(src: SourceText, seq: YAMLSeq, index: number, layerText: string): TextEdit | null {
   const node = itemAt(seq, index);
   if (!node?.range) return null;
-  return edit(src, node.range[0], node.range[1], itemText(seq, layerText));
+  return edit(src, node.range[0], src.trimEnd(node.range[0], node.range[1]), itemText(seq, layerText));
 }
 
 export function replaceNode(src: SourceText, node: YamlNode, newText: string): TextEdit {
   const r = node.range ?? [0, 0, 0];
-  return edit(src, r[0], r[1], newText);
+  return edit(src, r[0], src.trimEnd(r[0], r[1]), newText);
 }
 
 /** Add `key: value` to a map, keeping its style (flow `{ a: 1, key: value }` or a new block line). */
@@ -68,7 +92,8 @@ export function addKeyToMap(src: SourceText, map: YAMLMap, key: string, value: s
   const r = map.range;
   if (!r) return null;
   const last = map.items[map.items.length - 1];
-  const lastEnd = last ? (valueNode(last)?.range?.[1] ?? keyNode(last)?.range?.[1]) : undefined;
+  const lastRange = last ? (valueNode(last)?.range ?? keyNode(last)?.range) : undefined;
+  const lastEnd = lastRange ? src.trimEnd(lastRange[0], lastRange[1]) : undefined;
   if (map.flow === true) {
     if (lastEnd === undefined) return edit(src, r[0] + 1, r[0] + 1, ` ${key}: ${value} `);
     return edit(src, lastEnd, lastEnd, `, ${key}: ${value}`);

@@ -34,7 +34,14 @@ export class SourceText {
   nodeRange(node: YamlNode | null | undefined): Range {
     const r = node?.range;
     if (!r) return this.range(0, 0);
-    return this.range(r[0], r[1]);
+    return this.range(r[0], this.trimEnd(r[0], r[1]));
+  }
+
+  /** Block collections' ranges end after their last newline; ranges in diagnostics should not. */
+  trimEnd(start: number, end: number): number {
+    let e = Math.min(end, this.text.length);
+    while (e > start && /\s/.test(this.text[e - 1] ?? '')) e--;
+    return e;
   }
 
   offset(pos: Position): number {
@@ -82,6 +89,12 @@ export function findPair(map: YAMLMap, name: string): Pair | undefined {
   return undefined;
 }
 
+/** The value node of key `name` in a map, if any. */
+export function pairValue(map: YAMLMap, name: string): YamlNode | null {
+  const p = findPair(map, name);
+  return p ? valueNode(p) : null;
+}
+
 /** True when the value is an explicit or implicit null (`key:` or `key: ~`). */
 export function isNullish(node: YamlNode | null): boolean {
   return node === null || (isScalar(node) && node.value === null);
@@ -108,6 +121,7 @@ export function itemSpan(src: SourceText, seq: YAMLSeq, node: YamlNode): ItemSpa
   const lineStart = src.lineStartOf(r[0]);
   const head = src.text.slice(lineStart, r[0]);
   const indent = /^[ \t]*/.exec(head)?.[0] ?? '';
-  const lineEnd = src.lineEndAfter(Math.max(r[0], r[1] - 1));
-  return { start: r[0], end: r[1], flow, lineStart, indent, lineEnd };
+  const end = src.trimEnd(r[0], r[1]);
+  const lineEnd = src.lineEndAfter(Math.max(r[0], end - 1));
+  return { start: r[0], end, flow, lineStart, indent, lineEnd };
 }

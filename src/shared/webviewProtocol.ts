@@ -282,3 +282,23 @@ export function isFiltersToHostMessage(v: unknown): v is FiltersToHostMessage {
     default: return false;
   }
 }
+
+// ---------------------------------------------------------------- shared list rules
+
+/** Most batch points a dashboard keeps; beyond it every second point is dropped (both ends alike). */
+export const MAX_BATCH_POINTS = 4000;
+
+/**
+ * Appends a batch point, halving the list by dropping every second point when it exceeds
+ * `MAX_BATCH_POINTS`. Host and webview both call it so their lists stay identical.
+ */
+export function appendBatchPoint(list: DashboardBatch[], point: DashboardBatch, max = MAX_BATCH_POINTS): void {
+  list.push(point);
+  if (list.length <= max) return;
+  let w = 0;
+  for (let r = 0; r < list.length; r++) {
+    // Keep odd positions from the start, and always the newest point.
+    if (r % 2 === 1 || r === list.length - 1) list[w++] = list[r] as DashboardBatch;
+  }
+  list.length = w;
+}

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType, ModelSpec } from '../shared/modelSpec';
 import { Rng, stream } from './rng';
 
-/** Keras's class-style prefix for default layer names (`conv2d`, `max_pooling2d_1`, ...). */
+/** Keras's prefix for default layer names (`conv2d`, `max_pooling2d_1`, ...). */
 const KERAS_PREFIX: Readonly<Record<LayerType, string>> = {
   conv2d: 'conv2d',
   maxpool2d: 'max_pooling2d',
@@ -27,14 +27,14 @@ const KERAS_PREFIX: Readonly<Record<LayerType, string>> = {
 
 /**
  * Default layer names when the caller has none (normally the trainer passes the names from
- * `inferSummary`, so the dashboard, summary and checkpoints agree): `<type>_<n>`, n from 1.
+ * `inferSummary`, so the dashboard, summary and checkpoints agree): Keras's `conv2d`, `conv2d_1`, ...
  */
 export function defaultLayerNames(layers: readonly LayerSpec[]): string[] {
   const counts = new Map<LayerType, number>();
   return layers.map((l) => {
-    const n = (counts.get(l.type) ?? 0) + 1;
-    counts.set(l.type, n);
-    return l.name ?? `${KERAS_PREFIX[l.type]}_${n}`;
+    const n = counts.get(l.type) ?? 0;
+    counts.set(l.type, n + 1);
+    return l.name ?? (n === 0 ? KERAS_PREFIX[l.type] : `${KERAS_PREFIX[l.type]}_${n}`);
   });
 }
 
@@ -163,7 +163,8 @@ export function glorotUniform(shape: readonly number[], rng: Rng): Float32Array 
 export function initWeights(model: tf.LayersModel, seed: number): void {
   const rng = stream(seed, 'init');
   const values = model.weights.map((w) => {
-    if (w.originalName.endsWith('/kernel')) return tf.tensor(glorotUniform(w.shape, rng), w.shape, 'float32');
+    const shape = w.shape as number[];
+    if (w.originalName.endsWith('/kernel')) return tf.tensor(glorotUniform(shape, rng), shape, 'float32');
     return null;
   });
   const current = model.getWeights();

@@ -47,7 +47,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}${TMP_MARK}${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    fs.writeSync(fd, bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -223,7 +224,7 @@ export function readModelDir(dir: string): ModelDir | null {
     const specs = json.weightsManifest.flatMap((g) => g.weights);
     const buf = fs.readFileSync(path.join(dir, WEIGHTS_BIN));
     if (buf.byteLength !== specBytes(specs)) return null;
-    const weights = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    const weights = new Uint8Array(buf).buffer;
     return { json, specs, weights };
   } catch {
     return null;
@@ -244,6 +245,28 @@ export function listCheckpoints(runDir: string): number[] {
     .map((m) => Number(m[1]))
     .filter((e) => readModelDir(checkpointDir(runDir, e)) !== null)
     .sort((a, b) => a - b);
+}
+
+/**
+ * tfjs Adam keeps β1ᵗ and β2ᵗ as running float32 products (one multiply per step), but its
+ * `setWeights` recomputes them with `pow`, which differs in the last bits; after a resume every
+ * update would then differ by ~1e-8 from the uninterrupted run. Redo the products the way the
+ * steps did (float32 multiply, `Math.fround`), so a resumed run is bit-identical.
+ */
+function restoreAdamBetaProducts(optimizer: tf.Optimizer): void {
+  if (optimizer.getClassName() !== 'Adam') return;
+  const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable; beta1: number; beta2: number; iterations: number };
+  const product = (beta: number): number => {
+    const b = Math.fround(beta);
+    let v = b;
+    for (let i = 0; i < adam.iterations; i++) v = Math.fround(v * b);
+    return v;
+  };
+  if (!adam.accBeta1 || !adam.accBeta2) return;
+  const [p1, p2] = [tf.scalar(product(adam.beta1)), tf.scalar(product(adam.beta2))];
+  adam.accBeta1.assign(p1);
+  adam.accBeta2.assign(p2);
+  tf.dispose([p1, p2]);
 }
 
 /**
@@ -275,6 +298,7 @@ export async function restoreModelDir(saved: ModelDir, model: tf.LayersModel, op
   model.setWeights(values);
   if (optimizer && optimizerSpecs.length > 0) {
     await optimizer.setWeights(optimizerSpecs.map((s) => ({ name: s.name, tensor: named[s.name] as tf.Tensor })));
+    restoreAdamBetaProducts(optimizer);
   }
   // setWeights copies into the variables; the decoded tensors are ours to free.
   tf.dispose(Object.values(named));

@@ -65,7 +65,7 @@ export function conv2dBackpropFilterNhwc(
               const xv = x[xOff + d1] as number;
               if (xv === 0) continue;
               const wOff = (wBase + d1) * outC;
-              for (let d2 = 0; d2 < outC; d2++) acc[wOff + d2] += xv * (dy[dyOff + d2] as number);
+              for (let d2 = 0; d2 < outC; d2++) acc[wOff + d2] = (acc[wOff + d2] as number) + xv * (dy[dyOff + d2] as number);
             }
           }
         }

@@ -18,9 +18,3 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
-
-export function latin1(b: Uint8Array, start = 0, end = b.length): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i] ?? 0);
-  return s;
-}

@@ -117,26 +117,31 @@ export async function unpackCifarArchive(archivePath: string, dir: string, archi
   const gunzip = raw.pipe(createGunzip());
   raw.on('error', (e) => gunzip.destroy(e));
   const sizes: Record<string, number> = {};
+  // The file being written, closed by its sink's end() or, when unpacking fails, below.
+  let current: FileHandle | null = null;
   try {
     await readTar(gunzip, (entry) => {
       const file = entry.name.split('/').pop() ?? '';
       if (entry.type !== 'file' || !ALL_FILES.includes(file)) return null;
-      let fh: FileHandle | null = null;
       let written = 0;
       return {
         async write(chunk) {
-          fh ??= await open(join(tmp, file), 'w');
-          await fh.write(chunk);
+          current ??= await open(join(tmp, file), 'w');
+          await current.write(chunk);
           written += chunk.length;
         },
         async end() {
-          fh ??= await open(join(tmp, file), 'w');
+          const fh = current ?? (await open(join(tmp, file), 'w'));
+          current = null;
           await fh.close();
           sizes[file] = written;
         },
       };
     }, basename(archivePath));
   } catch (err) {
+    const leftOpen = current as FileHandle | null;
+    if (leftOpen) await leftOpen.close().catch(() => undefined);
+    raw.destroy();
     await rm(tmp, { recursive: true, force: true });
     if (err instanceof CnnLabError) throw err;
     throw new CnnLabError('E_DATASET_CORRUPT', `${basename(archivePath)}: cannot unpack (${(err as Error).message})`, 'Delete the archive from the data cache so it is downloaded again.');

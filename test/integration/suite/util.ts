@@ -79,10 +79,13 @@ export function errorsOf(diags: readonly vscode.Diagnostic[]): vscode.Diagnostic
   return diags.filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
 }
 
-/** 0-based index of the only line of `doc` that contains `needle`. */
+/** 0-based index of the only line of `doc` (comment lines aside) that contains `needle`. */
 export function lineOf(doc: vscode.TextDocument, needle: string): number {
   const hits: number[] = [];
-  for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.includes(needle)) hits.push(i);
+  for (let i = 0; i < doc.lineCount; i++) {
+    const text = doc.lineAt(i).text;
+    if (!text.trimStart().startsWith('#') && text.includes(needle)) hits.push(i);
+  }
   assert.equal(hits.length, 1, `expected exactly one line containing ${JSON.stringify(needle)} in ${doc.uri.path}, found ${hits.length}`);
   return hits[0] ?? -1;
 }

@@ -4,7 +4,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { applyOverrides } from '../../../src/cli/overrides';
+import { applyOverrides, type CurrentData } from '../../../src/cli/overrides';
+import { analyzeModelText } from '../../../src/core/index';
 import { bar, duration, formatEpochTable, percent, TableLayout } from '../../../src/cli/format';
 import { formatDiagnostic, printDiagnostics, type Terminal } from '../../../src/cli/terminal';
 
@@ -22,66 +23,62 @@ train:
 `;
 
 describe('cli overrides', () => {
+  const cifar: CurrentData = { dataset: { kind: 'builtin', name: 'cifar10' }, grayscale: false };
+
   it('no overrides: the text is returned unchanged', () => {
-    assert.equal(applyOverrides(MODEL, {}), MODEL);
-    assert.equal(applyOverrides(MODEL, { grayscale: false }), MODEL);
+    assert.equal(applyOverrides(MODEL, {}, cifar), MODEL);
+    assert.equal(applyOverrides(MODEL, { grayscale: false }, cifar), MODEL);
   });
 
   it('--epochs replaces the value in place, keeping comments', () => {
-    const out = applyOverrides(MODEL, { epochs: 2 });
-    assert.equal(out, MODEL.replace('epochs: 12 #', 'epochs: 2 #'));
+    assert.equal(applyOverrides(MODEL, { epochs: 2 }, cifar), MODEL.replace('epochs: 12 #', 'epochs: 2 #'));
+  });
+
+  it('--epochs edits a flow-style train block in place (as in examples/mnist.cnn.yaml)', () => {
+    const flow = 'name: x\ndataset: mnist\nlayers: [flatten]\ntrain: { epochs: 12, batchSize: 128 }\n';
+    assert.equal(applyOverrides(flow, { epochs: 1 }, cifar), flow.replace('epochs: 12', 'epochs: 1'));
+    const noEpochs = applyOverrides('name: x\ntrain: { batchSize: 8 }\n', { epochs: 3 }, cifar);
+    assert.deepEqual((parse(noEpochs) as { train: unknown }).train, { batchSize: 8, epochs: 3 });
   });
 
   it('--epochs adds the key to a train block without one, or a train block to a file without one', () => {
     const noEpochs = MODEL.replace("  epochs: 12 # the course's default\n", '');
-    const a = applyOverrides(noEpochs, { epochs: 4 });
+    const a = applyOverrides(noEpochs, { epochs: 4 }, cifar);
     assert.deepEqual((parse(a) as { train: unknown }).train, { epochs: 4, batchSize: 64 });
     const noTrain = MODEL.slice(0, MODEL.indexOf('train:'));
-    const b = applyOverrides(noTrain, { epochs: 5 });
+    const b = applyOverrides(noTrain, { epochs: 5 }, cifar);
     assert.ok(b.startsWith(noTrain));
     assert.deepEqual((parse(b) as { train: unknown }).train, { epochs: 5 });
   });
 
-  it('--dataset swaps the data set and drops the explicit input shape so it is inferred again', () => {
-    const out = applyOverrides(MODEL, { dataset: 'mnist' });
+  it('--dataset switches the data set and the model still analyses, with the input shape re-inferred', () => {
+    const out = applyOverrides(MODEL, { dataset: 'mnist' }, cifar);
     const doc = parse(out) as Record<string, unknown>;
     assert.equal(doc.dataset, 'mnist');
-    assert.equal('input' in doc, false);
-    assert.ok(out.includes('# colour photos'), 'comment on the edited line kept');
-    assert.ok(out.startsWith('# MNIST, 2 conv + 2 dense\nname: mnist-cnn\n'));
+    assert.ok(out.includes('# colour photos') && out.startsWith('# MNIST, 2 conv + 2 dense\n'), 'comments kept');
+    const analysis = analyzeModelText(out);
+    assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.deepEqual(analysis.spec?.inputShape, [28, 28, 1]);
   });
 
-  it('--dataset replaces an image-folder map and its classes', () => {
-    const folder = 'name: f\ndataset:\n  folder: ./imgs\n  imageSize: [28, 28]\nclasses: 3\nlayers:\n  - flatten\n';
-    const doc = parse(applyOverrides(folder, { dataset: 'shapes' })) as Record<string, unknown>;
-    assert.equal(doc.dataset, 'shapes');
-    assert.equal('classes' in doc, false);
+  it('--dataset shapes (9 classes) also fixes the output layer', () => {
+    const out = applyOverrides(MODEL, { dataset: 'shapes' }, cifar);
+    const analysis = analyzeModelText(out);
+    assert.equal(analysis.spec?.numClasses, 9);
+    assert.equal(analysis.summary?.layers.at(-1)?.outputShape.at(-1), 9);
   });
 
-  it('--grayscale sets or adds grayscale: true', () => {
-    const added = applyOverrides(MODEL, { grayscale: true });
-    assert.ok(added.includes('dataset: cifar10   # colour photos\ngrayscale: true\n'));
-    assert.equal((parse(added) as Record<string, unknown>).grayscale, true);
-    assert.equal('input' in (parse(added) as Record<string, unknown>), false);
-    const existing = applyOverrides('name: x\ndataset: shapes\ngrayscale: false # colour\nlayers: []\n', { grayscale: true });
-    assert.equal(existing, 'name: x\ndataset: shapes\ngrayscale: true # colour\nlayers: []\n');
-  });
-
-  it('combined overrides land in one consistent document', () => {
-    const out = applyOverrides(MODEL, { epochs: 1, dataset: 'fashion-mnist', grayscale: true });
-    const doc = parse(out) as { dataset: string; grayscale: boolean; train: { epochs: number; batchSize: number } };
-    assert.equal(doc.dataset, 'fashion-mnist');
-    assert.equal(doc.grayscale, true);
-    assert.deepEqual(doc.train, { batchSize: 64, epochs: 1 });
-  });
-
-  it('flow-style blocks fall back to a structural edit', () => {
-    const out = applyOverrides('name: x\ndataset: mnist\nlayers: [flatten]\ntrain: { batchSize: 8 }\n', { epochs: 3 });
-    assert.deepEqual((parse(out) as { train: unknown }).train, { batchSize: 8, epochs: 3 });
+  it('--grayscale keeps the data set and makes the input one channel', () => {
+    const out = applyOverrides(MODEL, { grayscale: true, epochs: 1 }, cifar);
+    const analysis = analyzeModelText(out);
+    assert.equal(analysis.spec?.grayscale, true);
+    assert.deepEqual(analysis.spec?.inputShape, [32, 32, 1]);
+    assert.deepEqual(analysis.spec?.dataset, { kind: 'builtin', name: 'cifar10' });
+    assert.equal(analysis.spec?.train.epochs, 1);
   });
 
   it('a text that is not a YAML map is refused', () => {
-    assert.throws(() => applyOverrides('- a\n- b\n', { epochs: 1 }), /not a YAML map/);
+    assert.throws(() => applyOverrides('- a\n- b\n', { epochs: 1 }, cifar), /not a YAML map/);
   });
 });
 

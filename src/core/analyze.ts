@@ -1,0 +1,679 @@
+/**
+ * The model language front end: YAML text → validated `ModelSpec` + Keras-exact summary +
+ * diagnostics with exact ranges and quick fixes. Pure and total: `analyzeModelText` never throws.
+ */
+import { DATASETS } from '../shared/datasets';
+import { ACTIVATIONS, BUILTIN_DATASETS, DEFAULT_TRAIN, LAYER_TYPES } from '../shared/modelSpec';
+import type {
+  Activation, AugmentSpec, BuiltinDatasetName, DatasetSpec, LayerSpec, LayerSummary, LayerType, ModelSpec,
+  OptimizerName, Padding, Pair, TrainSpec,
+} from '../shared/modelSpec';
+import {
+  AUGMENT_FIELDS, findField, FOLDER_FIELDS, isLayerType, LAYER_ALIASES, LAYER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS,
+} from './schema';
+import type { FieldDef } from './schema';
+import { formatShape, inferLayer, layerNames, summaryRow, totals } from './shapes';
+import { closest } from './suggest';
+import { addKeyToMap, insertLayerAfter, insertLayerBefore, removeLayer, replaceNode } from './textEdits';
+import type { Analysis, CoreDiagnostic, CoreFix, DiagnosticCode, LayerNode, Range, Severity } from './types';
+import {
+  findPair, isAlias, isMap, isNullish, isScalar, isSeq, keyName, keyNode, SourceText, valueNode,
+} from './yamlText';
+import type { Pair as YamlPair, YamlNode, YAMLMap, YAMLSeq } from './yamlText';
+
+/** Layer names TensorFlow accepts. */
+const LAYER_NAME_RE = /^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$/;
+const DATASET_ALIASES: Readonly<Record<string, string>> = { fashion: 'fashion-mnist', cifar: 'cifar10', digits: 'mnist' };
+
+interface Entry {
+  readonly field: FieldDef;
+  readonly pair: YamlPair;
+  readonly key: YamlNode | null;
+  /** Resolved value (aliases followed). */
+  readonly value: YamlNode | null;
+  /** Where to report problems with the value: the value as written, else the key. */
+  readonly at: YamlNode | null;
+}
+
+class Checker {
+  readonly diagnostics: CoreDiagnostic[] = [];
+
+  constructor(readonly src: SourceText) {}
+
+  rangeOf(node: YamlNode | null): Range {
+    return this.src.nodeRange(node);
+  }
+
+  report(at: YamlNode | Range | null, severity: Severity, code: DiagnosticCode, message: string, fix?: CoreFix[]): void {
+    const range = at !== null && 'start' in at ? at : this.rangeOf(at);
+    const d: CoreDiagnostic = { range, severity, code, message };
+    if (fix && fix.length > 0) d.fix = fix;
+    this.diagnostics.push(d);
+  }
+
+  error(at: YamlNode | Range | null, code: DiagnosticCode, message: string, fix?: CoreFix[]): void {
+    this.report(at, 'error', code, message, fix);
+  }
+
+  /** Follows an alias to its anchor's node; reports an alias with no anchor. */
+  resolve(node: YamlNode | null): YamlNode | null {
+    if (node === null || !isAlias(node)) return node;
+    const target = node.resolve(this.src.doc);
+    if (target === undefined) {
+      this.error(node, 'unresolved-alias', `alias *${node.source} refers to no anchor &${node.source} before it`);
+      return null;
+    }
+    return target;
+  }
+
+  replaceFix(title: string, node: YamlNode, newText: string, preferred = true): CoreFix {
+    return { title, edits: [replaceNode(this.src, node, newText)], preferred };
+  }
+
+  /** Checks a map's keys against `fields`; returns the known entries by canonical key. */
+  fields(map: YAMLMap, fields: readonly FieldDef[], where: string, missingAt?: YamlNode | null): Map<string, Entry> {
+    const out = new Map<string, Entry>();
+    for (const pair of map.items) {
+      const kn = keyNode(pair);
+      const name = keyName(pair);
+      if (name === null) {
+        this.error(kn, 'wrong-type', `keys in ${where} must be plain words`);
+        continue;
+      }
+      const field = findField(fields, name);
+      if (!field) {
+        const s = closest(name, fields.map((f) => f.key));
+        const known = fields.map((f) => f.key).join(', ');
+        this.error(kn, 'unknown-key',
+          s !== undefined ? `unknown key "${name}" in ${where}; did you mean "${s}"?` : `unknown key "${name}" in ${where}; expected one of: ${known}`,
+          s !== undefined && kn ? [this.replaceFix(`Change to "${s}"`, kn, s)] : undefined);
+        continue;
+      }
+      if (out.has(field.key)) {
+        this.error(kn, 'unknown-key', `"${name}" repeats "${field.key}" in ${where}`);
+        continue;
+      }
+      const raw = valueNode(pair);
+      out.set(field.key, { field, pair, key: kn, value: this.resolve(raw), at: raw ?? kn });
+    }
+    for (const f of fields) {
+      if (f.required === true && !out.has(f.key)) {
+        // On the owner's key (or the map's first key), never on the whole document.
+        const first = map.items[0];
+        const at = missingAt ?? (map.flow === true || !first ? map : keyNode(first));
+        this.error(at, 'missing-key', `${where} needs "${f.key}": ${f.doc}`);
+      }
+    }
+    return out;
+  }
+
+  private typeError(e: Entry, expected: string): void {
+    const shown = isScalar(e.value) ? JSON.stringify(e.value.value) : isSeq(e.value) ? 'a list' : isMap(e.value) ? 'a map' : 'nothing';
+    this.error(e.at, 'wrong-type', `"${e.field.key}" must be ${expected}, not ${shown}`);
+  }
+
+  private rangeError(e: Entry, v: number, code: DiagnosticCode = 'out-of-range'): boolean {
+    const f = e.field;
+    const low = f.min !== undefined && (f.minExclusive === true ? v <= f.min : v < f.min);
+    const high = f.max !== undefined && (f.maxExclusive === true ? v >= f.max : v > f.max);
+    if (!low && !high && Number.isFinite(v)) return false;
+    const lo = f.min === undefined ? '' : `${f.minExclusive === true ? '(' : '['}${f.min}`;
+    const hi = f.max === undefined ? '' : `${f.max}${f.maxExclusive === true ? ')' : ']'}`;
+    const span = lo !== '' && hi !== '' ? `${lo}, ${hi}` : lo !== '' ? `${f.minExclusive === true ? '>' : '≥'} ${f.min ?? 0}` : `≤ ${f.max ?? 0}`;
+    this.error(e.at, code, `"${f.key}" is ${v}, outside ${span}`);
+    return true;
+  }
+
+  number(e: Entry, code: DiagnosticCode = 'out-of-range'): number | undefined {
+    if (!isScalar(e.value) || typeof e.value.value !== 'number') {
+      this.typeError(e, e.field.kind === 'int' ? 'a whole number' : 'a number');
+      return undefined;
+    }
+    const v = e.value.value;
+    if (e.field.kind === 'int' && !Number.isInteger(v)) {
+      this.error(e.at, 'wrong-type', `"${e.field.key}" must be a whole number, not ${v}`);
+      return undefined;
+    }
+    return this.rangeError(e, v, code) ? undefined : v;
+  }
+
+  bool(e: Entry): boolean | undefined {
+    if (isScalar(e.value) && typeof e.value.value === 'boolean') return e.value.value;
+    const s = isScalar(e.value) ? String(e.value.value).toLowerCase() : '';
+    const guess = ['yes', 'on', 'y', '1'].includes(s) ? 'true' : ['no', 'off', 'n', '0'].includes(s) ? 'false' : undefined;
+    this.error(e.at, 'wrong-type', `"${e.field.key}" must be true or false`,
+      guess !== undefined && e.value ? [this.replaceFix(`Change to ${guess}`, e.value, guess)] : undefined);
+    return undefined;
+  }
+
+  string(e: Entry): string | undefined {
+    if (isScalar(e.value) && (typeof e.value.value === 'string' || typeof e.value.value === 'number') && String(e.value.value) !== '') {
+      return String(e.value.value);
+    }
+    this.typeError(e, 'text');
+    return undefined;
+  }
+
+  enumValue<T extends string>(e: Entry, values: readonly T[], aliases?: Readonly<Record<string, string>>): T | undefined {
+    if (!isScalar(e.value) || typeof e.value.value !== 'string') {
+      this.typeError(e, `one of ${values.join(', ')}`);
+      return undefined;
+    }
+    const v = e.value.value;
+    if ((values as readonly string[]).includes(v)) return v as T;
+    const s = closest(v, values, aliases);
+    this.error(e.at, 'unknown-value',
+      s !== undefined ? `unknown ${e.field.key} "${v}"; did you mean "${s}"?` : `unknown ${e.field.key} "${v}"; expected one of: ${values.join(', ')}`,
+      s !== undefined ? [this.replaceFix(`Change to "${s}"`, e.value, s)] : undefined);
+    return undefined;
+  }
+
+  /** `3` → [3, 3]; `[3, 5]` → [3, 5]; with `count` 3, exactly three whole numbers. */
+  ints(e: Entry, count: 2 | 3): number[] | undefined {
+    const f = e.field;
+    const check = (n: YamlNode | null, at: YamlNode | null): number | undefined => {
+      if (!isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value)) {
+        this.error(at, 'wrong-type', `"${f.key}" takes whole numbers`);
+        return undefined;
+      }
+      return this.rangeError({ ...e, at }, n.value) ? undefined : n.value;
+    };
+    if (count === 2 && isScalar(e.value) && typeof e.value.value === 'number') {
+      const v = check(e.value, e.at);
+      return v === undefined ? undefined : [v, v];
+    }
+    const shape = count === 2 ? '[height, width] (or one number for a square)' : '[height, width, channels]';
+    if (!isSeq(e.value) || e.value.items.length !== count) {
+      this.error(e.at, 'wrong-type', `"${f.key}" must be ${shape}`);
+      return undefined;
+    }
+    const out: number[] = [];
+    for (const raw of e.value.items) {
+      const node = raw as YamlNode | null;
+      const v = check(this.resolve(node), node);
+      if (v === undefined) return undefined;
+      out.push(v);
+    }
+    return out;
+  }
+
+  pair(e: Entry): Pair | undefined {
+    const v = this.ints(e, 2);
+    return v ? [v[0] ?? 1, v[1] ?? 1] : undefined;
+  }
+}
+
+// ------------------------------------------------------------------ layers
+
+interface ParsedLayer { node: LayerNode; params: YAMLMap | null; entries: Map<string, Entry> }
+
+function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, index: number): ParsedLayer {
+  const range = c.rangeOf(raw ?? item);
+  const node: LayerNode = { index, range, typeRange: range, type: '', spec: null };
+  const entries = new Map<string, Entry>();
+  let typeKey: YamlNode | null = null;
+  let params: YamlNode | null = null;
+  let paramsAt: YamlNode | null = null;
+  let extra: YamlPair[] = [];
+
+  if (isScalar(item) && typeof item.value === 'string') {
+    typeKey = item;
+    node.type = item.value;
+  } else if (isMap(item) && item.items.length > 0) {
+    const first = item.items[0] as YamlPair;
+    typeKey = keyNode(first);
+    node.type = keyName(first) ?? '';
+    paramsAt = valueNode(first);
+    params = c.resolve(paramsAt);
+    extra = item.items.slice(1);
+  } else {
+    c.error(raw ?? item, 'layer-form', 'a layer is a single-key map such as `- conv2d: { filters: 32, kernel: 3 }` or a bare type such as `- flatten`');
+    return { node, params: null, entries };
+  }
+  if (typeKey) node.typeRange = c.rangeOf(typeKey);
+
+  if (!isLayerType(node.type)) {
+    const s = closest(node.type, LAYER_TYPES, LAYER_ALIASES);
+    c.error(typeKey, 'unknown-layer',
+      s !== undefined ? `unknown layer type "${node.type}"; did you mean "${s}"?` : `unknown layer type "${node.type}"; expected one of: ${LAYER_TYPES.join(', ')}`,
+      s !== undefined && typeKey ? [c.replaceFix(`Change to "${s}"`, typeKey, s)] : undefined);
+    return { node, params: null, entries };
+  }
+  const type: LayerType = node.type;
+  const fields = LAYER_FIELDS[type];
+  let paramsMap: YAMLMap | null = null;
+
+  if (extra.length > 0) {
+    // `- conv2d:` followed by under-indented keys: YAML reads them as siblings of the type.
+    const k = keyNode(extra[0] as YamlPair);
+    c.error(k, 'layer-form', `a layer is a single-key map: indent "${keyName(extra[0] as YamlPair) ?? ''}" under "${type}", or write "${type}: { ... }"`);
+  }
+  const shorthand = !isNullish(params) && isScalar(params) && (type === 'activation' || type === 'dropout');
+  if (shorthand) {
+    // `- activation: relu`, `- dropout: 0.5`
+    const field = fields[0] as FieldDef;
+    const pair = (item as YAMLMap).items[0] as YamlPair;
+    entries.set(field.key, { field, pair, key: typeKey, value: params, at: paramsAt });
+  } else if (isMap(params)) {
+    paramsMap = params;
+    for (const [k, v] of c.fields(params, fields, type, typeKey)) entries.set(k, v);
+  } else if (!isNullish(params)) {
+    c.error(paramsAt, 'wrong-type', `${type} takes a map of parameters, e.g. ${example(type)}`);
+    return { node, params: null, entries };
+  } else {
+    for (const f of fields) {
+      if (f.required === true) c.error(typeKey, 'missing-key', `${type} needs "${f.key}": ${f.doc} For example ${example(type)}`);
+    }
+  }
+  const before = c.diagnostics.filter((d) => d.severity === 'error').length;
+  const spec = buildLayer(c, type, entries);
+  const after = c.diagnostics.filter((d) => d.severity === 'error').length;
+  const requiredMissing = fields.some((f) => f.required === true && !entries.has(f.key));
+  if (spec && after === before && !requiredMissing) node.spec = spec;
+  return { node, params: paramsMap, entries };
+}
+
+function example(type: LayerType): string {
+  switch (type) {
+    case 'conv2d': return '`conv2d: { filters: 32, kernel: 3, padding: same, activation: relu }`';
+    case 'maxpool2d': case 'avgpool2d': return `\`${type}: { pool: 2 }\``;
+    case 'dense': return '`dense: { units: 10, activation: softmax }`';
+    case 'dropout': return '`dropout: { rate: 0.5 }`';
+    case 'batchnorm': return '`batchnorm: {}`';
+    case 'activation': return '`activation: relu`';
+    default: return `\`${type}: {}\``;
+  }
+}
+
+function buildLayer(c: Checker, type: LayerType, entries: Map<string, Entry>): LayerSpec | null {
+  const get = (k: string): Entry | undefined => entries.get(k);
+  let bad = false;
+  const num = (k: string, dflt: number, code?: DiagnosticCode): number => {
+    const e = get(k);
+    if (!e) return dflt;
+    const v = c.number(e, code);
+    if (v === undefined) bad = true;
+    return v ?? dflt;
+  };
+  const pair = (k: string, dflt: Pair): Pair => {
+    const e = get(k);
+    if (!e) return dflt;
+    const v = c.pair(e);
+    if (!v) bad = true;
+    return v ?? dflt;
+  };
+  const en = <T extends string>(k: string, values: readonly T[], dflt: T): T => {
+    const e = get(k);
+    if (!e) return dflt;
+    const v = c.enumValue(e, values);
+    if (v === undefined) bad = true;
+    return v ?? dflt;
+  };
+  const bool = (k: string, dflt: boolean): boolean => {
+    const e = get(k);
+    if (!e) return dflt;
+    const v = c.bool(e);
+    if (v === undefined) bad = true;
+    return v ?? dflt;
+  };
+  let name: string | undefined;
+  const ne = get('name');
+  if (ne) {
+    name = c.string(ne);
+    if (name === undefined) bad = true;
+    else if (!LAYER_NAME_RE.test(name)) {
+      c.error(ne.at, 'wrong-type', `layer name "${name}" may only hold letters, digits, "_", ".", "-" and "/"`);
+      bad = true;
+    }
+  }
+  const withName = <T extends object>(o: T): T & { name?: string } => (name === undefined ? o : { ...o, name });
+  let spec: LayerSpec;
+  switch (type) {
+    case 'conv2d':
+      spec = withName({
+        type, filters: num('filters', 1), kernel: pair('kernel', [1, 1]), strides: pair('strides', [1, 1]),
+        padding: en<Padding>('padding', ['valid', 'same'], 'valid'), activation: en<Activation>('activation', ACTIVATIONS, 'linear'),
+        useBias: bool('useBias', true),
+      });
+      break;
+    case 'maxpool2d':
+    case 'avgpool2d': {
+      const pool = pair('pool', [2, 2]);
+      spec = withName({ type, pool, strides: pair('strides', pool), padding: en<Padding>('padding', ['valid', 'same'], 'valid') });
+      break;
+    }
+    case 'globalavgpool2d':
+    case 'flatten':
+      spec = withName({ type });
+      break;
+    case 'dense':
+      spec = withName({ type, units: num('units', 1), activation: en<Activation>('activation', ACTIVATIONS, 'linear'), useBias: bool('useBias', true) });
+      break;
+    case 'dropout':
+      spec = withName({ type, rate: num('rate', 0, 'dropout-range') });
+      break;
+    case 'batchnorm':
+      spec = withName({ type, momentum: num('momentum', 0.99), epsilon: num('epsilon', 0.001) });
+      break;
+    case 'activation':
+      spec = withName({ type, activation: en<Activation>('activation', ACTIVATIONS, 'linear') });
+      break;
+  }
+  return bad ? null : spec;
+}
+
+// ------------------------------------------------------------------ top level
+
+interface DatasetInfoResolved { spec: DatasetSpec; label: string; shape: [number, number, number] | null; classes: number | null }
+
+function parseDataset(c: Checker, e: Entry, grayscale: boolean): DatasetInfoResolved | null {
+  const v = e.value;
+  if (isScalar(v)) {
+    const name = c.enumValue<BuiltinDatasetName>(e, BUILTIN_DATASETS, DATASET_ALIASES);
+    if (name === undefined) return null;
+    const info = DATASETS[name];
+    const [h, w, ch] = info.inputShape;
+    return { spec: { kind: 'builtin', name }, label: name, shape: [h, w, grayscale ? 1 : ch], classes: info.classNames.length };
+  }
+  if (isMap(v)) {
+    const f = c.fields(v, FOLDER_FIELDS, 'dataset', e.key);
+    const folderE = f.get('folder');
+    const path = folderE ? c.string(folderE) : undefined;
+    const sizeE = f.get('imageSize');
+    const size = sizeE ? c.pair(sizeE) : undefined;
+    const splitE = f.get('testSplit');
+    const split = splitE ? c.number(splitE) : 0.2;
+    if (path === undefined || (sizeE && !size) || split === undefined) return null;
+    const imageSize: Pair = size ?? [32, 32];
+    return {
+      spec: { kind: 'folder', path, imageSize, testSplit: split }, label: path,
+      shape: [imageSize[0], imageSize[1], grayscale ? 1 : 3], classes: null,
+    };
+  }
+  c.error(e.at, 'wrong-type', `"dataset" must be one of ${BUILTIN_DATASETS.join(', ')} or a folder: { folder: ./images, imageSize: [32, 32] }`);
+  return null;
+}
+
+function parseTrain(c: Checker, e: Entry | undefined): TrainSpec | null {
+  if (!e || isNullish(e.value)) return DEFAULT_TRAIN;
+  if (!isMap(e.value)) {
+    c.error(e.at, 'wrong-type', '"train" must be a map such as { epochs: 12, batchSize: 128 }');
+    return null;
+  }
+  const f = c.fields(e.value, TRAIN_FIELDS, 'train');
+  let bad = false;
+  const num = (k: string, d: number): number => {
+    const x = f.get(k);
+    if (!x) return d;
+    const v = c.number(x);
+    if (v === undefined) bad = true;
+    return v ?? d;
+  };
+  const optE = f.get('optimizer');
+  const optimizer = optE ? c.enumValue<OptimizerName>(optE, ['adam', 'sgd', 'rmsprop', 'adagrad', 'adamax']) : DEFAULT_TRAIN.optimizer;
+  if (optimizer === undefined) bad = true;
+  let augment: AugmentSpec = DEFAULT_TRAIN.augment;
+  const augE = f.get('augment');
+  if (augE && !isNullish(augE.value)) {
+    if (!isMap(augE.value)) {
+      c.error(augE.at, 'wrong-type', '"augment" must be a map such as { flipHorizontal: true, shift: 0.1 }');
+      bad = true;
+    } else {
+      const a = c.fields(augE.value, AUGMENT_FIELDS, 'augment');
+      const flipE = a.get('flipHorizontal');
+      const flip = flipE ? c.bool(flipE) : false;
+      const shiftE = a.get('shift');
+      const shift = shiftE ? c.number(shiftE) : 0;
+      if (flip === undefined || shift === undefined) bad = true;
+      augment = { flipHorizontal: flip ?? false, shift: shift ?? 0 };
+    }
+  }
+  const train: TrainSpec = {
+    epochs: num('epochs', DEFAULT_TRAIN.epochs), batchSize: num('batchSize', DEFAULT_TRAIN.batchSize),
+    optimizer: optimizer ?? DEFAULT_TRAIN.optimizer, learningRate: num('learningRate', DEFAULT_TRAIN.learningRate),
+    validationSplit: num('validationSplit', DEFAULT_TRAIN.validationSplit), seed: num('seed', DEFAULT_TRAIN.seed), augment,
+  };
+  return bad ? null : train;
+}
+
+// ------------------------------------------------------------------ model-level checks
+
+function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (LayerSummary | null)[], numClasses: number | null): void {
+  const src = c.src;
+  const specs = layers.map((l) => l.node.spec);
+  const complete = layers.length > 0 && rows.every((r) => r !== null);
+  const outIdx = specs.reduce((acc, s, i) => (s?.type === 'dense' ? i : acc), -1);
+
+  if (complete) {
+    const lastRow = rows[rows.length - 1] as LayerSummary;
+    const lastNode = (layers[layers.length - 1] as ParsedLayer).node;
+    const out = lastRow.outputShape;
+    if (out.length !== 1) {
+      const fix: CoreFix[] = [];
+      if (numClasses !== null) {
+        const a = insertLayerAfter(src, seq, layers.length - 1, 'flatten: {}');
+        const b = insertLayerAfter(src, seq, layers.length - 1, `dense: { units: ${numClasses}, activation: softmax }`);
+        if (a && b) fix.push({ title: `Add flatten and a dense output of ${numClasses} units`, edits: [a, b], preferred: true });
+      }
+      c.error(lastNode.typeRange, 'output-not-flat',
+        `the model ends with a ${formatShape(out)} tensor; a classifier must end with flatten and a dense layer of ${numClasses ?? 'N'} units`, fix);
+    } else if (numClasses !== null && out[0] !== numClasses) {
+      const outLayer = outIdx >= 0 ? layers[outIdx] : undefined;
+      const unitsE = outLayer?.entries.get('units');
+      const ds = numClasses;
+      if (outLayer && unitsE?.value && outIdx >= 0) {
+        c.error(unitsE.at, 'class-mismatch', `the output layer has ${out[0] ?? 0} units but the data set has ${ds} classes`,
+          [c.replaceFix(`Set units to ${ds}`, unitsE.value, String(ds))]);
+      } else {
+        c.error(lastNode.typeRange, 'class-mismatch', `the model outputs ${out[0] ?? 0} values but the data set has ${ds} classes; end with dense: { units: ${ds}, activation: softmax }`);
+      }
+    }
+  }
+
+  // Softmax on the output: the last layer that is not dropout.
+  let lastReal = layers.length - 1;
+  while (lastReal >= 0 && specs[lastReal]?.type === 'dropout') lastReal--;
+  const lr = layers[lastReal];
+  const lrSpec = lr?.node.spec;
+  if (lr && lrSpec && (lrSpec.type === 'dense' || lrSpec.type === 'activation') && lrSpec.activation !== 'softmax') {
+    const actE = lr.entries.get('activation');
+    const fix: CoreFix[] = [];
+    if (actE?.value) fix.push(c.replaceFix('Use softmax', actE.value, 'softmax'));
+    else if (lr.params) {
+      const ed = addKeyToMap(src, lr.params, 'activation', 'softmax');
+      if (ed) fix.push({ title: 'Add activation: softmax', edits: [ed], preferred: true });
+    }
+    c.report(actE?.at ?? lr.node.typeRange, 'warning', 'output-not-softmax',
+      `the output layer's activation is ${lrSpec.activation}, not softmax; class probabilities and the categorical cross-entropy loss expect softmax`, fix);
+  }
+
+  // Dropout placement.
+  let dropouts = 0;
+  layers.forEach((l, i) => {
+    const s = specs[i];
+    if (s?.type !== 'dropout') return;
+    dropouts++;
+    const rateE = l.entries.get('rate');
+    if (s.rate === 0) {
+      const rm = removeLayer(src, seq, i);
+      c.report(rateE?.at ?? l.node.typeRange, 'warning', 'dropout-useless', 'dropout with rate 0 drops nothing', rm ? [{ title: 'Remove this dropout', edits: [rm] }] : undefined);
+    } else if (outIdx >= 0 && i > outIdx) {
+      const fix: CoreFix[] = [];
+      const rm = removeLayer(src, seq, i);
+      const text = src.text.slice(src.offset(l.node.range.start), src.offset(l.node.range.end));
+      const ins = insertLayerBefore(src, seq, outIdx, seq.flow === true ? text.replace(/^\{\s*|\s*\}$/g, '') : text);
+      if (rm && ins) fix.push({ title: 'Move this dropout before the output layer', edits: [ins, rm], preferred: true });
+      if (rm) fix.push({ title: 'Remove this dropout', edits: [rm] });
+      c.report(l.node.typeRange, 'warning', 'dropout-useless', 'dropout after the output layer does nothing useful: it only zeroes class probabilities while training; place it between the flattened features and the output', fix);
+    } else if (i > 0 && specs[i - 1]?.type === 'dropout') {
+      const rm = removeLayer(src, seq, i);
+      c.report(l.node.typeRange, 'warning', 'dropout-useless', 'stacked dropout: a dropout right after another dropout only compounds the rate; use one dropout with the rate you want',
+        rm ? [{ title: 'Remove this dropout', edits: [rm], preferred: true }] : undefined);
+    }
+  });
+  if (dropouts === 0 && outIdx >= 0) {
+    const flatIdx = specs.findIndex((s, i) => i < outIdx && (s?.type === 'flatten' || s?.type === 'globalavgpool2d'));
+    const flat = layers[flatIdx];
+    if (flat) {
+      const ins = insertLayerAfter(src, seq, flatIdx, 'dropout: { rate: 0.5 }');
+      c.report(flat.node.typeRange, 'hint', 'dropout-suggested',
+        'no dropout: the course recommends dropout (e.g. rate 0.5) between the flattened features and the output to reduce overfitting',
+        ins ? [{ title: 'Insert dropout 0.5 after flatten', edits: [ins], preferred: true }] : undefined);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ entry point
+
+function emptyAnalysis(diagnostics: CoreDiagnostic[]): Analysis {
+  return {
+    spec: null, summary: null, diagnostics, layers: [], partialSummary: { inputShape: null, layers: [] },
+    layersKeyRange: null, datasetLabel: null, numClasses: null, batchSize: DEFAULT_TRAIN.batchSize,
+  };
+}
+
+function analyze(text: string): Analysis {
+  const src = new SourceText(text);
+  const c = new Checker(src);
+  for (const e of src.doc.errors) {
+    c.error(src.range(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)), 'yaml-syntax', e.message.split('\n')[0] ?? e.message);
+  }
+  for (const w of src.doc.warnings) {
+    c.report(src.range(w.pos[0], Math.max(w.pos[1], w.pos[0] + 1)), 'warning', 'yaml-warning', w.message.split('\n')[0] ?? w.message);
+  }
+  const root = c.resolve(src.doc.contents as YamlNode | null);
+  if (isNullish(root)) {
+    c.error(src.range(0, 0), 'empty-model', 'empty model file: add at least `dataset:` and `layers:` (see examples/mnist.cnn.yaml)');
+    return emptyAnalysis(c.diagnostics);
+  }
+  if (!isMap(root)) {
+    c.error(root, 'not-a-map', 'a model file is a map of keys: name, dataset, layers, train, ...');
+    return emptyAnalysis(c.diagnostics);
+  }
+  const top = c.fields(root, TOP_LEVEL_FIELDS, 'the model file');
+  const nameE = top.get('name');
+  const name = nameE ? c.string(nameE) : 'model';
+
+  const grayE = top.get('grayscale');
+  const grayscale = grayE ? (c.bool(grayE) ?? false) : false;
+  const dsE = top.get('dataset');
+  const ds = dsE ? parseDataset(c, dsE, grayscale) : null;
+
+  let numClasses = ds?.classes ?? null;
+  const clsE = top.get('classes');
+  if (clsE) {
+    const n = c.number(clsE);
+    if (n !== undefined && ds) {
+      if (ds.spec.kind === 'builtin' && n !== ds.classes) {
+        c.error(clsE.at, 'dataset-classes', `${ds.label} has ${ds.classes ?? 0} classes, not ${n}; "classes" is only needed for image folders`,
+          clsE.value ? [c.replaceFix(`Set classes to ${ds.classes ?? 0}`, clsE.value, String(ds.classes ?? 0))] : undefined);
+      } else if (ds.spec.kind === 'folder') numClasses = n;
+    }
+  }
+
+  let inputShape: [number, number, number] | null = ds?.shape ?? null;
+  const inE = top.get('input');
+  if (inE) {
+    const given = c.ints(inE, 3);
+    if (given && ds?.shape) {
+      let expected = ds.shape;
+      if (ds.spec.kind === 'folder' && !(isMap(dsE?.value) && findPair(dsE.value, 'imageSize'))) {
+        // A folder without imageSize takes height and width from `input`.
+        expected = [given[0] ?? 32, given[1] ?? 32, ds.shape[2]];
+        ds.spec = { ...ds.spec, imageSize: [expected[0], expected[1]] };
+        inputShape = expected;
+      }
+      if (given.join() !== expected.join()) {
+        const why = ds.spec.kind === 'builtin' ? `${ds.label}${grayscale ? ' with grayscale' : ''} gives` : 'the image folder gives';
+        c.error(inE.at, 'input-mismatch', `input [${given.join(', ')}] does not match the data set: ${why} [${expected.join(', ')}]`,
+          inE.value ? [c.replaceFix(`Set input to [${expected.join(', ')}]`, inE.value, `[${expected.join(', ')}]`)] : undefined);
+      }
+    }
+  }
+
+  const trainE = top.get('train');
+  const train = parseTrain(c, trainE);
+
+  const layersE = top.get('layers');
+  const layersKeyRange = layersE?.key ? c.rangeOf(layersE.key) : null;
+  const parsed: ParsedLayer[] = [];
+  let seq: YAMLSeq | null = null;
+  if (!layersE) {
+    // Reported by `fields` as a missing key.
+  } else if (isNullish(layersE.value) || (isSeq(layersE.value) && layersE.value.items.length === 0)) {
+    c.error(layersE.key, 'empty-model', 'the model has no layers; add e.g. `- conv2d: { filters: 32, kernel: 3, activation: relu }`');
+  } else if (!isSeq(layersE.value)) {
+    c.error(layersE.at, 'wrong-type', '"layers" must be a list: one `- type: { ... }` line per layer');
+  } else {
+    seq = layersE.value;
+    seq.items.forEach((raw, i) => {
+      const node = raw as YamlNode | null;
+      parsed.push(parseLayer(c, c.resolve(node), node, i));
+    });
+  }
+
+  // Layer names must be unique (TensorFlow.js refuses duplicates).
+  const seen = new Map<string, number>();
+  for (const p of parsed) {
+    const n = p.node.spec?.name;
+    if (n === undefined) continue;
+    if (seen.has(n)) c.error(p.entries.get('name')?.at ?? null, 'duplicate-name', `layer name "${n}" is already used by layer ${(seen.get(n) ?? 0) + 1}`);
+    else seen.set(n, p.node.index);
+  }
+
+  // Shapes, as far as they go.
+  const specs = parsed.map((p) => p.node.spec);
+  const names = layerNames(specs);
+  const rows: (LayerSummary | null)[] = parsed.map(() => null);
+  if (inputShape) {
+    let shape: readonly number[] = inputShape;
+    for (const p of parsed) {
+      const s = p.node.spec;
+      if (!s) break;
+      const r = inferLayer(s, shape);
+      if (!r.ok) {
+        const at = r.error.key !== null ? (p.entries.get(r.error.key)?.at ?? null) : null;
+        const fix: CoreFix[] = [];
+        if (r.error.code === 'missing-flatten' && seq) {
+          const ed = insertLayerBefore(src, seq, p.node.index, 'flatten: {}');
+          if (ed) fix.push({ title: 'Insert flatten before this layer', edits: [ed], preferred: true });
+        }
+        c.error(at ?? p.node.typeRange, r.error.code, r.error.message, fix);
+        break;
+      }
+      rows[p.node.index] = summaryRow(p.node.index, names[p.node.index] ?? s.type, s, shape, r.value);
+      shape = r.value.outputShape;
+    }
+  }
+  // After a YAML syntax error the recovered structure is a guess: keep per-layer results, skip model-level advice.
+  if (seq && src.doc.errors.length === 0) checkModel(c, seq, parsed, rows, numClasses);
+
+  const batchSize = train?.batchSize ?? DEFAULT_TRAIN.batchSize;
+  const hasErrors = c.diagnostics.some((d) => d.severity === 'error');
+  let spec: ModelSpec | null = null;
+  let summary = null;
+  if (!hasErrors && ds && inputShape && train && name !== undefined && parsed.length > 0 && rows.every((r) => r !== null)) {
+    spec = {
+      name, dataset: ds.spec, grayscale, inputShape, numClasses,
+      layers: parsed.map((p) => p.node.spec as LayerSpec), train,
+    };
+    summary = totals(inputShape, rows as LayerSummary[], batchSize);
+  }
+  return {
+    spec, summary, diagnostics: c.diagnostics, layers: parsed.map((p) => p.node),
+    partialSummary: { inputShape, layers: rows }, layersKeyRange, datasetLabel: ds?.label ?? null, numClasses, batchSize,
+  };
+}
+
+/** Parses, validates and infers shapes. Total: any input gives an Analysis, never an exception. */
+export function analyzeModelText(text: string): Analysis {
+  try {
+    return analyze(typeof text === 'string' ? text : String(text));
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return emptyAnalysis([{
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'internal-error',
+      message: `the model file could not be analysed (${msg.slice(0, 200)}); simplify the YAML around the last change`,
+    }]);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Public API of the model language core (pure: no vscode, LSP or tfjs imports). The language
+ * server, the extension, the CLI and the trainer call only what is exported here.
+ */
+export type {
+  Analysis, ColourCost, CoreDiagnostic, CoreFix, DiagnosticCode, LayerNode, PartialSummary, Position, Range, Severity, TextEdit,
+} from './types';
+export { DIAGNOSTIC_CODES } from './types';
+export { analyzeModelText } from './analyze';
+export { inferLayer, inferSummary, formatShape, layerNames } from './shapes';
+export type { LayerShape, LayerShapeResult, ShapeError } from './shapes';
+export { formatSummaryTable } from './summaryTable';
+export { applyEdits, datasetEdits, dropoutPlacementEdits } from './edits';
+export type { DropoutPlacement } from './edits';
+export { colourCost, hoverAt } from './hover';
+export type { CoreHover } from './hover';
+export { completionsAt } from './completion';
+export type { CompletionKind, CoreCompletionItem } from './completion';
+export { inlayHints } from './inlayHints';
+export type { CoreInlayHint } from './inlayHints';
+export { codeLenses, SUMMARY_COMMAND, TRAIN_COMMAND } from './codeLens';
+export type { CoreCodeLens } from './codeLens';
+export { compact, groupDigits, bytes } from './format';

@@ -1,0 +1,37 @@
+/** Keras-style text rendering of a `ModelSummary` (the "Summary" command and the CLI). */
+import type { ModelSummary } from '../shared/modelSpec';
+import { bytes, groupDigits } from './format';
+import { KERAS_CLASS } from './schema';
+
+const COLS = [34, 24, 13, 16] as const;
+
+function pad(s: string, w: number, right = false): string {
+  if (s.length >= w) return `${s} `;
+  return right ? s.padStart(w) : s.padEnd(w);
+}
+
+/**
+ * Keras `model.summary()` layout with an extra MACs column, then the totals (Keras 3 style,
+ * parameter bytes as float32), total MACs and the activation memory of one batch.
+ */
+export function formatSummaryTable(summary: ModelSummary, name?: string): string {
+  const width = COLS.reduce((a, b) => a + b, 0) + 1;
+  const lines: string[] = [];
+  lines.push(`Model: "${name ?? 'sequential'}"`);
+  lines.push('_'.repeat(width));
+  lines.push(` ${pad('Layer (type)', COLS[0])}${pad('Output Shape', COLS[1])}${pad('Param #', COLS[2], true)}${pad('MACs', COLS[3], true)}`);
+  lines.push('='.repeat(width));
+  lines.push(` ${pad('input (InputLayer)', COLS[0])}${pad(`(None, ${summary.inputShape.join(', ')})`, COLS[1])}${pad('0', COLS[2], true)}${pad('0', COLS[3], true)}`);
+  for (const l of summary.layers) {
+    const shape = `(None, ${l.outputShape.join(', ')})`;
+    lines.push(` ${pad(`${l.name} (${KERAS_CLASS[l.type]})`, COLS[0])}${pad(shape, COLS[1])}${pad(groupDigits(l.params), COLS[2], true)}${pad(groupDigits(l.macs), COLS[3], true)}`);
+  }
+  lines.push('='.repeat(width));
+  lines.push(`Total params: ${groupDigits(summary.totalParams)} (${bytes(summary.totalParams * 4)})`);
+  lines.push(`Trainable params: ${groupDigits(summary.trainableParams)} (${bytes(summary.trainableParams * 4)})`);
+  lines.push(`Non-trainable params: ${groupDigits(summary.nonTrainableParams)} (${bytes(summary.nonTrainableParams * 4)})`);
+  lines.push(`Total MACs per sample: ${groupDigits(summary.totalMacs)}`);
+  lines.push(`Activation memory per batch: ${bytes(summary.activationBytesPerBatch)}`);
+  lines.push('_'.repeat(width));
+  return lines.join('\n');
+}

@@ -1,0 +1,211 @@
+/**
+ * What one run's dashboard shows, kept on the host: built from the run folder (the single source
+ * of truth) and advanced by the trainer's messages while the run is live. Pure — no vscode — so
+ * snapshot building is unit-tested in plain Node.
+ */
+import { DATASETS } from '../shared/datasets';
+import type { BuiltinDatasetName, ModelSummary } from '../shared/modelSpec';
+import type { FiltersMessage, MetricRecord, RunStatus, TrainerMessage } from '../shared/trainerProtocol';
+import {
+  appendBatchPoint,
+  type ComparisonRun,
+  type DashboardBatch,
+  type DashboardEpoch,
+  type DashboardEvaluation,
+  type DashboardFeatureMaps,
+  type DashboardRunInfo,
+  type DashboardSnapshot,
+  type DashboardUpdate,
+} from '../shared/webviewProtocol';
+import type { RunData } from '../host/runStore';
+
+/** The model summary of a model text (the core's shape inference); injected to keep this pure. */
+export type Summarize = (modelText: string) => { summary: ModelSummary | null; inputShape: readonly [number, number, number] | null };
+
+function datasetInfo(name: string | null): (typeof DATASETS)[BuiltinDatasetName] | undefined {
+  return name !== null && Object.prototype.hasOwnProperty.call(DATASETS, name) ? DATASETS[name as BuiltinDatasetName] : undefined;
+}
+
+function stripKind<T extends { kind: string; time: number }>(r: T): Omit<T, 'kind' | 'time'> {
+  const { kind: _kind, time: _time, ...rest } = r;
+  return rest;
+}
+
+/** Epoch points of a metrics list; a resumed run may repeat an epoch, the last record wins. */
+export function epochsOf(metrics: readonly MetricRecord[]): DashboardEpoch[] {
+  const byEpoch = new Map<number, DashboardEpoch>();
+  for (const r of metrics) if (r.kind === 'epoch') byEpoch.set(r.epoch, stripKind(r));
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+function bestOf(epochs: readonly DashboardEpoch[]): number | null {
+  let best: number | null = null;
+  for (const e of epochs) if (e.valAcc !== null && (best === null || e.valAcc > best)) best = e.valAcc;
+  return best;
+}
+
+export class DashboardModel {
+  private info: DashboardRunInfo;
+  private modelSummary: ModelSummary | null;
+  private batches: DashboardBatch[] = [];
+  private epochs: DashboardEpoch[] = [];
+  private featureMaps: DashboardFeatureMaps | null = null;
+  private evaluation: DashboardEvaluation | null = null;
+  private filtersMessage: FiltersMessage | null = null;
+  private comparisons: readonly ComparisonRun[] = [];
+
+  constructor(info: DashboardRunInfo, modelSummary: ModelSummary | null = null) {
+    this.info = info;
+    this.modelSummary = modelSummary;
+  }
+
+  /** A fresh run about to start: nothing known yet beyond its folder, name and epochs. */
+  static forNewRun(runDir: string, name: string, totalEpochs: number, modelSummary: ModelSummary | null, dataset: string | null): DashboardModel {
+    const ds = datasetInfo(dataset);
+    return new DashboardModel({
+      runDir, name, status: 'running', backend: null, backendDetail: null, dataset, datasetSource: null,
+      classNames: ds ? [...ds.classNames] : [], inputShape: null, totalEpochs, batchesPerEpoch: null,
+      startedAt: new Date().toISOString(), durationSec: 0, bestValAcc: null, testAcc: null, error: null, live: true,
+    }, modelSummary);
+  }
+
+  /** Rebuilds a dashboard from a run folder read by `readRun`. */
+  static fromRunData(data: RunData, summarize: Summarize, live = false): DashboardModel {
+    const s = data.summary;
+    const e = data.entry;
+    const analysed = data.modelText !== null ? summarize(data.modelText) : { summary: null, inputShape: null };
+    const ds = datasetInfo(e.dataset);
+    const batchRecords = data.metrics.filter((r): r is Extract<MetricRecord, { kind: 'batch' }> => r.kind === 'batch');
+    const epochs = epochsOf(data.metrics);
+    const lastBatch = batchRecords[batchRecords.length - 1];
+    const model = new DashboardModel({
+      runDir: e.dir,
+      name: e.name,
+      status: e.status,
+      backend: e.backend,
+      backendDetail: s?.backendDetail ?? null,
+      dataset: e.dataset,
+      datasetSource: s?.datasetSource ?? null,
+      classNames: data.evaluation?.classNames ?? (ds ? [...ds.classNames] : []),
+      inputShape: analysed.inputShape ?? (ds ? ds.inputShape : null),
+      totalEpochs: e.totalEpochs ?? epochs.length,
+      batchesPerEpoch: lastBatch?.batchesPerEpoch ?? null,
+      startedAt: e.startedAt,
+      durationSec: e.durationSec ?? epochs.reduce((t, x) => t + x.durationSec, 0),
+      bestValAcc: e.bestValAcc ?? bestOf(epochs),
+      testAcc: e.testAcc,
+      error: null,
+      live,
+    }, analysed.summary);
+    for (const b of batchRecords) appendBatchPoint(model.batches, stripKind(b));
+    model.epochs = epochs;
+    if (data.featureMaps) model.featureMaps = withoutType(data.featureMaps);
+    if (data.evaluation) model.evaluation = withoutType(data.evaluation);
+    if (data.filters) model.filtersMessage = data.filters;
+    return model;
+  }
+
+  get runDir(): string { return this.info.runDir; }
+  get runInfo(): DashboardRunInfo { return this.info; }
+  get latestFilters(): FiltersMessage | null { return this.filtersMessage; }
+  get epochPoints(): readonly DashboardEpoch[] { return this.epochs; }
+  get latestBatch(): DashboardBatch | undefined { return this.batches[this.batches.length - 1]; }
+
+  snapshot(): DashboardSnapshot {
+    return {
+      info: this.info,
+      modelSummary: this.modelSummary,
+      batches: [...this.batches],
+      epochs: [...this.epochs],
+      featureMaps: this.featureMaps,
+      evaluation: this.evaluation,
+      comparisons: this.comparisons,
+    };
+  }
+
+  setComparisons(comparisons: readonly ComparisonRun[]): DashboardUpdate {
+    this.comparisons = comparisons;
+    return { kind: 'comparisons', comparisons };
+  }
+
+  /** Marks the run as no longer served by a trainer process (or as served again). */
+  setLive(live: boolean, status?: RunStatus): DashboardUpdate {
+    return this.patch({ live, ...(status !== undefined ? { status } : {}) });
+  }
+
+  setError(error: string): DashboardUpdate {
+    return this.patch({ error });
+  }
+
+  /** Applies one trainer message; returns the updates the open dashboard needs, in order. */
+  apply(m: TrainerMessage): DashboardUpdate[] {
+    switch (m.type) {
+      case 'backend':
+        return [this.patch({ backend: m.name, backendDetail: m.detail })];
+      case 'dataset':
+        return [this.patch({ dataset: m.name, datasetSource: m.source, classNames: [...m.classNames], inputShape: m.inputShape })];
+      case 'started': {
+        // A resumed run retrains from startEpoch: drop points of epochs it will produce again.
+        this.batches = this.batches.filter((b) => b.epoch < m.startEpoch);
+        this.epochs = this.epochs.filter((e) => e.epoch < m.startEpoch);
+        this.modelSummary = m.summary;
+        return [
+          { kind: 'modelSummary', modelSummary: m.summary },
+          this.patch({ status: 'running', totalEpochs: m.totalEpochs, batchesPerEpoch: m.batchesPerEpoch, error: null, live: true }),
+        ];
+      }
+      case 'batch': {
+        const { type: _t, ...batch } = m;
+        appendBatchPoint(this.batches, batch);
+        return [{ kind: 'batch', batch }];
+      }
+      case 'epochEnd': {
+        const { type: _t, ...epoch } = m;
+        this.epochs = this.epochs.filter((e) => e.epoch !== epoch.epoch);
+        this.epochs.push(epoch);
+        return [
+          { kind: 'epoch', epoch },
+          this.patch({ bestValAcc: bestOf(this.epochs), durationSec: this.epochs.reduce((t, e) => t + e.durationSec, 0) }),
+        ];
+      }
+      case 'featureMaps':
+        this.featureMaps = withoutType(m);
+        return [{ kind: 'featureMaps', featureMaps: this.featureMaps }];
+      case 'evaluation':
+        this.evaluation = withoutType(m);
+        return [
+          { kind: 'evaluation', evaluation: this.evaluation },
+          this.patch({ testAcc: m.testAcc, classNames: [...m.classNames] }),
+        ];
+      case 'filters':
+        this.filtersMessage = m;
+        return [];
+      case 'error':
+        return [this.patch({ error: m.error.hint !== undefined ? `${m.error.message} ${m.error.hint}` : m.error.message })];
+      case 'done':
+        return [this.patch({ status: m.status, live: false, durationSec: m.durationSec, testAcc: m.testAcc ?? this.info.testAcc })];
+      default:
+        return [];
+    }
+  }
+
+  private patch(p: Partial<DashboardRunInfo>): DashboardUpdate {
+    this.info = { ...this.info, ...p };
+    return { kind: 'info', info: this.info };
+  }
+}
+
+function withoutType<T extends { type: string }>(m: T): Omit<T, 'type'> {
+  const { type: _type, ...rest } = m;
+  return rest;
+}
+
+/**
+ * Numbers the messages to an open dashboard: a snapshot restarts the sequence, each append is
+ * the previous number + 1, so the webview can detect a gap and ask for a resync.
+ */
+export class SequenceCounter {
+  private seq = 0;
+  next(): number { return ++this.seq; }
+  get current(): number { return this.seq; }
+}

@@ -1,0 +1,245 @@
+/**
+ * Dashboard webview panels, one per run folder. A panel shows the live `DashboardModel` of the
+ * running trainer, or one rebuilt from the run folder. It gets a full snapshot on `ready`, when it
+ * becomes visible again and on `resync`; while visible, each change is a numbered append. Panels
+ * survive a window reload through a serializer that remembers the run folder.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readRun, listRuns } from '../host/runStore';
+import { analyzeModelText } from '../core/index';
+import {
+  isDashboardToHostMessage,
+  type ComparisonRun,
+  type DashboardUpdate,
+  type HostToDashboardMessage,
+} from '../shared/webviewProtocol';
+import { DashboardModel, SequenceCounter, epochsOf, type Summarize } from './dashboardModel';
+import { buildWebviewHtml, makeNonce } from './webviewHtml';
+import type { TrainingService } from './trainingService';
+
+export const DASHBOARD_VIEW_TYPE = 'cnnLab.dashboard';
+
+/** How many other runs the comparison overlay offers (newest first). */
+const MAX_COMPARISONS = 8;
+
+export const summarizeModelText: Summarize = (text) => {
+  const a = analyzeModelText(text);
+  return { summary: a.summary, inputShape: a.spec?.inputShape ?? null };
+};
+
+/** Webview options shared by both webviews: scripts on, resources only from dist/webview and media. */
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, app: 'dashboard' | 'filters', title: string): string {
+  const uri = (...p: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
+  const styles = [uri('media', 'webview.css'), uri('media', `${app}.css`)];
+  if (app === 'dashboard') styles.unshift(uri('dist', 'webview', 'dashboard.css'));
+  return buildWebviewHtml({
+    cspSource: webview.cspSource,
+    nonce: makeNonce(),
+    scriptUri: uri('dist', 'webview', `${app}.js`),
+    styleUris: styles,
+    title,
+    lang: vscode.env.language,
+    app,
+  });
+}
+
+class DashboardPanel implements vscode.Disposable {
+  private readonly seq = new SequenceCounter();
+  private readonly disposables: vscode.Disposable[] = [];
+  private runSubscription: vscode.Disposable | undefined;
+  private ready = false;
+  /** A change happened while hidden: send a snapshot when visible again. */
+  private stale = false;
+  private model: DashboardModel;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly runDir: string,
+    model: DashboardModel,
+    private readonly owner: DashboardPanels,
+  ) {
+    this.model = model;
+    panel.iconPath = vscode.Uri.joinPath(owner.extensionUri, 'media', 'cnn-lab.svg');
+    panel.webview.options = webviewOptions(owner.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, owner.extensionUri, 'dashboard', panel.title);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible && this.stale) this.sendSnapshot();
+        if (panel.active) owner.focused(this.runDir);
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    const live = owner.training.activeFor(runDir);
+    if (live !== undefined) this.attach(live.model, live.onUpdate);
+  }
+
+  /** Follows a live run (also when a run shown from disk is resumed). */
+  attach(model: DashboardModel, onUpdate: vscode.Event<DashboardUpdate>): void {
+    this.runSubscription?.dispose();
+    this.model = model;
+    this.runSubscription = onUpdate((u) => this.post(u));
+    this.sendSnapshot();
+  }
+
+  private onMessage(raw: unknown): void {
+    if (!isDashboardToHostMessage(raw)) {
+      this.owner.log.warn(`[dashboard] ignored a message outside the protocol: ${JSON.stringify(raw).slice(0, 200)}`);
+      return;
+    }
+    switch (raw.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendSnapshot();
+        void this.owner.comparisonsFor(this.runDir).then((c) => this.post(this.model.setComparisons(c)));
+        break;
+      case 'resync':
+        this.sendSnapshot();
+        break;
+      case 'requestFeatureMaps': {
+        const run = this.owner.training.activeFor(this.runDir);
+        if (run !== undefined) run.client.requestFeatureMaps(raw.sampleIndex);
+        break;
+      }
+      case 'stopTraining':
+        void this.owner.training.stop(this.runDir);
+        break;
+      case 'webviewError':
+        this.owner.log.error(`[dashboard] ${raw.message}`);
+        break;
+    }
+  }
+
+  private sendSnapshot(): void {
+    if (!this.ready) return;
+    if (!this.panel.visible) { this.stale = true; return; }
+    this.stale = false;
+    const seq = this.seq.next();
+    const message: HostToDashboardMessage = { type: 'snapshot', seq, snapshot: this.model.snapshot(), l10n: vscode.l10n.bundle ?? null };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private post(update: DashboardUpdate): void {
+    if (!this.ready) return;
+    if (!this.panel.visible) { this.stale = true; return; }
+    if (this.stale) { this.sendSnapshot(); return; }
+    const message: HostToDashboardMessage = { type: 'append', seq: this.seq.next(), update };
+    void this.panel.webview.postMessage(message);
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  dispose(): void {
+    this.runSubscription?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.owner.forget(this);
+    this.panel.dispose();
+  }
+}
+
+/** All open dashboards; opens, reveals and restores them. */
+export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<{ runDir?: unknown }> {
+  private readonly panels = new Map<string, DashboardPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly focusEmitter = new vscode.EventEmitter<string>();
+  /** The run of the dashboard the user last focused. */
+  readonly onDidFocusRun = this.focusEmitter.event;
+
+  constructor(
+    readonly extensionUri: vscode.Uri,
+    readonly training: TrainingService,
+    readonly log: vscode.LogOutputChannel,
+    /** Run folders roots, for the comparison overlay. */
+    private readonly runRoots: () => string[],
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, this),
+      training.onDidStart((run) => this.panels.get(key(run.runDir))?.attach(run.model, run.onUpdate)),
+    );
+  }
+
+  /** Opens (or reveals) the dashboard of a run folder; reads the folder when no trainer serves it. */
+  async open(runDir: string, preserveFocus = true): Promise<void> {
+    const existing = this.panels.get(key(runDir));
+    if (existing !== undefined) { existing.reveal(); return; }
+    const model = await this.modelFor(runDir);
+    const panel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      vscode.l10n.t('CNN Lab: {0}', model.runInfo.name),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+    );
+    this.adopt(panel, runDir, model);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { runDir?: unknown } | undefined): Promise<void> {
+    const runDir = typeof state?.runDir === 'string' ? state.runDir : undefined;
+    if (runDir === undefined) { panel.dispose(); return; }
+    try {
+      this.adopt(panel, runDir, await this.modelFor(runDir));
+    } catch (err) {
+      this.log.warn(`[dashboard] could not restore ${runDir}: ${err instanceof Error ? err.message : String(err)}`);
+      panel.dispose();
+    }
+  }
+
+  private adopt(panel: vscode.WebviewPanel, runDir: string, model: DashboardModel): void {
+    const p = new DashboardPanel(panel, runDir, model, this);
+    this.panels.set(key(runDir), p);
+  }
+
+  private async modelFor(runDir: string): Promise<DashboardModel> {
+    const live = this.training.activeFor(runDir);
+    if (live !== undefined) return live.model;
+    return DashboardModel.fromRunData(await readRun(runDir), summarizeModelText);
+  }
+
+  /** Epoch curves of other runs under the same roots, newest first, for the overlay. */
+  async comparisonsFor(runDir: string): Promise<ComparisonRun[]> {
+    const out: ComparisonRun[] = [];
+    for (const root of this.runRoots()) {
+      let entries;
+      try { entries = await listRuns(root); } catch { continue; }
+      for (const e of entries) {
+        if (key(e.dir) === key(runDir) || e.epochsCompleted === 0 || out.length >= MAX_COMPARISONS) continue;
+        try {
+          const data = await readRun(e.dir);
+          out.push({ runDir: e.dir, name: `${e.name} · ${e.runId.slice(0, 15)}`, epochs: epochsOf(data.metrics) });
+        } catch { /* an unreadable run is simply not offered */ }
+      }
+    }
+    return out;
+  }
+
+  focused(runDir: string): void { this.focusEmitter.fire(runDir); }
+
+  forget(p: DashboardPanel): void {
+    if (this.panels.get(key(p.runDir)) === p) this.panels.delete(key(p.runDir));
+  }
+
+  /** Closes the dashboard of a run (before its folder is deleted). */
+  close(runDir: string): void {
+    this.panels.get(key(runDir))?.dispose();
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.focusEmitter.dispose();
+  }
+}
+
+function key(dir: string): string {
+  return path.resolve(dir);
+}

@@ -1,0 +1,84 @@
+/**
+ * Extension entry point and composition root. Activation is lazy (a model file, a CNN Lab
+ * command or view, or a dashboard to restore) and cheap: nothing is read or forked here; the
+ * language server starts when a model file is open or a command needs it, the trainer per run.
+ * Disposables are grouped by lifetime: this extension (context.subscriptions), the language
+ * client, each training run (ActiveRun).
+ */
+import * as vscode from 'vscode';
+import { Commands, SummaryDocuments } from './commands';
+import { DashboardPanels } from './dashboardPanels';
+import { FiltersViewProvider, FILTERS_VIEW_ID } from './filtersView';
+import { LANGUAGE_ID, ModelLanguageClient } from './languageClient';
+import { RunsTreeProvider, RUNS_VIEW_ID } from './runsView';
+import { TrainingService } from './trainingService';
+import { currentSettings } from './config';
+import { SETTINGS_SECTION } from '../shared/settings';
+
+/** What `activate` returns: for integration tests (the command ids are the real API). */
+export interface CnnLabApi {
+  readonly runRoots: () => string[];
+  readonly activeRunDir: () => string | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): CnnLabApi {
+  const log = vscode.window.createOutputChannel('CNN Lab', { log: true });
+  context.subscriptions.push(log);
+
+  const lsp = new ModelLanguageClient(context, log);
+  context.subscriptions.push(lsp);
+
+  let commands: Commands | undefined;
+  const runRoots = (): string[] => commands?.runRoots() ?? [];
+  let dashboards: DashboardPanels | undefined;
+  const training = new TrainingService({
+    context, log, settings: () => currentSettings(),
+    openDashboard: async (runDir) => { await dashboards?.open(runDir); },
+  });
+  context.subscriptions.push(training);
+  dashboards = new DashboardPanels(context.extensionUri, training, log, runRoots);
+  context.subscriptions.push(dashboards);
+
+  const filters = new FiltersViewProvider(context.extensionUri, training, log, runRoots);
+  const runsTree = new RunsTreeProvider(runRoots, training);
+  const summaries = new SummaryDocuments();
+  context.subscriptions.push(
+    filters,
+    runsTree,
+    vscode.window.registerWebviewViewProvider(FILTERS_VIEW_ID, filters),
+    vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, showCollapseAll: false }),
+    vscode.workspace.registerTextDocumentContentProvider(SummaryDocuments.scheme, summaries),
+    dashboards.onDidFocusRun((dir) => void filters.showRun(dir)),
+  );
+
+  commands = new Commands({ context, log, lsp, training, dashboards, filters, runsTree, summaries });
+  context.subscriptions.push(...commands.register());
+
+  // Context keys for menus: training running; workspace trust is the built-in `isWorkspaceTrusted`.
+  const setRunning = (running: boolean): void => { void vscode.commands.executeCommand('setContext', 'cnnLab.trainingActive', running); };
+  setRunning(false);
+  context.subscriptions.push(
+    training.onDidStart(() => setRunning(true)),
+    training.onDidEnd(() => setRunning(training.active !== undefined)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      log.info('[trust] workspace trusted: training is enabled');
+      runsTree.refresh();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SETTINGS_SECTION}.runs.folder`)) runsTree.refresh();
+    }),
+  );
+
+  // The language server starts with the first model file (now or later), not before.
+  const startIfModel = (doc: vscode.TextDocument): void => {
+    if (doc.languageId === LANGUAGE_ID) void lsp.start().catch((err: unknown) => log.error(`[lsp] ${err instanceof Error ? err.message : String(err)}`));
+  };
+  vscode.workspace.textDocuments.forEach(startIfModel);
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startIfModel));
+
+  return { runRoots, activeRunDir: () => training.active?.runDir };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; VS Code disposes it (stopping a running trainer).
+}

@@ -1,0 +1,283 @@
+/**
+ * Training service: one `TrainerClient` (a forked dist/trainer.js) per run, one run at a time.
+ * The trainer writes the run folder (the single source of truth); this service mirrors the run
+ * in a `DashboardModel` for live views, shows progress with cancel, a status bar item and the
+ * trainer's log, and turns failures into actionable messages. Nothing heavy runs on the host's
+ * event loop: the work happens in the child, the host only relays messages.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { TrainerClient } from '../host/trainerClient';
+import { newRunDir } from '../host/runStore';
+import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
+import type { BackendChoice, DoneMessage, FiltersMessage, TrainerMessage } from '../shared/trainerProtocol';
+import type { WireError } from '../shared/errors';
+import type { DashboardUpdate } from '../shared/webviewProtocol';
+import type { CnnLabSettings } from '../shared/settings';
+import { DashboardModel } from './dashboardModel';
+
+/** Everything one run needs; built by the commands from the `cnn/modelSpec` answer or a run folder. */
+export interface TrainRequest {
+  readonly spec: ModelSpec;
+  readonly modelText: string;
+  readonly modelDir: string;
+  readonly modelSummary: ModelSummary | null;
+  /** Folder that holds run folders. */
+  readonly runsRoot: string;
+  /** Continue this run folder from its last checkpoint instead of creating a new one. */
+  readonly resumeDir?: string;
+  readonly epochs?: number;
+  readonly maxTrainSamples?: number;
+  readonly backend?: BackendChoice;
+}
+
+/** A run with a live trainer process. Disposed when the process has ended. */
+export class ActiveRun implements vscode.Disposable {
+  private readonly updates = new vscode.EventEmitter<DashboardUpdate>();
+  private readonly filters = new vscode.EventEmitter<FiltersMessage>();
+  /** Each dashboard change, in order; dashboards number them. */
+  readonly onUpdate = this.updates.event;
+  /** Each `filters` message (once per epoch). */
+  readonly onFilters = this.filters.event;
+
+  constructor(readonly runDir: string, readonly model: DashboardModel, readonly client: TrainerClient) {}
+
+  /** Settles with the trainer's `done` (or one the client made up when the process died). */
+  get done(): Promise<DoneMessage> { return this.client.done; }
+
+  handle(m: TrainerMessage): void {
+    for (const u of this.model.apply(m)) this.updates.fire(u);
+    if (m.type === 'filters') this.filters.fire(m);
+  }
+
+  push(u: DashboardUpdate): void { this.updates.fire(u); }
+
+  dispose(): void {
+    this.client.dispose();
+    this.updates.dispose();
+    this.filters.dispose();
+  }
+}
+
+export interface TrainingServiceDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  readonly settings: () => CnnLabSettings;
+  /** Opens the dashboard of a run (called when a run starts). */
+  readonly openDashboard: (runDir: string) => Promise<void>;
+}
+
+const percent = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
+
+export class TrainingService implements vscode.Disposable {
+  private current: ActiveRun | undefined;
+  private readonly started = new vscode.EventEmitter<ActiveRun>();
+  private readonly ended = new vscode.EventEmitter<{ run: ActiveRun; done: DoneMessage }>();
+  /** A run has started (its model already holds the folder's earlier epochs when resumed). */
+  readonly onDidStart = this.started.event;
+  /** A run has ended; its folder is final. */
+  readonly onDidEnd = this.ended.event;
+  private readonly status: vscode.StatusBarItem;
+
+  constructor(private readonly deps: TrainingServiceDeps) {
+    this.status = vscode.window.createStatusBarItem('cnnLab.training', vscode.StatusBarAlignment.Left, 10);
+    this.status.name = vscode.l10n.t('CNN Lab training');
+  }
+
+  get active(): ActiveRun | undefined { return this.current; }
+
+  activeFor(runDir: string): ActiveRun | undefined {
+    return this.current !== undefined && path.resolve(this.current.runDir) === path.resolve(runDir) ? this.current : undefined;
+  }
+
+  /** Data-set cache: the setting, else the extension's global storage. */
+  dataDir(s: CnnLabSettings): string {
+    return s.dataCacheDir !== '' ? s.dataCacheDir : vscode.Uri.joinPath(this.deps.context.globalStorageUri, 'data').fsPath;
+  }
+
+  /**
+   * Forks the trainer for a run and returns at once; `run.done` settles when it ends. Refuses
+   * (returns undefined after telling the user) while another run trains.
+   */
+  async start(req: TrainRequest, existing?: DashboardModel): Promise<ActiveRun | undefined> {
+    if (this.current !== undefined) {
+      const stop = vscode.l10n.t('Stop Training');
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('A run is already training ({0}). Stop it first: training two models at once would halve the speed of both.', this.current.model.runInfo.name),
+        stop,
+      ).then((pick) => { if (pick === stop) void this.stop(); });
+      return undefined;
+    }
+    const s = this.deps.settings();
+    const epochs = req.epochs ?? (s.epochs > 0 ? s.epochs : req.spec.train.epochs);
+    const spec: ModelSpec = epochs === req.spec.train.epochs ? req.spec : { ...req.spec, train: { ...req.spec.train, epochs } };
+    const maxTrainSamples = req.maxTrainSamples ?? (s.maxTrainSamples > 0 ? s.maxTrainSamples : undefined);
+    const runDir = req.resumeDir ?? newRunDir(req.runsRoot, spec.name);
+    const dataset = spec.dataset.kind === 'builtin' ? spec.dataset.name : spec.dataset.path;
+    const model = existing ?? DashboardModel.forNewRun(runDir, spec.name, epochs, req.modelSummary, dataset);
+    const log = this.deps.log;
+    log.info(`[run] ${req.resumeDir !== undefined ? 'resuming' : 'starting'} ${spec.name} in ${runDir} (backend ${req.backend ?? s.backend}, ${epochs} epochs${maxTrainSamples !== undefined ? `, at most ${maxTrainSamples} training samples` : ''})`);
+
+    const nodePath = s.trainerNodePath;
+    const client = TrainerClient.launch({
+      runDir,
+      spec,
+      modelText: req.modelText,
+      modelDir: req.modelDir,
+      backend: req.backend ?? s.backend,
+      dataDir: this.dataDir(s),
+      resume: req.resumeDir !== undefined,
+      ...(s.mnistMirrors.length > 0 ? { mirrors: s.mnistMirrors } : {}),
+      ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
+    }, {
+      trainerPath: vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'trainer.js').fsPath,
+      // VS Code's own runtime (Electron as Node; the client sets ELECTRON_RUN_AS_NODE) unless a system Node is set.
+      ...(nodePath !== '' ? { execPath: nodePath } : {}),
+      onStderr: (line) => log.info(`[trainer] ${line}`),
+      onStdout: (line) => log.info(`[trainer] ${line}`),
+    });
+    const run = new ActiveRun(runDir, model, client);
+    this.current = run;
+    run.push(model.setLive(true, 'running'));
+    client.onMessage((m) => this.onMessage(run, m));
+    this.showProgress(run, spec.name);
+    this.started.fire(run);
+    void run.done.then((done) => this.finish(run, done));
+    await this.deps.openDashboard(runDir);
+    return run;
+  }
+
+  /** Asks the running trainer to stop after its current batch (it writes a checkpoint). */
+  async stop(runDir?: string): Promise<DoneMessage | undefined> {
+    const run = runDir === undefined ? this.current : this.activeFor(runDir);
+    if (run === undefined) return undefined;
+    this.deps.log.info(`[run] stop requested for ${run.runDir}`);
+    return run.client.stop();
+  }
+
+  private onMessage(run: ActiveRun, m: TrainerMessage): void {
+    run.handle(m);
+    const log = this.deps.log;
+    switch (m.type) {
+      case 'backend':
+        log.info(`[run] backend ${m.name}: ${m.detail}${m.fallbackReasons.length > 0 ? ` (fell back: ${m.fallbackReasons.join('; ')})` : ''}`);
+        break;
+      case 'dataset':
+        log.info(`[run] data ${m.name}: ${m.trainCount} train / ${m.validationCount} validation / ${m.testCount} test; ${m.source}`);
+        break;
+      case 'epochEnd':
+        log.info(`[run] epoch ${m.epoch}: loss ${m.loss.toFixed(4)} acc ${percent(m.acc)} val_loss ${m.valLoss?.toFixed(4) ?? '–'} val_acc ${percent(m.valAcc)} (${m.durationSec.toFixed(1)} s, ${Math.round(m.samplesPerSec)} samples/s, ${m.numTensors} tensors)`);
+        break;
+      case 'evaluation':
+        log.info(`[run] test accuracy ${percent(m.testAcc)}, test loss ${m.testLoss.toFixed(4)}`);
+        break;
+      case 'log':
+        if (m.level === 'error') log.error(`[trainer] ${m.message}`);
+        else if (m.level === 'warn') log.warn(`[trainer] ${m.message}`);
+        else log.info(`[trainer] ${m.message}`);
+        break;
+      case 'error':
+        log.error(`[trainer] ${m.error.code}: ${m.error.message}${m.error.stack !== undefined ? `\n${m.error.stack}` : ''}`);
+        this.showError(m.error, run.runDir);
+        break;
+      default:
+        break;
+    }
+    this.updateStatus(run);
+  }
+
+  private updateStatus(run: ActiveRun): void {
+    const info = run.model.runInfo;
+    const b = run.model.latestBatch;
+    const last = run.model.epochPoints[run.model.epochPoints.length - 1];
+    const epoch = b?.epoch ?? (last?.epoch ?? 0);
+    const acc = last?.valAcc ?? b?.acc ?? null;
+    const live = info.live && info.status === 'running';
+    this.status.text = live
+      ? `$(sync~spin) ${vscode.l10n.t('epoch {0}/{1}', epoch, info.totalEpochs)} · ${percent(acc)} · ${info.backend ?? '…'}`
+      : `$(${info.status === 'completed' ? 'check' : 'debug-stop'}) ${info.name} · ${vscode.l10n.t('test {0}', percent(info.testAcc))}`;
+    this.status.tooltip = new vscode.MarkdownString(vscode.l10n.t('**{0}** — {1}\n\nClick to open the dashboard.', info.name, info.status));
+    this.status.command = { title: vscode.l10n.t('Open Dashboard'), command: 'cnnLab.openDashboard', arguments: [run.runDir] };
+    this.status.show();
+  }
+
+  private showProgress(run: ActiveRun, name: string): void {
+    void vscode.window.withProgress({
+      location: vscode.ProgressLocation.Notification,
+      title: vscode.l10n.t('Training {0}', name),
+      cancellable: true,
+    }, (progress, token) => new Promise<void>((resolve) => {
+      token.onCancellationRequested(() => { void this.stop(run.runDir); });
+      let reported = 0;
+      const sub = run.client.onMessage((m) => {
+        if (m.type === 'progress') {
+          progress.report({ message: `${m.task}${m.fraction !== null ? ` ${Math.round(m.fraction * 100)}%` : ''}${m.detail !== undefined ? ` — ${m.detail}` : ''}` });
+        } else if (m.type === 'started') {
+          progress.report({ message: vscode.l10n.t('epoch {0} of {1}', m.startEpoch, m.totalEpochs) });
+        } else if (m.type === 'epochEnd') {
+          const total = Math.max(1, run.model.runInfo.totalEpochs);
+          const target = Math.min(100, (m.epoch / total) * 100);
+          progress.report({
+            increment: Math.max(0, target - reported),
+            message: vscode.l10n.t('epoch {0} of {1} · validation accuracy {2}', m.epoch, total, percent(m.valAcc)),
+          });
+          reported = Math.max(reported, target);
+        }
+      });
+      void run.done.finally(() => { sub.dispose(); resolve(); });
+    }));
+  }
+
+  private finish(run: ActiveRun, done: DoneMessage): void {
+    this.deps.log.info(`[run] ${done.status}: ${done.epochsCompleted} epochs in ${done.durationSec.toFixed(1)} s, test accuracy ${percent(done.testAcc)} (${done.runDir})`);
+    // A made-up `done` (process died) has no model update yet.
+    if (run.model.runInfo.live) run.push(run.model.setLive(false, done.status));
+    const failure = run.client.failure;
+    if (done.status === 'interrupted' && failure !== undefined && run.model.runInfo.error === null) {
+      run.push(run.model.setError(failure.hint !== undefined ? `${failure.message} ${failure.hint}` : failure.message));
+      this.showError(failure, run.runDir);
+    }
+    if (this.current === run) this.current = undefined;
+    this.updateStatus(run);
+    if (done.status === 'completed') {
+      const open = vscode.l10n.t('Open Dashboard');
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('{0} finished: test accuracy {1} after {2} epochs.', run.model.runInfo.name, percent(done.testAcc), done.epochsCompleted), open,
+      ).then((pick) => { if (pick === open) void this.deps.openDashboard(run.runDir); });
+    }
+    this.ended.fire({ run, done });
+    run.dispose();
+  }
+
+  /** An actionable message for a typed trainer error: what happened, what to do, a button for it. */
+  private showError(error: WireError, runDir: string): void {
+    const showLog = vscode.l10n.t('Show Log');
+    const actions: { title: string; run: () => void }[] = [{ title: showLog, run: () => this.deps.log.show(true) }];
+    switch (error.code) {
+      case 'E_BACKEND_UNAVAILABLE':
+        actions.unshift({ title: vscode.l10n.t('Select Backend'), run: () => void vscode.commands.executeCommand('cnnLab.selectBackend') });
+        break;
+      case 'E_DATASET_UNAVAILABLE':
+      case 'E_CHECKSUM':
+      case 'E_DATASET_CORRUPT':
+        actions.unshift({ title: vscode.l10n.t('Open Settings'), run: () => void vscode.commands.executeCommand('workbench.action.openSettings', 'cnnLab.data') });
+        break;
+      case 'E_TRAINER_CRASHED':
+      case 'E_TRAINER_UNRESPONSIVE':
+        actions.unshift({ title: vscode.l10n.t('Resume Run'), run: () => void vscode.commands.executeCommand('cnnLab.resumeRun', runDir) });
+        break;
+      default:
+        break;
+    }
+    const text = error.hint !== undefined ? `${error.message} ${error.hint}` : error.message;
+    void vscode.window.showErrorMessage(text, ...actions.map((a) => a.title)).then((pick) => actions.find((a) => a.title === pick)?.run());
+  }
+
+  dispose(): void {
+    this.current?.dispose();
+    this.current = undefined;
+    this.status.dispose();
+    this.started.dispose();
+    this.ended.dispose();
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The native TensorFlow backend: `@tensorflow/tfjs-node` over libtensorflow.
+ *
+ * tfjs-node is an optional dependency, external to the esbuild bundle, and may be missing or
+ * broken on a machine (its install script needs Google's storage host; `npm run
+ * provision:native` builds it from the TensorFlow wheel instead). So nothing here imports it at
+ * module load: `tensorflowAvailable()` only resolves files, and `loadTensorflowBackend()` requires
+ * it at call time. This module imports no tfjs either, so a host process can probe cheaply.
+ *
+ * libtensorflow reads its oneDNN switch (`TF_ENABLE_ONEDNN_OPTS`) and thread counts once, when
+ * the library loads; the trainer is a process per run, so it decides them per model before the
+ * first require. The oneDNN choice is a correctness choice: see `needsOnednnOff`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModelSpec } from '../../shared/modelSpec';
+import { CnnLabError } from '../../shared/errors';
+
+const PACKAGE = '@tensorflow/tfjs-node';
+const PROVISION_HINT = 'Run `npm run provision:native` in the CNN Lab folder (it builds the native backend offline from the TensorFlow wheel), or choose the wasm backend.';
+
+/**
+ * Whether a model must run with oneDNN off, because libtensorflow 2.21's oneDNN convolution
+ * kernels are unsafe for one of its layers:
+ * - a convolution with exactly 1 input and 1 output channel: wrong input gradients, reported on
+ *   Intel CPUs and reproduced in Python TF (not reproduced on an AMD EPYC with AVX-512, where the
+ *   check in `test/process/native` passes; kept, as a model cannot choose its CPU);
+ * - a 1×1 kernel with a stride above 1: the backprop-filter kernel corrupts the heap for a batch
+ *   of one (an epoch's last batch can be one sample), seen as `free(): invalid size`/SIGSEGV on
+ *   that AMD EPYC for 12×12 to 32×32 inputs, whatever the channel counts.
+ * oneDNN off is correct everywhere at a fraction of the speed, so only models with such a layer
+ * pay for it.
+ *
+ * Channels flow from the input through conv layers; pooling, batch norm, dropout and activations
+ * keep the channel count; flatten, dense and global pooling end the convolutional part.
+ */
+export function needsOnednnOff(spec: ModelSpec): boolean {
+  let channels = spec.inputShape[2];
+  for (const layer of spec.layers) {
+    switch (layer.type) {
+      case 'conv2d':
+        if (channels === 1 && layer.filters === 1) return true;
+        if (layer.kernel.some((k, i) => k === 1 && (layer.strides[i] ?? 1) > 1)) return true;
+        channels = layer.filters;
+        break;
+      case 'flatten':
+      case 'dense':
+      case 'globalavgpool2d':
+        return false;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+/** What `tensorflowAvailable` found, for the Select Backend command and error messages. */
+export interface TensorflowProbe {
+  readonly available: boolean;
+  /** Why not, in the user's words, ending with what to do. */
+  readonly reason?: string;
+  /** The addon file that would be loaded, when found. */
+  readonly addon?: string;
+}
+
+interface TfjsNodePackageJson {
+  readonly version?: string;
+  readonly binary?: { readonly napi_versions?: readonly number[] };
+}
+
+/**
+ * Cheap probe without loading libtensorflow: the package resolves, its N-API addon for this
+ * runtime (Node or Electron) exists, libtensorflow sits where the addon's RUNPATH finds it, and
+ * the packages tfjs-node requires at load resolve. `fromDir` is where resolution starts
+ * (default: this module's folder, i.e. the extension's or the CLI's installation).
+ */
+export function tensorflowAvailable(fromDir?: string): TensorflowProbe {
+  const base = fromDir ?? __dirname;
+  let pkgJsonPath: string;
+  try {
+    pkgJsonPath = require.resolve(`${PACKAGE}/package.json`, { paths: [base] });
+  } catch {
+    return { available: false, reason: `${PACKAGE} is not installed (its own install needs storage.googleapis.com). ${PROVISION_HINT}` };
+  }
+  const pkgDir = path.dirname(pkgJsonPath);
+  let pkg: TfjsNodePackageJson;
+  try {
+    pkg = JSON.parse(fs.readFileSync(pkgJsonPath, 'utf8')) as TfjsNodePackageJson;
+  } catch (err) {
+    return { available: false, reason: `${pkgJsonPath} is unreadable (${String(err)}). ${PROVISION_HINT}` };
+  }
+  const napi = Number(process.versions.napi);
+  const offered = (pkg.binary?.napi_versions ?? []).filter((v) => v <= napi);
+  if (offered.length === 0) {
+    return { available: false, reason: `${PACKAGE} ${pkg.version ?? '?'} has no addon for N-API ${napi} (this runtime).` };
+  }
+  // The same choice node-pre-gyp's find() makes at load time: the highest N-API version offered.
+  const addon = path.join(pkgDir, 'lib', `napi-v${Math.max(...offered)}`, 'tfjs_binding.node');
+  if (!fs.existsSync(addon)) {
+    return { available: false, reason: `${PACKAGE} is installed but its native addon was never built (${addon} is missing). ${PROVISION_HINT}` };
+  }
+  if (process.platform !== 'win32') {
+    const libDir = path.join(pkgDir, 'deps', 'lib');
+    const libs = fs.existsSync(libDir) ? fs.readdirSync(libDir).filter((f) => f.startsWith('libtensorflow')) : [];
+    if (libs.length === 0) {
+      return { available: false, reason: `libtensorflow is missing from ${libDir}. ${PROVISION_HINT}`, addon };
+    }
+  }
+  for (const dep of ['@mapbox/node-pre-gyp', '@tensorflow/tfjs']) {
+    try {
+      require.resolve(`${dep}/package.json`, { paths: [pkgDir] });
+    } catch {
+      return { available: false, reason: `${PACKAGE} cannot find its dependency ${dep}. ${PROVISION_HINT}`, addon };
+    }
+  }
+  return { available: true, addon };
+}
+
+export interface TensorflowLoadOptions {
+  /** Set `TF_ENABLE_ONEDNN_OPTS=0` (see `needsOnednnOff`). */
+  readonly disableOnednn: boolean;
+  /**
+   * libtensorflow's thread pools (`TF_NUM_INTRAOP_THREADS`, `TF_NUM_INTEROP_THREADS`); by default
+   * TensorFlow sizes both from the CPU count. Ignored when the variables are already set.
+   */
+  readonly threads?: { readonly intraOp?: number; readonly interOp?: number };
+}
+
+/** The part of tfjs-node's backend object we read; declared here since the package is optional. */
+interface NodeBackendLike {
+  readonly binding?: { readonly TF_Version?: unknown };
+}
+interface TfjsNodeModule {
+  readonly version?: Readonly<Record<string, string>>;
+  readonly findBackend?: (name: string) => unknown;
+  readonly getBackend?: () => string;
+}
+
+/** The oneDNN state libtensorflow was loaded with in this process, once loaded. */
+let loadedOnednn: boolean | undefined;
+
+function inRequireCache(): boolean {
+  try {
+    return require.cache[require.resolve(PACKAGE)] !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function onednnFromEnv(): boolean {
+  // TensorFlow treats unset as on for x86 CPU builds (2.9 and later); only an explicit 0/false is off.
+  const v = (process.env.TF_ENABLE_ONEDNN_OPTS ?? '').trim().toLowerCase();
+  return !(v === '0' || v === 'false');
+}
+
+/**
+ * Loads tfjs-node with the oneDNN choice applied and returns a one-line description for the
+ * backend report, e.g. `libtensorflow 2.21.0, oneDNN on`. Does not switch the active backend
+ * (the caller does, with `tf.setBackend('tensorflow')`). Throws E_BACKEND_UNAVAILABLE when the
+ * addon is missing or does not load, and when libtensorflow is already loaded with oneDNN on but
+ * this model needs it off (a process loads the library once).
+ */
+export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promise<{ detail: string }> {
+  const alreadyLoaded = loadedOnednn !== undefined || inRequireCache();
+  if (alreadyLoaded) {
+    // Loaded earlier, maybe by other code: the environment it saw is the best record we have.
+    loadedOnednn ??= onednnFromEnv();
+  } else {
+    const probe = tensorflowAvailable();
+    if (!probe.available) throw new CnnLabError('E_BACKEND_UNAVAILABLE', `The native TensorFlow backend is not available: ${probe.reason ?? ''}`, PROVISION_HINT);
+    process.env.TF_ENABLE_ONEDNN_OPTS = opts.disableOnednn ? '0' : '1';
+    // 2 hides TensorFlow's INFO and WARNING lines from the run log; a user's own setting wins.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+    if (opts.threads?.intraOp !== undefined) process.env.TF_NUM_INTRAOP_THREADS ??= String(opts.threads.intraOp);
+    if (opts.threads?.interOp !== undefined) process.env.TF_NUM_INTEROP_THREADS ??= String(opts.threads.interOp);
+  }
+  let tfn: TfjsNodeModule;
+  try {
+    // Required at call time, never bundled: see the module comment.
+    tfn = require(PACKAGE) as TfjsNodeModule;
+  } catch (err) {
+    throw new CnnLabError('E_BACKEND_UNAVAILABLE',
+      `@tensorflow/tfjs-node failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, PROVISION_HINT);
+  }
+  if (!alreadyLoaded) loadedOnednn = onednnFromEnv();
+  if (opts.disableOnednn && loadedOnednn) {
+    throw new CnnLabError('E_BACKEND_UNAVAILABLE',
+      'libtensorflow is already loaded in this process with oneDNN on, but this model needs it off (single-channel convolution).',
+      'Start a new training run; each run loads the library afresh.');
+  }
+  const backend = tfn.findBackend?.('tensorflow') as NodeBackendLike | undefined;
+  const tfVersion = typeof backend?.binding?.TF_Version === 'string' ? backend.binding.TF_Version : 'unknown version';
+  const parts = [`libtensorflow ${tfVersion}`, `oneDNN ${loadedOnednn ? 'on' : 'off'}`];
+  const intra = process.env.TF_NUM_INTRAOP_THREADS;
+  const inter = process.env.TF_NUM_INTEROP_THREADS;
+  if (intra !== undefined || inter !== undefined) parts.push(`threads intra ${intra ?? 'auto'}/inter ${inter ?? 'auto'}`);
+  if (process.versions.electron !== undefined) parts.push(`Electron ${process.versions.electron}`);
+  return { detail: parts.join(', ') };
+}

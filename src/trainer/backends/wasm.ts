@@ -1,0 +1,50 @@
+/**
+ * The `wasm` backend (tfjs-backend-wasm: XNNPACK compiled to WebAssembly, SIMD when the runtime
+ * has it), made able to train: `registerWasmGradientKernels` adds the conv gradient kernels it
+ * lacks or runs slowly (see ./wasmKernels). Slower than native libtensorflow, several times
+ * faster than the pure-JS `cpu` backend, and it needs no native module.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradientKernels } from './wasmKernels';
+
+export { registerWasmGradientKernels };
+
+export interface WasmLoadOptions {
+  /** Threads for XNNPACK's thread pool; see `loadWasmBackend`. */
+  readonly threads?: number;
+}
+
+/**
+ * Folder of the `.wasm` binaries. The package is resolved at run time (tfjs is external to the
+ * esbuild bundle), so this is the same folder whether the trainer runs from src under tsx or
+ * from dist/trainer.js.
+ */
+export function wasmBinaryFolder(): string {
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep;
+}
+
+let pathsSet = false;
+
+/**
+ * Registers the extra kernels, points the backend at its binaries, activates it and waits for
+ * it. Throws when the backend cannot initialise (the caller falls back to `cpu`).
+ */
+export async function loadWasmBackend(opts: WasmLoadOptions = {}): Promise<{ detail: string }> {
+  const kernels = registerWasmGradientKernels();
+  if (!pathsSet) {
+    // Must precede the first initialisation; harmless after a successful one.
+    wasmBackend.setWasmPaths(wasmBinaryFolder());
+    pathsSet = true;
+  }
+  const threadNote = (opts.threads ?? 1) > 1 ? ' (multi-threading is not available in Node)' : '';
+  const ok = await tf.setBackend('wasm');
+  await tf.ready();
+  if (!ok || tf.getBackend() !== 'wasm') throw new Error('tf.setBackend("wasm") failed');
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const running = wasmBackend.getThreadsCount();
+  const detail = `tfjs-backend-wasm ${wasmBackend.version_wasm}, SIMD ${simd ? 'on' : 'off'}, `
+    + `${running} thread${running === 1 ? '' : 's'}${threadNote}, +${kernels.length} gradient kernels (${kernels.join(', ')})`;
+  return { detail };
+}

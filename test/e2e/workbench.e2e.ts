@@ -1,0 +1,143 @@
+/**
+ * One new user's first session with CNN Lab, step by step, asserting only what is on screen:
+ * the explorer, the Command Palette, the dashboard's text and curves, the status bar, the filters
+ * view, squiggles, the Problems count and the quick fix. Every step leaves a screenshot.
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { E2E_TRAINING, session } from './session';
+import { inkPixels } from './workbench';
+
+const MODEL_FILE = 'small-mnist.cnn.yaml';
+
+/** Sum of drawn pixels over the dashboard's chart canvases, as rendered on screen. */
+async function chartInk(frame: Frame): Promise<number> {
+  const charts = frame.locator('.uplot canvas');
+  const canvases = (await charts.count()) > 0 ? charts : frame.locator('canvas');
+  let ink = 0;
+  const n = await canvases.count();
+  for (let i = 0; i < n; i++) {
+    const c = canvases.nth(i);
+    if (!(await c.isVisible())) continue;
+    ink += await inkPixels(await c.screenshot());
+  }
+  return ink;
+}
+
+describe('CNN Lab in the VS Code workbench (as a new user)', () => {
+  let dashboard: Frame | undefined;
+  let epochStatus: Promise<string> | undefined;
+
+  it('opens the folder: the explorer shows the workspace', async () => {
+    const { workbench, url } = session();
+    await workbench.open(url);
+    const row = workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'models' });
+    await row.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await workbench.screenshot('workbench-opened');
+  });
+
+  it('"CNN Lab: Train MNIST Model" from the Command Palette opens a dashboard whose curves grow', async () => {
+    const { workbench } = session();
+    await workbench.runCommand('CNN Lab: Train MNIST Model');
+    // Watch the status bar from now on; training may report its first epoch at any moment.
+    epochStatus = (async () => {
+      const deadline = Date.now() + 180_000;
+      while (Date.now() < deadline) {
+        const hit = (await workbench.statusBarTexts()).find((t) => /epoch\s*\d+\s*(\/|of)\s*\d+/i.test(t));
+        if (hit !== undefined) {
+          await workbench.screenshot('status-bar-epoch');
+          return hit;
+        }
+        await workbench.page.waitForTimeout(200);
+      }
+      throw new Error('the status bar never showed the epoch');
+    })();
+    epochStatus.catch(() => undefined);
+    dashboard = await workbench.webviewWithText(/loss/i, 'the dashboard with loss curves', 120_000);
+    const first = await chartInk(dashboard);
+    await workbench.screenshot('dashboard-early');
+    const deadline = Date.now() + 120_000;
+    let later = first;
+    while (Date.now() < deadline && later <= first) {
+      await workbench.page.waitForTimeout(500);
+      later = await chartInk(dashboard);
+    }
+    await workbench.screenshot('dashboard-curves-grown');
+    assert.ok(later > first, `the dashboard's charts did not grow (drawn pixels ${first} -> ${later})`);
+  });
+
+  it('the status bar reports the running epoch', async () => {
+    assert.ok(epochStatus, 'training was not started by the previous step');
+    const text = await epochStatus;
+    const m = /epoch\s*(\d+)\s*(?:\/|of)\s*(\d+)/i.exec(text);
+    assert.ok(m, text);
+    assert.equal(Number(m[2]), E2E_TRAINING.epochs, `status bar "${text}" should count to the configured ${E2E_TRAINING.epochs} epochs`);
+  });
+
+  it('the dashboard shows the finished run\'s test accuracy', async () => {
+    const { workbench } = session();
+    assert.ok(dashboard, 'no dashboard from the training step');
+    const deadline = Date.now() + 180_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await workbench.frameText(dashboard).catch(() => '');
+      if (/test acc/i.test(text) && /completed/i.test(text)) break;
+      await workbench.page.waitForTimeout(500);
+    }
+    await workbench.screenshot('dashboard-finished');
+    assert.match(text, /completed/i, 'the dashboard never said the run completed');
+    assert.match(text, /test acc[^\d]*\d/i, 'the dashboard shows no test accuracy');
+  });
+
+  it('the filters view in the CNN Lab side bar shows the trained conv filters', async () => {
+    const { workbench } = session();
+    const icon = workbench.page.locator('.activitybar .action-item a[aria-label^="CNN Lab"], .activitybar .action-item[aria-label^="CNN Lab"]').first();
+    await icon.waitFor({ state: 'visible', timeout: 30_000 });
+    await icon.click();
+    const view = await workbench.webviewWithText(/conv2d/i, 'conv filters in the filters view', 60_000);
+    assert.ok(view !== dashboard);
+    await workbench.screenshot('filters-view');
+  });
+
+  it('opening a model file shows it as a CNN Model', async () => {
+    const { workbench } = session();
+    await workbench.quickOpen(MODEL_FILE);
+    const language = workbench.page.locator('.statusbar-item#status\\.editor\\.mode');
+    await language.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await language.innerText(), /CNN Model/);
+    await workbench.screenshot('model-file-open');
+  });
+
+  let errorsBefore = 0;
+  const modelLines = (): string[] => readFileSync(join(session().folder, 'models', MODEL_FILE), 'utf8').split('\n');
+
+  it('a typo in a layer type gets a red squiggle and raises the Problems count', async () => {
+    const { workbench } = session();
+    errorsBefore = (await workbench.problemCounts()).errors;
+    const line = modelLines().findIndex((l) => l.includes('- flatten: {}')) + 1;
+    assert.ok(line > 0);
+    await workbench.goToLine(line);
+    // Home lands on "- flatten"; step over "- fl" and delete the "a": "fltten".
+    for (let i = 0; i < 4; i++) await workbench.page.keyboard.press('ArrowRight');
+    await workbench.page.keyboard.press('Delete');
+    await workbench.errorSquiggles().first().waitFor({ state: 'visible', timeout: 30_000 });
+    await workbench.waitForProblems((c) => c.errors === errorsBefore + 1, `${errorsBefore + 1} errors`);
+    assert.match(await workbench.editorText(), /- fltten: \{\}/);
+    await workbench.screenshot('typo-squiggle');
+  });
+
+  it('the quick fix restores "flatten" and the problem goes away', async () => {
+    const { workbench, page } = { ...session(), page: session().workbench.page };
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: /flatten/ }).first();
+    await fix.waitFor({ state: 'visible', timeout: 15_000 });
+    await workbench.screenshot('quick-fix-menu');
+    await fix.click();
+    await workbench.waitForProblems((c) => c.errors === errorsBefore, `${errorsBefore} errors after the fix`);
+    assert.equal(await workbench.errorSquiggles().count(), 0, 'a squiggle is left after the quick fix');
+    assert.match(await workbench.editorText(), /- flatten: \{\}/);
+    await workbench.screenshot('quick-fix-applied');
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The operations the gradient self-check compares between the native `tensorflow` backend and
+ * the `cpu` backend: every kernel a CNN Lab model trains through. Each case carries the smallest
+ * model that would contain it, so the check runs it with oneDNN exactly as the trainer would
+ * (`needsOnednnOff`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_TRAIN, type LayerSpec, type ModelSpec, type Padding } from '../../../src/shared/modelSpec';
+
+export interface GradCase {
+  readonly name: string;
+  /** Shapes of the inputs; gradients are taken with respect to all of them. */
+  readonly inputs: readonly number[][];
+  readonly fn: (xs: tf.Tensor[]) => tf.Tensor;
+  readonly model: ModelSpec;
+  /**
+   * Reference for the gradients: the `cpu` backend, or central differences of the forward pass
+   * where tfjs-backend-cpu's own gradient is wrong (the reason says how).
+   */
+  readonly reference?: { readonly kind: 'numeric'; readonly reason: string };
+}
+
+function model(inputShape: [number, number, number], layers: LayerSpec[]): ModelSpec {
+  return {
+    name: 'gradcheck',
+    dataset: { kind: 'builtin', name: inputShape[2] === 1 ? 'mnist' : 'shapes' },
+    grayscale: false,
+    inputShape,
+    numClasses: 10,
+    layers: [...layers, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax', useBias: true }],
+    train: DEFAULT_TRAIN,
+  };
+}
+
+function conv(filters: number, k: number, s: number, padding: Padding): LayerSpec {
+  return { type: 'conv2d', filters, kernel: [k, k], strides: [s, s], padding, activation: 'linear', useBias: true };
+}
+
+const at = (xs: tf.Tensor[], i: number): tf.Tensor => {
+  const t = xs[i];
+  if (t === undefined) throw new Error(`missing input ${i}`);
+  return t;
+};
+
+const cases: GradCase[] = [];
+
+// conv2d over the channel counts the course uses (grayscale 1→n, RGB 3→n, deeper n→2n) and the
+// degenerate 1→1 layer, both strides and both paddings, with a 3×3 kernel on a 9×9 batch of 4.
+for (const [cin, cout] of [[1, 1], [1, 4], [3, 8], [8, 16]] as const) {
+  for (const s of [1, 2]) {
+    for (const p of ['same', 'valid'] as const) {
+      cases.push({
+        name: `conv2d ${cin}→${cout} k3 s${s} ${p}`,
+        inputs: [[4, 9, 9, cin], [3, 3, cin, cout]],
+        fn: (xs) => tf.conv2d(at(xs, 0) as tf.Tensor4D, at(xs, 1) as tf.Tensor4D, s, p),
+        model: model([9, 9, cin], [conv(cout, 3, s, p)]),
+      });
+    }
+  }
+}
+// 1×1 kernels with a stride (pixels skipped), batch of 1 as in an epoch's last batch: the shape
+// whose oneDNN backprop-filter kernel corrupts memory in libtensorflow 2.21.
+for (const [cin, cout, n, h] of [[3, 8, 1, 12], [8, 16, 4, 18]] as const) {
+  cases.push({
+    name: `conv2d ${cin}→${cout} k1 s2 valid batch ${n} ${h}×${h}`,
+    inputs: [[n, h, h, cin], [1, 1, cin, cout]],
+    fn: (xs) => tf.conv2d(at(xs, 0) as tf.Tensor4D, at(xs, 1) as tf.Tensor4D, 2, 'valid'),
+    model: model([h, h, cin], [conv(cout, 1, 2, 'valid')]),
+  });
+}
+
+const rgbModel = model([9, 9, 3], [conv(8, 3, 1, 'same')]);
+cases.push(
+  { name: 'maxpool 2×2 s2 valid', inputs: [[4, 9, 9, 3]], fn: (xs) => tf.maxPool(at(xs, 0) as tf.Tensor4D, 2, 2, 'valid'), model: rgbModel },
+  { name: 'maxpool 3×3 s2 same', inputs: [[4, 9, 9, 3]], fn: (xs) => tf.maxPool(at(xs, 0) as tf.Tensor4D, 3, 2, 'same'), model: rgbModel },
+  { name: 'avgpool 2×2 s2 valid', inputs: [[4, 9, 9, 3]], fn: (xs) => tf.avgPool(at(xs, 0) as tf.Tensor4D, 2, 2, 'valid'), model: rgbModel },
+  {
+    name: 'avgpool 3×3 s2 same',
+    inputs: [[2, 5, 5, 3]],
+    fn: (xs) => tf.avgPool(at(xs, 0) as tf.Tensor4D, 3, 2, 'same'),
+    model: rgbModel,
+    // Both backends average only the real pixels of a border window going forward, but
+    // tfjs-backend-cpu 4.22's AvgPoolGrad spreads the gradient over the full 3×3 window.
+    reference: { kind: 'numeric', reason: 'tfjs-backend-cpu AvgPoolGrad divides border windows by the full window size' },
+  },
+  {
+    name: 'dense 20→10 relu',
+    inputs: [[8, 20], [20, 10], [10]],
+    fn: (xs) => tf.relu(tf.add(tf.matMul(at(xs, 0) as tf.Tensor2D, at(xs, 1) as tf.Tensor2D), at(xs, 2))),
+    model: rgbModel,
+  },
+  {
+    name: 'dense 20→10 softmax cross-entropy',
+    inputs: [[8, 20], [20, 10]],
+    fn: (xs) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10),
+      tf.matMul(at(xs, 0) as tf.Tensor2D, at(xs, 1) as tf.Tensor2D)),
+    model: rgbModel,
+  },
+  {
+    // Training-mode batch norm as tfjs-layers computes it: batch moments, then normalise.
+    name: 'batchnorm (training, batch moments)',
+    inputs: [[4, 5, 5, 3], [3], [3]],
+    fn: (xs) => {
+      const x = at(xs, 0);
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.batchNorm(x, mean, variance, at(xs, 1), at(xs, 2), 1e-3);
+    },
+    model: rgbModel,
+  },
+  {
+    // A whole small network, so gradients also flow through conv input gradients into earlier layers.
+    name: 'network conv3→8 relu maxpool conv8→16 relu flatten dense',
+    inputs: [[4, 12, 12, 3], [3, 3, 3, 8], [3, 3, 8, 16], [64, 10]],
+    fn: (xs) => {
+      const a = tf.maxPool(tf.relu(tf.conv2d(at(xs, 0) as tf.Tensor4D, at(xs, 1) as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
+      const b = tf.relu(tf.conv2d(a, at(xs, 2) as tf.Tensor4D, 2, 'valid'));
+      return tf.matMul(tf.reshape(b, [4, 64]), at(xs, 3) as tf.Tensor2D);
+    },
+    model: model([12, 12, 3], [conv(8, 3, 1, 'same'), { type: 'maxpool2d', pool: [2, 2], strides: [2, 2], padding: 'valid' }, conv(16, 3, 2, 'valid')]),
+  },
+);
+
+export const gradCases: readonly GradCase[] = cases;

@@ -1,0 +1,142 @@
+/**
+ * Dashboard webview app (one panel per run). Says `ready`, draws the snapshot it gets, applies
+ * numbered appends and asks for a resync on a gap. Every host message is guarded.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import 'uplot/dist/uPlot.min.css';
+import * as l10n from '@vscode/l10n';
+import { isHostToDashboardMessage, type DashboardToHostMessage } from '../../src/shared/webviewProtocol';
+import { getWebviewState, onHostMessage, postToHost, setWebviewState } from '../common/vscodeApi';
+import { h, reportErrors } from '../common/dom';
+import { formatDuration, formatPercent } from '../common/math';
+import { DashboardState, type MutableSnapshot } from './state';
+import { Curves, recentThroughput } from './curves';
+import { renderSummary } from './summaryTable';
+import { renderFeatureMaps } from './featureMaps';
+import { renderEvaluation } from './evaluation';
+
+const post = (m: DashboardToHostMessage): void => postToHost(m);
+reportErrors((m) => postToHost(m));
+
+/** Kept by VS Code across reloads; `runDir` lets the host's serializer reopen this run. */
+interface ViewState { smoothing: number; runDir?: string }
+const saved = getWebviewState() as Partial<ViewState> | undefined;
+const view: ViewState = { smoothing: typeof saved?.smoothing === 'number' ? saved.smoothing : 0.6 };
+
+const state = new DashboardState();
+const root = document.getElementById('app') as HTMLElement;
+let curves: Curves | null = null;
+let l10nConfigured = false;
+const slots = {
+  header: h('header', { id: 'header' }),
+  summary: h('div'),
+  curves: h('div'),
+  featureMaps: h('div'),
+  evaluation: h('div'),
+};
+
+const header = {
+  title: h('h1'),
+  badge: h('span', { class: 'badge', id: 'status' }),
+  stop: h('vscode-button', { id: 'stop', secondary: true }),
+  facts: h('dl', { class: 'facts' }),
+  notes: h('div'),
+};
+header.stop.addEventListener('click', () => post({ type: 'stopTraining' }));
+
+function requestSample(sampleIndex: number): void {
+  post({ type: 'requestFeatureMaps', sampleIndex });
+}
+
+function statusText(s: MutableSnapshot): string {
+  const labels: Record<string, string> = {
+    running: l10n.t('running'), completed: l10n.t('completed'), stopped: l10n.t('stopped'),
+    failed: l10n.t('failed'), interrupted: l10n.t('interrupted'),
+  };
+  return labels[s.info.status] ?? s.info.status;
+}
+
+function renderHeader(s: MutableSnapshot): void {
+  const i = s.info;
+  const lastEpoch = s.epochs[s.epochs.length - 1];
+  const lastBatch = s.batches[s.batches.length - 1];
+  const running = i.live && i.status === 'running';
+  const facts: [string, string][] = [
+    [l10n.t('Status'), statusText(s)],
+    [l10n.t('Epoch'), `${lastBatch && running ? lastBatch.epoch : lastEpoch?.epoch ?? 0} / ${i.totalEpochs}`],
+    [l10n.t('Data set'), i.dataset ?? '–'],
+    [l10n.t('Backend'), i.backendDetail ?? i.backend ?? '–'],
+    [l10n.t('Best val. accuracy'), formatPercent(i.bestValAcc)],
+    [l10n.t('Test accuracy'), formatPercent(i.testAcc)],
+    [l10n.t('Duration'), formatDuration(i.durationSec)],
+  ];
+  const tp = running ? recentThroughput(s.batches) : lastEpoch?.samplesPerSec ?? null;
+  if (tp !== null) facts.push([l10n.t('Throughput'), l10n.t('{0} samples/s', Math.round(tp))]);
+  if (running && lastBatch) facts.push([l10n.t('ETA'), formatDuration(lastBatch.etaSec)]);
+  // The title row stays in the DOM (so the Stop button keeps keyboard focus); only texts change.
+  header.title.textContent = i.name;
+  header.badge.textContent = statusText(s);
+  header.badge.className = `badge status-${i.status}`;
+  header.stop.hidden = !running;
+  header.facts.replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  header.notes.replaceChildren(
+    i.datasetSource !== null ? h('p', { class: 'muted' }, i.datasetSource) : '',
+    i.error !== null ? h('p', { class: 'error', role: 'alert' }, i.error) : '',
+  );
+}
+
+function renderAll(s: MutableSnapshot): void {
+  renderHeader(s);
+  slots.summary.replaceChildren(renderSummary(s.modelSummary));
+  if (curves === null) {
+    curves = new Curves(view.smoothing, (v) => { view.smoothing = v; setWebviewState(view); });
+    slots.curves.replaceChildren(curves.element);
+  }
+  curves.setData(s.batches, s.epochs, s.comparisons);
+  slots.featureMaps.replaceChildren(renderFeatureMaps(s.featureMaps, s.info.classNames, s.info.live, requestSample));
+  slots.evaluation.replaceChildren(renderEvaluation(s.evaluation, requestSample, s.info.live));
+  document.body.dataset.seq = String(state.seq);
+}
+
+function mount(): void {
+  header.stop.textContent = l10n.t('Stop training');
+  slots.header.replaceChildren(h('div', { class: 'title-row' }, header.title, header.badge, header.stop), header.facts, header.notes);
+  root.replaceChildren(slots.header, slots.summary, slots.curves, slots.featureMaps, slots.evaluation);
+}
+
+onHostMessage((data) => {
+  if (!isHostToDashboardMessage(data)) {
+    post({ type: 'webviewError', message: `dashboard ignored a malformed message: ${JSON.stringify(data).slice(0, 200)}` });
+    return;
+  }
+  if (data.type === 'snapshot' && !l10nConfigured) {
+    if (data.l10n !== null) l10n.config({ contents: { ...data.l10n } });
+    l10nConfigured = true;
+    mount();
+  }
+  const changed = state.receive(data);
+  const s = state.snapshot;
+  if (changed === null || s === null) return;
+  if (view.runDir !== s.info.runDir) { view.runDir = s.info.runDir; setWebviewState(view); }
+  if (changed === 'resync') { post({ type: 'resync', lastSeq: state.seq }); return; }
+  switch (changed) {
+    case 'all': renderAll(s); break;
+    case 'info':
+      renderHeader(s);
+      // Liveness decides whether samples can be picked.
+      slots.featureMaps.replaceChildren(renderFeatureMaps(s.featureMaps, s.info.classNames, s.info.live, requestSample));
+      slots.evaluation.replaceChildren(renderEvaluation(s.evaluation, requestSample, s.info.live));
+      break;
+    case 'summary': slots.summary.replaceChildren(renderSummary(s.modelSummary)); break;
+    case 'batches': curves?.updateBatches(s.batches); renderHeader(s); break;
+    case 'epochs': curves?.updateEpochs(s.epochs); renderHeader(s); break;
+    case 'comparisons': curves?.setData(s.batches, s.epochs, s.comparisons); break;
+    case 'featureMaps': slots.featureMaps.replaceChildren(renderFeatureMaps(s.featureMaps, s.info.classNames, s.info.live, requestSample)); break;
+    case 'evaluation': slots.evaluation.replaceChildren(renderEvaluation(s.evaluation, requestSample, s.info.live)); break;
+  }
+  document.body.dataset.seq = String(state.seq);
+});
+
+post({ type: 'ready' });
