@@ -180,7 +180,8 @@ async function main(): Promise<void> {
     ['wasm, all our kernels', []],
     ['wasm, shipped Conv2DBackpropInput', [tf.Conv2DBackpropInput]],
     ['wasm, shipped MaxPoolGrad', [tf.MaxPoolGrad]],
-    ['wasm, only our Conv2DBackpropFilter', [tf.Conv2DBackpropInput, tf.MaxPoolGrad]],
+    ['wasm, shipped Sum and Mean', [tf.Sum, tf.Mean]],
+    ['wasm, only our Conv2DBackpropFilter', [tf.Conv2DBackpropInput, tf.MaxPoolGrad, tf.Sum, tf.Mean]],
   ];
   for (const [label, names] of variants) {
     const r = await withShipped(names, () => stepsPerSecond(steps));

@@ -37,6 +37,7 @@ interface Entry {
 
 class Checker {
   readonly diagnostics: CoreDiagnostic[] = [];
+  errorCount = 0;
 
   constructor(readonly src: SourceText) {}
 
@@ -48,6 +49,7 @@ class Checker {
     const range = at !== null && 'start' in at ? at : this.rangeOf(at);
     const d: CoreDiagnostic = { range, severity, code, message };
     if (fix && fix.length > 0) d.fix = fix;
+    if (severity === 'error') this.errorCount++;
     this.diagnostics.push(d);
   }
 
@@ -265,9 +267,9 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
       if (f.required === true) c.error(typeKey, 'missing-key', `${type} needs "${f.key}": ${f.doc} For example ${example(type)}`);
     }
   }
-  const before = c.diagnostics.filter((d) => d.severity === 'error').length;
+  const before = c.errorCount;
   const spec = buildLayer(c, type, entries);
-  const after = c.diagnostics.filter((d) => d.severity === 'error').length;
+  const after = c.errorCount;
   const requiredMissing = fields.some((f) => f.required === true && !entries.has(f.key));
   if (spec && after === before && !requiredMissing) node.spec = spec;
   return { node, params: paramsMap, entries };
@@ -649,7 +651,7 @@ function analyze(text: string): Analysis {
   if (seq && src.doc.errors.length === 0) checkModel(c, seq, parsed, rows, numClasses);
 
   const batchSize = train?.batchSize ?? DEFAULT_TRAIN.batchSize;
-  const hasErrors = c.diagnostics.some((d) => d.severity === 'error');
+  const hasErrors = c.errorCount > 0;
   let spec: ModelSpec | null = null;
   let summary = null;
   if (!hasErrors && ds && inputShape && train && name !== undefined && parsed.length > 0 && rows.every((r) => r !== null)) {

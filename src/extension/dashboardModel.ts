@@ -16,11 +16,19 @@ import {
   type DashboardRunInfo,
   type DashboardSnapshot,
   type DashboardUpdate,
+  type FiltersState,
 } from '../shared/webviewProtocol';
 import type { RunData } from '../host/runStore';
+import { analyzeModelText } from '../core/index';
 
 /** The model summary of a model text (the core's shape inference); injected to keep this pure. */
 export type Summarize = (modelText: string) => { summary: ModelSummary | null; inputShape: readonly [number, number, number] | null };
+
+/** The summarizer the extension uses: the core's analysis of the model text. */
+export const summarizeModelText: Summarize = (text) => {
+  const a = analyzeModelText(text);
+  return { summary: a.summary, inputShape: a.spec?.inputShape ?? null };
+};
 
 function datasetInfo(name: string | null): (typeof DATASETS)[BuiltinDatasetName] | undefined {
   return name !== null && Object.prototype.hasOwnProperty.call(DATASETS, name) ? DATASETS[name as BuiltinDatasetName] : undefined;
@@ -209,3 +217,18 @@ export class SequenceCounter {
   next(): number { return ++this.seq; }
   get current(): number { return this.seq; }
 }
+
+/** The filters state of a run, or null when it has no filters yet. Pure. */
+export function filtersState(info: DashboardRunInfo, filters: FiltersMessage | null): FiltersState | null {
+  if (filters === null) return null;
+  const channels = info.inputShape?.[2] ?? filters.layers[0]?.inChannels ?? 1;
+  return {
+    runDir: info.runDir,
+    runName: info.name,
+    status: info.status,
+    epoch: filters.epoch,
+    inputChannels: channels === 3 ? ['R', 'G', 'B'] : Array.from({ length: channels }, (_, i) => (channels === 1 ? 'gray' : String(i + 1))),
+    layers: filters.layers,
+  };
+}
+

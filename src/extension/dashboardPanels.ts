@@ -7,14 +7,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRun, listRuns } from '../host/runStore';
-import { analyzeModelText } from '../core/index';
 import {
   isDashboardToHostMessage,
   type ComparisonRun,
   type DashboardUpdate,
   type HostToDashboardMessage,
 } from '../shared/webviewProtocol';
-import { DashboardModel, SequenceCounter, epochsOf, type Summarize } from './dashboardModel';
+import { DashboardModel, SequenceCounter, epochsOf, summarizeModelText } from './dashboardModel';
+
+export { summarizeModelText };
 import { buildWebviewHtml, makeNonce } from './webviewHtml';
 import type { TrainingService } from './trainingService';
 
@@ -22,11 +23,6 @@ export const DASHBOARD_VIEW_TYPE = 'cnnLab.dashboard';
 
 /** How many other runs the comparison overlay offers (newest first). */
 const MAX_COMPARISONS = 8;
-
-export const summarizeModelText: Summarize = (text) => {
-  const a = analyzeModelText(text);
-  return { summary: a.summary, inputShape: a.spec?.inputShape ?? null };
-};
 
 /** Webview options shared by both webviews: scripts on, resources only from dist/webview and media. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {

@@ -6,27 +6,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRun, listRuns } from '../host/runStore';
 import type { FiltersMessage } from '../shared/trainerProtocol';
-import { isFiltersToHostMessage, type FiltersState, type HostToFiltersMessage } from '../shared/webviewProtocol';
+import { isFiltersToHostMessage, type HostToFiltersMessage } from '../shared/webviewProtocol';
 import type { DashboardRunInfo } from '../shared/webviewProtocol';
 import { webviewHtml, webviewOptions, summarizeModelText } from './dashboardPanels';
 import type { TrainingService } from './trainingService';
-import { DashboardModel } from './dashboardModel';
+import { DashboardModel, filtersState } from './dashboardModel';
 
 export const FILTERS_VIEW_ID = 'cnnLab.filters';
-
-/** The filters state of a run, or null when it has no filters yet. Pure. */
-export function filtersState(info: DashboardRunInfo, filters: FiltersMessage | null): FiltersState | null {
-  if (filters === null) return null;
-  const channels = info.inputShape?.[2] ?? filters.layers[0]?.inChannels ?? 1;
-  return {
-    runDir: info.runDir,
-    runName: info.name,
-    status: info.status,
-    epoch: filters.epoch,
-    inputChannels: channels === 3 ? ['R', 'G', 'B'] : Array.from({ length: channels }, (_, i) => (channels === 1 ? 'gray' : String(i + 1))),
-    layers: filters.layers,
-  };
-}
 
 export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;

@@ -243,9 +243,12 @@ export class TrainerClient implements Disposable {
       default:
         break;
     }
-    this.emit(raw);
+    if (raw.type !== 'done') this.emit(raw);
     if (raw.type === 'done' && !this.settled) {
-      this.settle(raw);
+      // A trainer failing before it knows its folder reports runDir ''; fill in what the host knows.
+      const done: DoneMessage = { ...raw, runDir: raw.runDir || this.runDir, epochsCompleted: Math.max(raw.epochsCompleted, this.epochsCompleted) };
+      this.emit(done);
+      this.settle(done);
       // The trainer exits after `done`; one that lingers is killed after the grace time.
       this.armKillTimer();
     }

@@ -45,6 +45,6 @@ export async function loadWasmBackend(opts: WasmLoadOptions = {}): Promise<{ det
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const running = wasmBackend.getThreadsCount();
   const detail = `tfjs-backend-wasm ${wasmBackend.version_wasm}, SIMD ${simd ? 'on' : 'off'}, `
-    + `${running} thread${running === 1 ? '' : 's'}${threadNote}, +${kernels.length} gradient kernels (${kernels.join(', ')})`;
+    + `${running} thread${running === 1 ? '' : 's'}${threadNote}, +${kernels.length} kernels (${kernels.join(', ')})`;
   return { detail };
 }

@@ -8,13 +8,14 @@
  * is decoded once.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CnnLabError } from '../../shared/errors';
 import type { DatasetSpec, Pair } from '../../shared/modelSpec';
-import { gather, stratifiedSplit } from './mnist';
+import { gather, stratifiedSplit } from './split';
 import { Random, deriveSeed } from './random';
 import type { ImageSet, LoadOptions, LoadedDataset } from './types';
 import { asBytes, concatBytes } from './bytes';
@@ -151,17 +152,7 @@ export async function scanImageFolder(root: string): Promise<{ classNames: strin
   return { classNames, files, explicitSplit };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface DecodedFolder {
   readonly classNames: string[];
@@ -224,17 +215,20 @@ async function decodeAll(root: string, scan: Awaited<ReturnType<typeof scanImage
   const labels = new Uint8Array(n);
   const split = new Uint8Array(n);
   let allGrey = true;
-  let done = 0;
   let lastReport = 0;
-  await mapLimit(scan.files, 16, async (f, i) => {
+  // Synchronous reads: for many small files readFileSync is several times faster than
+  // fs.promises (one thread-pool round trip instead of four), and decoding blocks anyway. The loop
+  // yields to the event loop every 256 images so the trainer keeps answering the host.
+  for (let i = 0; i < n; i++) {
+    const f = scan.files[i] as FileEntry;
     const path = join(root, f.rel);
-    let buf: Buffer;
+    let buf: Uint8Array;
     try {
-      buf = await readFile(path);
+      buf = asBytes(readFileSync(path));
     } catch (err) {
       throw new CnnLabError('E_DATASET_UNAVAILABLE', `Cannot read image ${path}: ${(err as Error).message}`, 'Check the file\'s permissions or remove it.');
     }
-    const img = decodeImage(asBytes(buf), path);
+    const img = decodeImage(buf, path);
     if (allGrey) {
       for (let p = 0; p < img.data.length; p += 4) {
         if (img.data[p] !== img.data[p + 1] || img.data[p] !== img.data[p + 2]) {
@@ -246,13 +240,15 @@ async function decodeAll(root: string, scan: Awaited<ReturnType<typeof scanImage
     resizeRgbaToRgb(img, outH, outW, images, i * rgbBytes);
     labels[i] = f.label;
     split[i] = f.split;
-    done++;
-    const now = Date.now();
-    if (onProgress && (now - lastReport > 250 || done === n)) {
-      lastReport = now;
-      onProgress({ task: `Decoding images in ${basename(root)}`, fraction: done / n, detail: `${done.toLocaleString('en-US')} / ${n.toLocaleString('en-US')}` });
+    if ((i & 255) === 255 || i === n - 1) {
+      const now = Date.now();
+      if (onProgress && (now - lastReport > 250 || i === n - 1)) {
+        lastReport = now;
+        onProgress({ task: `Decoding images in ${basename(root)}`, fraction: (i + 1) / n, detail: `${(i + 1).toLocaleString('en-US')} / ${n.toLocaleString('en-US')}` });
+      }
+      await yieldToEventLoop();
     }
-  });
+  }
   if (!allGrey) return { classNames: scan.classNames, channels: 3, all: { images, labels, count: n }, split };
   // Every image is grey: keep one channel.
   const grey = new Uint8Array(n * outH * outW);
@@ -264,11 +260,14 @@ async function decodeAll(root: string, scan: Awaited<ReturnType<typeof scanImage
 export async function decodeImageFolder(root: string, imageSize: Pair, opts: Pick<LoadOptions, 'dataDir' | 'onProgress'>): Promise<DecodedFolder & { fromCache: boolean }> {
   opts.onProgress?.({ task: `Scanning ${basename(root)}`, fraction: null, detail: root });
   const scan = await scanImageFolder(root);
-  await mapLimit(scan.files, 64, async (f) => {
-    const s = await stat(join(root, f.rel));
+  // Synchronous stats, in slices: faster than 60,000 promises through the thread pool.
+  for (let i = 0; i < scan.files.length; i++) {
+    const f = scan.files[i] as FileEntry;
+    const s = statSync(join(root, f.rel));
     f.size = s.size;
     f.mtimeMs = s.mtimeMs;
-  });
+    if ((i & 2047) === 2047) await yieldToEventLoop();
+  }
   const cacheDir = join(opts.dataDir, 'image-folders');
   const base = join(cacheDir, `${basename(root).replace(/[^A-Za-z0-9_.-]/g, '_')}-${imageSize[0]}x${imageSize[1]}-${cacheKey(root, imageSize, scan.files)}`);
   const cached = await readCache(base, imageSize[0] * imageSize[1]);

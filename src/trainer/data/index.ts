@@ -19,6 +19,7 @@ export { DEFAULT_MNIST_MIRRORS } from './mnist';
 export { DEFAULT_FASHION_MNIST_MIRRORS, DEFAULT_LOCAL_FASHION_MNIST_DIR } from './fashionMnist';
 export { DEFAULT_CIFAR10_MIRRORS } from './cifar10';
 export { Random, mulberry32, deriveSeed } from './random';
+export { gather, stratifiedSplit } from './split';
 
 /** ITU-R BT.601 luma weights (as in PIL's "L" mode and tf.image.rgb_to_grayscale). */
 export const BT601 = [0.299, 0.587, 0.114] as const;

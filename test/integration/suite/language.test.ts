@@ -111,7 +111,7 @@ describe('model language (language server in the extension host)', () => {
     const expectations: { line: number; shape: number[] }[] = [
       { line: lineOf(doc, 'filters: 8'), shape: [side1, side1, 8] },
       { line: lineOf(doc, 'filters: 16'), shape: [side2, side2, 16] },
-      { line: lineOf(doc, 'flatten'), shape: [Math.floor(side2 / 2) * Math.floor(side2 / 2) * 16] },
+      { line: lineOf(doc, '- flatten'), shape: [Math.floor(side2 / 2) * Math.floor(side2 / 2) * 16] },
       { line: lineOf(doc, 'units: 10'), shape: [10] },
     ];
     for (const e of expectations) {
@@ -130,11 +130,12 @@ describe('model language (language server in the extension host)', () => {
       'vscode.executeCodeActionProvider', uri, hit.range, vscode.CodeActionKind.QuickFix.value);
     const fix = actions.find((a) => /flatten/i.test(a.title) && (a.edit !== undefined || a.command !== undefined));
     assert.ok(fix, `no flatten quick fix among: ${actions.map((a) => a.title).join(' | ')}`);
+    console.log(`quick fixes offered: ${actions.map((a) => `${a.title}${a.edit ? ' [edit]' : ''}${a.command ? ` [command ${a.command.command}]` : ''}`).join(' | ')}`);
     if (fix.edit) assert.ok(await vscode.workspace.applyEdit(fix.edit));
     if (fix.command) await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
     const after = await waitForDiagnostics(uri, (d) => errorsOf(d).length === 0, 'no errors after the quick fix');
     assert.deepEqual(errorsOf(after), []);
-    const flattenLine = lineOf(editor.document, 'flatten');
+    const flattenLine = lineOf(editor.document, '- flatten');
     assert.ok(flattenLine < lineOf(editor.document, 'dense:'), 'flatten was not inserted before the dense layer');
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });

@@ -86,7 +86,7 @@ export function lineOf(doc: vscode.TextDocument, needle: string): number {
     const text = doc.lineAt(i).text;
     if (!text.trimStart().startsWith('#') && text.includes(needle)) hits.push(i);
   }
-  assert.equal(hits.length, 1, `expected exactly one line containing ${JSON.stringify(needle)} in ${doc.uri.path}, found ${hits.length}`);
+  assert.equal(hits.length, 1, `expected exactly one line containing ${JSON.stringify(needle)} in ${doc.uri.path}, found ${hits.length}:\n${doc.getText()}`);
   return hits[0] ?? -1;
 }
 

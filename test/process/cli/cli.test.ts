@@ -133,6 +133,19 @@ describe('cnn-lab CLI (real trainer)', function () {
     assert.match(list.stdout, new RegExp(`${path.basename(dir)}\\s+tiny-digits\\s+mnist\\s+completed\\s+1/1`));
   });
 
+  it('--json prints one trainer message per line and a final done line', async () => {
+    const r = await cli(['train', 'tiny.cnn.yaml', '--epochs', '1', '--json', ...quick]);
+    assert.equal(r.code, 0, r.stderr);
+    const messages = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; runDir?: string });
+    const types = messages.map((m) => m.type);
+    for (const t of ['ready', 'backend', 'dataset', 'started', 'epochEnd', 'evaluation']) assert.ok(types.includes(t), `${t} in ${types.join()}`);
+    assert.ok(!types.includes('featureMaps') && !types.includes('filters'), 'large messages stay in the run folder');
+    const last = messages.at(-1);
+    assert.equal(last?.type, 'done');
+    assert.equal(last?.status, 'completed');
+    assert.ok(last?.runDir !== undefined && existsSync(path.join(last.runDir, 'summary.json')));
+  });
+
   it('Ctrl-C stops after the current batch with exit 130 and a checkpoint; --resume finishes the run', async () => {
     let interrupted = false;
     const r = await cli(['train', 'tiny.cnn.yaml', '--epochs', '40', ...quick], (soFar, child) => {

@@ -59,11 +59,14 @@ describe('provision-native script', function () {
     assert.equal(provision(dir, ['--strict']).status, 1);
   });
 
-  it('lists every missing build tool in one message when it has to build', () => {
+  it('lists every missing build tool in one message when it has to build', function () {
     // node_modules is the real one (read only here: the toolchain check fails before staging).
     const dir = scratchProject({ name: 'scratch', version: '0.0.0', optionalDependencies: { '@tensorflow/tfjs-node': '4.22.0' } }, true);
     scratch.push(dir);
-    if (!fs.existsSync(path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'))) return;
+    if (!fs.existsSync(path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'))) {
+      console.log('      skipped: @tensorflow/tfjs-node is not in node_modules, so the build step cannot be reached');
+      this.skip();
+    }
     const cache = path.join(dir, 'cache');
     const { status, out } = provision(dir, ['--force'], { PATH: path.join(dir, 'no-tools'), CNN_LAB_CACHE: cache });
     assert.equal(status, 0, out);

@@ -238,7 +238,7 @@ describe('language server over stdio (push-diagnostics client)', function () {
       });
       await open(s, uri, MNIST.replace('relu }', 'relu, strides: 0 }'));
       const p = await got;
-      assert.deepEqual(p.diagnostics.map((d) => d.code), ['out-of-range']);
+      assert.deepEqual(p.diagnostics.map((d) => d.code), ['out-of-range', 'dropout-suggested']);
       assert.equal(p.version, 1);
     } finally {
       await stopServer(s);

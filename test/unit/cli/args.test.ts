@@ -1,6 +1,9 @@
 /** `cnn-lab` command-line parsing: every flag, defaults, and the usage errors users will meet. */
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseCommandLine, UsageError, type CliCommand, type TrainOptions } from '../../../src/cli/args';
+import { defaultDataDir } from '../../../src/cli/train';
 
 function train(argv: string[]): TrainOptions {
   const c: CliCommand = parseCommandLine(['train', ...argv]);
@@ -83,5 +86,11 @@ describe('cli arguments', () => {
     assert.deepEqual(parseCommandLine(['--version']), { kind: 'version' });
     usageError(['summary'], /exactly one model file/);
     usageError(['runs', 'extra'], /no arguments/);
+  });
+
+  it('the data cache is $CNN_LAB_DATA_DIR, else under $XDG_CACHE_HOME, else ~/.cache', () => {
+    assert.equal(defaultDataDir({ CNN_LAB_DATA_DIR: '/data/cnn' }), path.resolve('/data/cnn'));
+    assert.equal(defaultDataDir({ XDG_CACHE_HOME: '/xdg' }), path.join('/xdg', 'cnn-lab', 'data'));
+    assert.equal(defaultDataDir({}), path.join(os.homedir(), '.cache', 'cnn-lab', 'data'));
   });
 });

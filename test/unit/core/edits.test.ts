@@ -54,8 +54,10 @@ describe('core edits: dropout placement', () => {
 
   it('a dropout already in place is rewritten, not duplicated; edits are idempotent', () => {
     const once = place(example('mnist-keras-example.cnn.yaml'), 'afterFlatten', 0.5);
-    assert.deepEqual(dropoutPlacementEdits(once.text, 'afterFlatten', 0.5).map((e) => applyEdits(once.text, [e])), [once.text]);
-    assert.equal(applyEdits(once.text, dropoutPlacementEdits(once.text, 'afterFlatten', 0.5)), once.text);
+    assert.deepEqual(dropoutPlacementEdits(once.text, 'afterFlatten', 0.5), [], 'nothing to change');
+    const rerated = place(once.text, 'afterFlatten', 0.3);
+    assert.deepEqual(rerated.rates, [0.3]);
+    assert.equal(rerated.text, once.text.replace('rate: 0.5', 'rate: 0.3'));
   });
 
   it('flow-style layer lists are edited too', () => {

@@ -2,14 +2,16 @@
  * Gradient kernels the wasm backend of tfjs 4.22 lacks or runs slowly, composed from its fast
  * (XNNPACK) kernels or written against its heap. Training every layer of the model language on
  * wasm needs only `Conv2DBackpropFilter` (found by training each layer type, activation and
- * optimizer and catching "kernel not registered"). `Conv2DBackpropInput` and `MaxPoolGrad` are
- * replaced because the shipped ones dominated a training step (bench/wasm.ts measures each).
+ * optimizer and catching "kernel not registered"). `Conv2DBackpropInput`, `MaxPoolGrad`, and
+ * `Sum` and `Mean` over leading axes (bias gradients, batch-norm moments) are replaced because
+ * the shipped ones dominated a training step (bench/wasm.ts measures each).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WASM } from './composer';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
 import { maxPoolGradConfig } from './maxPoolGrad';
+import { meanConfig, sumConfig } from './reduce';
 
 /** Marks kernel functions registered here, also across module copies (src and bundle). */
 const OURS = Symbol.for('cnnLab.wasmGradientKernel');
@@ -23,6 +25,8 @@ const REPLACEMENTS: readonly { name: string; make: (shipped: tf.KernelConfig | u
   { name: tf.Conv2DBackpropFilter, make: () => conv2dBackpropFilterConfig, onlyIfMissing: true },
   { name: tf.Conv2DBackpropInput, make: conv2dBackpropInputConfig, onlyIfMissing: false },
   { name: tf.MaxPoolGrad, make: maxPoolGradConfig, onlyIfMissing: false },
+  { name: tf.Sum, make: sumConfig, onlyIfMissing: false },
+  { name: tf.Mean, make: meanConfig, onlyIfMissing: false },
 ];
 
 function current(name: string): tf.KernelConfig | undefined {

@@ -1,0 +1,140 @@
+/**
+ * Loads a built webview bundle (dist/webview/<app>.js) in Debian's headless Chromium, in a page
+ * made by the extension's own HTML builder with the same strict CSP, served from a local HTTP
+ * origin that plays the part of `webview.cspSource`. `acquireVsCodeApi` is a stand-in that records
+ * what the app posts; the test plays the host by posting protocol messages into the page.
+ */
+import { promises as fsp } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildWebviewHtml, makeNonce } from '../../src/extension/webviewHtml';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'recorded-run');
+export const OUTPUT = path.join(ROOT, 'test-output', 'webview');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.map': 'application/json' };
+
+export interface Harness {
+  readonly context: BrowserContext;
+  readonly origin: string;
+  open(app: 'dashboard' | 'filters', theme?: 'dark' | 'light'): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** What the page's stand-in VS Code API and CSP listener have collected. */
+export interface PageLog { sent: unknown[]; csp: string[]; errors: string[] }
+
+export async function startHarness(): Promise<Harness> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname.startsWith('/page/')) {
+        const [, , app, theme] = url.pathname.split('/');
+        const origin = `http://${req.headers.host ?? ''}`;
+        const html = buildWebviewHtml({
+          cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview/${app}.js`,
+          styleUris: [
+            `${origin}/test/webview/theme-${theme === 'light' ? 'light' : 'dark'}.css`,
+            ...(app === 'dashboard' ? [`${origin}/dist/webview/dashboard.css`] : []),
+            `${origin}/media/webview.css`, `${origin}/media/${app}.css`,
+          ],
+          title: app ?? '', lang: 'en', app: app === 'filters' ? 'filters' : 'dashboard',
+        });
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(html);
+        return;
+      }
+      // Only the folders a webview may load from (plus the test theme).
+      const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
+      if (!/^(dist[/\\]webview|media|test[/\\]webview)[/\\]/.test(rel)) { res.writeHead(404); res.end(); return; }
+      try {
+        const body = await fsp.readFile(path.join(ROOT, rel));
+        res.writeHead(200, { 'content-type': TYPES[path.extname(rel)] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404); res.end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cnn-lab-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 900 },
+  });
+  // Plain JavaScript: it runs in the page before the bundle (the stand-in for VS Code's API).
+  await context.addInitScript({ content: `
+    window.__log = { sent: [], csp: [], errors: [] };
+    let state; let acquired = false;
+    window.acquireVsCodeApi = () => {
+      if (acquired) throw new Error('acquireVsCodeApi called twice');
+      acquired = true;
+      return {
+        postMessage: (m) => { window.__log.sent.push(JSON.parse(JSON.stringify(m))); },
+        getState: () => state,
+        setState: (s) => { state = s; },
+      };
+    };
+    document.addEventListener('securitypolicyviolation', (e) => { window.__log.csp.push(e.violatedDirective + ' ' + e.blockedURI); });
+    window.addEventListener('error', (e) => { window.__log.errors.push(String(e.message)); });
+  ` });
+  await fsp.mkdir(OUTPUT, { recursive: true });
+  return {
+    context,
+    origin,
+    async open(app, theme = 'dark') {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => { errors.push(e.message); });
+      pageErrors.set(page, errors);
+      await page.goto(`${origin}/page/${app}/${theme}`);
+      await page.waitForFunction('window.__log.sent.length > 0');
+      return page;
+    },
+    async close() {
+      await context.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fsp.rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Posts a message into the page as the extension host would. */
+export async function postToPage(page: Page, message: unknown): Promise<void> {
+  await page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
+}
+
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** What the page posted to the "host", CSP violations, and uncaught errors. */
+export async function pageLog(page: Page): Promise<PageLog> {
+  const log = (await page.evaluate('window.__log')) as PageLog;
+  return { ...log, errors: [...log.errors, ...(pageErrors.get(page) ?? [])] };
+}
+
+/** The pixels of the `index`-th canvas matching `selector`, read back from the page. */
+export async function canvasPixels(page: Page, selector: string, index = 0): Promise<{ width: number; height: number; data: number[] }> {
+  return (await page.evaluate(`(() => {
+    const c = document.querySelectorAll(${JSON.stringify(selector)})[${index}];
+    if (!c) throw new Error('no canvas ' + ${JSON.stringify(selector)});
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return { width: c.width, height: c.height, data: Array.from(d) };
+  })()`)) as { width: number; height: number; data: number[] };
+}
+
+/** Number of distinct colours in a canvas: 1 means blank. */
+export async function distinctColours(page: Page, selector: string, index = 0): Promise<number> {
+  const { data } = await canvasPixels(page, selector, index);
+  const set = new Set<number>();
+  for (let i = 0; i < data.length; i += 4) set.add(((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0));
+  return set.size;
+}
