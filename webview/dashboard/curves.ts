@@ -59,7 +59,15 @@ export class Curves {
   private readonly comparePicker: HTMLElement;
   private readonly grid: HTMLElement;
   private readonly gapNote: HTMLElement;
-  private readonly resize = new ResizeObserver(() => this.fit());
+  private lastWidth = 0;
+  private fitPending = false;
+  // Deferred to the next frame and only on a real width change: resizing the charts inside the
+  // observer callback would re-trigger it ("ResizeObserver loop").
+  private readonly resize = new ResizeObserver(() => {
+    if (this.fitPending) return;
+    this.fitPending = true;
+    requestAnimationFrame(() => { this.fitPending = false; this.fit(); });
+  });
 
   constructor(initialSmoothing: number, private readonly onSmoothingChange: (v: number) => void) {
     this.smoothing = initialSmoothing;
@@ -125,6 +133,8 @@ export class Curves {
 
   private fit(): void {
     const w = this.width();
+    if (w === this.lastWidth) return;
+    this.lastWidth = w;
     for (const c of this.charts.values()) c.plot.setSize({ width: w, height: CHART_HEIGHT });
   }
 

@@ -80,7 +80,7 @@ function renderHeader(s: MutableSnapshot): void {
   header.badge.textContent = statusText(s);
   header.badge.className = `badge status-${i.status}`;
   header.stop.hidden = !running;
-  header.facts.replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  header.facts.replaceChildren(...facts.map(([k, v]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', {}, v))));
   header.notes.replaceChildren(
     i.datasetSource !== null ? h('p', { class: 'muted' }, i.datasetSource) : '',
     i.error !== null ? h('p', { class: 'error', role: 'alert' }, i.error) : '',

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import { DATASETS } from '../../../src/shared/datasets';
 import {
-  inlayLabel, lineOf, openModel, pollUntil, shapePattern, validSize, waitForDiagnostics, writeScratchModel,
+  conv2dParams, inlayLabel, lineOf, openModel, pollUntil, shapePattern, validSize, waitForDiagnostics, writeScratchModel,
 } from './util';
 
 /** A model without dropout: two conv blocks, a hidden dense layer and the output. */
@@ -127,8 +127,16 @@ describe('commands that edit the model file', () => {
     assert.ok(r2.grayscale === undefined || r2.grayscale === false, `grayscale should be off: ${String(r2.grayscale)}`);
     const layers = layersOf(doc);
     assert.equal(layers[layers.length - 1]?.params.units, DATASETS.shapes.classNames.length, `the output layer does not match the data set's classes:\n${doc.getText()}`);
-    await waitForDiagnostics(uri, (d) => !d.some((x) => x.severity === vscode.DiagnosticSeverity.Error),
-      `no errors after selecting the shapes data set, in:\n${doc.getText()}`);
+    // Colour input: the first conv has a kernel slice per channel, three times the grayscale weights.
+    const colourParams = conv2dParams(3, 3, 8);
+    await pollUntil(async () => {
+      const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(convLine, 0, convLine + 1, 0));
+      const label = hints.filter((h) => h.position.line === convLine).map(inlayLabel).join(' ');
+      return new RegExp(`\\b${colourParams}\\b`).test(label) ? label : undefined;
+    }, 30_000, `an inlay hint with ${colourParams} parameters on the first conv after selecting the colour shapes data set`);
+    const diags = await waitForDiagnostics(uri, () => true, 'diagnostics');
+    assert.deepEqual(diags.filter((x) => x.severity === vscode.DiagnosticSeverity.Error).map((x) => x.message), [],
+      `errors after selecting the shapes data set, in:\n${doc.getText()}`);
   });
 
   it('Select Backend stores cnnLab.backend', async () => {

@@ -208,8 +208,8 @@ describe('MaxPoolGrad', () => {
 describe('Sum and Mean', () => {
   // Leading axes of a large enough tensor take the matrix-product path; the others the shipped kernel.
   const cases: { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
-    { shape: [8, 9, 7, 5], axis: [0, 1, 2], keepDims: false },
-    { shape: [8, 9, 7, 5], axis: [2, 0, 1], keepDims: true },
+    { shape: [8, 9, 7, 13], axis: [0, 1, 2], keepDims: false },
+    { shape: [8, 9, 7, 13], axis: [2, 0, 1], keepDims: true },
     { shape: [64, 130], axis: 0, keepDims: false },
     { shape: [6, 50, 20], axis: [0, 1], keepDims: false },
     { shape: [8, 9, 7, 5], axis: [1, 2], keepDims: false },
