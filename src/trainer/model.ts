@@ -67,12 +67,22 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     if (input === undefined) throw new Error('SeededDropout expects one input');
-    if (kwargs.training !== true || this.rate <= 0) return input;
+    const mask = kwargs.training === true ? this.drawMask(input.size) : null;
+    if (!mask) return input;
+    return tf.tidy(() => tf.mul(input, tf.tensor(mask, input.shape, 'float32')));
+  }
+
+  /**
+   * The next training mask for `size` inputs: 1/(1-rate) for kept units, 0 for dropped ones; null
+   * when the rate is 0. Used by `call` and by the native training step, so both draw the same masks.
+   */
+  drawMask(size: number): Float32Array | null {
+    if (this.rate <= 0) return null;
     const keep = 1 - this.rate;
     const scale = 1 / keep;
-    const mask = new Float32Array(input.size);
-    for (let i = 0; i < mask.length; i++) mask[i] = this.rng.next() < keep ? scale : 0;
-    return tf.tidy(() => tf.mul(input, tf.tensor(mask, input.shape, 'float32')));
+    const mask = new Float32Array(size);
+    for (let i = 0; i < size; i++) mask[i] = this.rng.next() < keep ? scale : 0;
+    return mask;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

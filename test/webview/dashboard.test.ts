@@ -38,7 +38,8 @@ describe('dashboard webview (recorded run)', function () {
     // Summary: one row per layer, Keras shapes and parameter counts.
     const summary = snap.modelSummary;
     assert.ok(summary !== null);
-    const rows = await page.$$eval('#summary tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent ?? '')));
+    const rows = (await page.evaluate(`Array.from(document.querySelectorAll('#summary tbody tr'))
+      .map((tr) => Array.from(tr.children).map((td) => td.textContent ?? ''))`)) as string[][];
     assert.equal(rows.length, summary.layers.length);
     summary.layers.forEach((l, i) => {
       assert.equal(rows[i]?.[0], `${l.name} (${l.type})`);
@@ -77,7 +78,7 @@ describe('dashboard webview (recorded run)', function () {
     const ev = snap.evaluation;
     assert.ok(ev !== null);
     assert.equal((await page.$$('#confusion tbody tr')).length, ev.classNames.length);
-    const cells = await page.$$eval('#confusion tbody td', (tds) => tds.map((td) => Number(td.textContent)));
+    const cells = (await page.$$eval('#confusion tbody td', (tds) => tds.map((td) => (td as { textContent: string | null }).textContent))).map(Number);
     assert.deepEqual(cells, ev.confusion.flat());
     assert.equal((await page.$$('#misclassified .sample')).length, ev.misclassified.length);
     assert.equal(await textOf(page, '#status'), 'completed');

@@ -168,7 +168,8 @@ export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promis
   } else {
     const probe = tensorflowAvailable();
     if (!probe.available) throw new CnnLabError('E_BACKEND_UNAVAILABLE', `The native TensorFlow backend is not available: ${probe.reason ?? ''}`, PROVISION_HINT);
-    process.env.TF_ENABLE_ONEDNN_OPTS = opts.disableOnednn ? '0' : '1';
+    // A user's explicit TF_ENABLE_ONEDNN_OPTS=0 is kept: off is always correct, only slower.
+    process.env.TF_ENABLE_ONEDNN_OPTS = opts.disableOnednn || !onednnFromEnv() ? '0' : '1';
     // 2 hides TensorFlow's INFO and WARNING lines from the run log; a user's own setting wins.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     if (opts.threads?.intraOp !== undefined) process.env.TF_NUM_INTRAOP_THREADS ??= String(opts.threads.intraOp);

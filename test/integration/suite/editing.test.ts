@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import { DATASETS } from '../../../src/shared/datasets';
 import {
-  conv2dParams, inlayLabel, lineOf, openModel, pollUntil, shapePattern, validSize, waitForDiagnostics, writeScratchModel,
+  conv2dParams, denseParams, inlayLabel, lineOf, openModel, pollUntil, shapePattern, validSize, waitForDiagnostics, writeScratchModel,
 } from './util';
 
 /** A model without dropout: two conv blocks, a hidden dense layer and the output. */
@@ -137,6 +137,17 @@ describe('commands that edit the model file', () => {
     const diags = await waitForDiagnostics(uri, () => true, 'diagnostics');
     assert.deepEqual(diags.filter((x) => x.severity === vscode.DiagnosticSeverity.Error).map((x) => x.message), [],
       `errors after selecting the shapes data set, in:\n${doc.getText()}`);
+  });
+
+  it('Show Model Summary gives the Keras-style table with the total parameter count', async () => {
+    const uri = await writeScratchModel('summary.cnn.yaml', TWO_BLOCKS);
+    // conv 3×3×1×8, pool to 13, conv 3×3×8×16 → 11, pool to 5: 5·5·16 = 400 features into dense 32 and 10.
+    const side = Math.floor(validSize(Math.floor(validSize(28, 3) / 2), 3) / 2);
+    const total = conv2dParams(3, 1, 8) + conv2dParams(3, 8, 16) + denseParams(side * side * 16, 32) + denseParams(32, 10);
+    const table = await vscode.commands.executeCommand<unknown>('cnnLab.showModelSummary', uri);
+    assert.equal(typeof table, 'string', `showModelSummary returned ${JSON.stringify(table)}`);
+    const digits = (table as string).replace(/(\d),(?=\d{3}\b)/g, '$1');
+    assert.match(digits, new RegExp(`Total params:?\\s*${total}\\b`, 'i'), `the summary does not total ${total} parameters:\n${String(table)}`);
   });
 
   it('Select Backend stores cnnLab.backend', async () => {

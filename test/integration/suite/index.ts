@@ -28,6 +28,8 @@ export interface SuiteResults {
   readonly tests: readonly TestOutcome[];
 }
 
+const FIRST = ['language.test.js', 'editing.test.js', 'training.test.js'];
+
 export function run(): Promise<void> {
   const grep = process.env.CNN_LAB_TEST_GREP;
   const mocha = new Mocha({
@@ -37,7 +39,9 @@ export function run(): Promise<void> {
     timeout: 120_000,
     ...(grep !== undefined && grep !== '' ? { grep } : {}),
   });
-  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  // The language tests first: the first of them checks that opening a model file activates the extension.
+  const rank = (f: string): number => { const i = FIRST.indexOf(f); return i < 0 ? FIRST.length : i; };
+  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const f of files) mocha.addFile(join(__dirname, f));
   const outcomes: TestOutcome[] = [];
   const started = Date.now();

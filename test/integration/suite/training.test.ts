@@ -1,8 +1,8 @@
 /**
  * Training from the editor: "Train MNIST Model" runs a real (small) training to completion and
- * leaves a run folder; "Stop Training" ends a run inside its first epoch; the dashboard and the
- * filters view open. Sample counts come from the workspace settings and the command arguments,
- * so each run takes seconds.
+ * leaves a run folder; the dashboard and the filters view open; the trained model exports;
+ * "Stop Training" ends a run within a batch and "Resume Run" finishes it. Sample counts come from
+ * the workspace settings and the command arguments, so each run takes seconds.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -102,33 +102,59 @@ describe('training from the editor', function () {
     assert.ok(all.has('cnnLab.runs.focus'), 'no focus command for the tree view cnnLab.runs');
   });
 
-  it('Stop Training stops a run inside its first epoch', async () => {
+  it('Export Trained Model writes a TensorFlow.js model whose weight files are all there', async () => {
+    assert.ok(completedRun !== '', 'needs the completed run of the first test');
+    const target = join(workspaceRoot().fsPath, 'exported');
+    const written = await vscode.commands.executeCommand<unknown>('cnnLab.exportModel', { runDir: completedRun, target });
+    assert.ok(Array.isArray(written) && written.length >= 2, `exportModel returned ${JSON.stringify(written)}`);
+    const model = JSON.parse(readFileSync(join(target, 'model.json'), 'utf8')) as { modelTopology?: unknown; weightsManifest?: { paths: string[] }[] };
+    assert.ok(model.modelTopology, 'model.json has no topology');
+    const shards = (model.weightsManifest ?? []).flatMap((g) => g.paths);
+    assert.ok(shards.length > 0, 'model.json lists no weight files');
+    for (const shard of shards) assert.ok(existsSync(join(target, shard)), `weight file ${shard} is missing from the export`);
+  });
+
+  let stoppedRun = '';
+
+  it('Stop Training stops a run within a batch, keeping the finished epoch', async () => {
     const before = new Set(runDirs());
-    // Enough samples that the first epoch lasts long after the first batch is logged.
-    const training = Promise.resolve(vscode.commands.executeCommand<unknown>('cnnLab.trainMnist', { epochs: 2, maxTrainSamples: 8000 }));
+    // Two epochs with enough samples that the second lasts long after its first batch is logged.
+    const training = Promise.resolve(vscode.commands.executeCommand<unknown>('cnnLab.trainMnist', { epochs: 2, maxTrainSamples: 3000 }));
     let settled = false;
     void training.then(() => { settled = true; }, () => { settled = true; });
     const { runDir, seen } = await pollUntil(() => {
-      if (settled) throw new Error('training ended before any batch was logged');
+      if (settled) throw new Error('training ended before a batch of epoch 2 was logged');
       for (const d of runDirs()) {
         if (before.has(d)) continue;
-        const batches = readMetrics(d).filter((m) => m.kind === 'batch');
+        const batches = readMetrics(d).filter((m) => m.kind === 'batch' && m.epoch === 2);
         const last = batches[batches.length - 1];
         if (last !== undefined) return { runDir: d, seen: last };
       }
       return undefined;
-    }, 180_000, 'the first batch of the new run in metrics.jsonl');
+    }, 180_000, 'the first batch of epoch 2 in the new run\'s metrics.jsonl');
     await vscode.commands.executeCommand('cnnLab.stopTraining');
     const result = await training;
     assert.equal(result, runDir, 'trainMnist should resolve with the stopped run\'s folder');
+    stoppedRun = runDir;
     const summary = readSummary(runDir);
     assert.equal(summary.status, 'stopped', `run ended ${summary.status}`);
-    assert.equal(summary.epochsCompleted, 0, 'the run went on to finish its epoch after Stop Training');
+    assert.equal(summary.epochsCompleted, 1, 'the run should keep epoch 1 and not finish epoch 2 after Stop Training');
     const batches = readMetrics(runDir).filter((m) => m.kind === 'batch');
     const last = batches[batches.length - 1];
-    assert.ok(last !== undefined && last.epoch === 1);
+    assert.ok(last !== undefined && last.epoch === 2);
     assert.ok(seen.batchesPerEpoch !== undefined && (last.batch ?? 0) < seen.batchesPerEpoch,
       `the last logged batch ${String(last.batch)} reached the end of the epoch (${String(seen.batchesPerEpoch)} batches)`);
     console.log(`stop requested after batch ${String(seen.batch)}; last logged batch ${String(last.batch)} of ${String(seen.batchesPerEpoch)}`);
+  });
+
+  it('Resume Run continues the stopped run from its checkpoint to the last epoch', async () => {
+    assert.ok(stoppedRun !== '', 'needs the stopped run of the previous test');
+    const result = await vscode.commands.executeCommand<unknown>('cnnLab.resumeRun', stoppedRun);
+    assert.equal(result, stoppedRun, 'resumeRun should resolve with the run folder');
+    const summary = readSummary(stoppedRun);
+    assert.equal(summary.status, 'completed', `resumed run ended ${summary.status}`);
+    assert.equal(summary.epochsCompleted, 2);
+    const epochs = readMetrics(stoppedRun).filter((m) => m.kind === 'epoch').map((m) => m.epoch);
+    assert.deepEqual([...new Set(epochs)].sort(), [1, 2], `epoch records after resuming: ${epochs.join(', ')}`);
   });
 });

@@ -1,0 +1,502 @@
+/**
+ * A training step for the native backend (tfjs-node) that calls libtensorflow's own training ops
+ * directly, with a hand-written backward pass over the sequential model.
+ *
+ * Why: `model.trainOnBatch` on tfjs-node runs tfjs's generic graph of small ops, and several of
+ * them are far from what TensorFlow itself runs for the same model (measured in
+ * docs/benchmarks.md, "Speed steps"):
+ * - the ReLU gradient is `dy * step(y)`, and tfjs-node's `Step` kernel is seven ops that allocate
+ *   two full-size constant tensors; TensorFlow has `ReluGrad`, one pass;
+ * - the loss is a softmax, a clip, a log and a sum (and their gradients) where TensorFlow has
+ *   `SparseSoftmaxCrossEntropyWithLogits`, one op giving the loss and its gradient, on the logits
+ *   (what Keras does too when the last layer is a softmax);
+ * - the bias gradient is a `Sum` where TensorFlow has `BiasAddGrad`; the tape, the layers'
+ *   symbolic checks and the per-op scalar uploads cost JavaScript time on every op;
+ * - Adam, RMSProp, SGD, Adagrad and Adamax are 5 to 15 element-wise ops per variable, where
+ *   TensorFlow applies each as one `ResourceApply*` op on resource variables (so does Keras).
+ * So this step runs the forward pass with TensorFlow ops, keeps each layer's output, derives the
+ * gradients layer by layer with TensorFlow's gradient ops, and updates the weights with the
+ * optimizer's `ResourceApply*` op on resource variables that live in libtensorflow; the tfjs
+ * variables of the model are refreshed from them after each step (a buffer hand-over, no copy).
+ *
+ * It covers the layers the course's models use: conv2d, dense (activation linear or relu, or
+ * softmax on the last layer), max pooling, flatten and dropout. For any other model
+ * `NativeStep.create` returns null and the trainer keeps `trainOnBatch`. The gradients are checked
+ * against tfjs's automatic differentiation in test/unit/trainer/nativeStep.test.ts.
+ *
+ * The optimizer state (moments, accumulators, iteration count) lives in resource variables during
+ * training; `syncToOptimizer()` copies it into the tfjs optimizer before a checkpoint is written,
+ * and `syncFromOptimizer()` after one is restored, so checkpoints stay the tfjs layers format and
+ * a run resumes on any backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerSpec, ModelSpec } from '../shared/modelSpec';
+import type { BuiltModel, SeededDropout } from './model';
+
+// ------------------------------------------------------------------ the native binding, typed
+
+interface OpAttr { readonly name: string; readonly type: number; readonly value: unknown }
+
+interface NativeBinding {
+  readonly TF_ATTR_STRING: number;
+  readonly TF_ATTR_INT: number;
+  readonly TF_ATTR_FLOAT: number;
+  readonly TF_ATTR_BOOL: number;
+  readonly TF_ATTR_TYPE: number;
+  readonly TF_ATTR_SHAPE: number;
+  readonly TF_FLOAT: number;
+  readonly TF_INT32: number;
+  readonly TF_RESOURCE: number;
+}
+
+/** The part of tfjs-node's `NodeJSKernelBackend` this module calls. */
+interface NativeBackend {
+  readonly binding: NativeBinding;
+  executeSingleOutput(name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[], numOutputs: number): tf.Tensor[];
+}
+
+function nativeBackend(): NativeBackend | null {
+  if (tf.getBackend() !== 'tensorflow') return null;
+  const b = tf.backend() as unknown as Partial<NativeBackend>;
+  if (typeof b.executeSingleOutput !== 'function' || typeof b.executeMultipleOutputs !== 'function' || b.binding === undefined) return null;
+  return b as NativeBackend;
+}
+
+/** Ops with their attributes; every call returns a tfjs tensor owned by the enclosing tidy. */
+class Ops {
+  private readonly T: OpAttr;
+  private readonly nhwc: OpAttr;
+  constructor(readonly be: NativeBackend) {
+    this.T = { name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT };
+    this.nhwc = { name: 'data_format', type: be.binding.TF_ATTR_STRING, value: 'NHWC' };
+  }
+  private int(name: string, value: number | readonly number[]): OpAttr { return { name, type: this.be.binding.TF_ATTR_INT, value }; }
+  private str(name: string, value: string): OpAttr { return { name, type: this.be.binding.TF_ATTR_STRING, value }; }
+  private bool(name: string, value: boolean): OpAttr { return { name, type: this.be.binding.TF_ATTR_BOOL, value }; }
+  private type(name: string, value: number): OpAttr { return { name, type: this.be.binding.TF_ATTR_TYPE, value }; }
+  private one(name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[]): tf.Tensor {
+    return this.be.executeSingleOutput(name, attrs, inputs);
+  }
+  private convAttrs(strides: readonly [number, number], padding: string): OpAttr[] {
+    return [this.T, this.int('strides', [1, strides[0], strides[1], 1]), this.str('padding', padding), this.nhwc,
+      this.bool('use_cudnn_on_gpu', true), this.int('dilations', [1, 1, 1, 1])];
+  }
+
+  conv2d(x: tf.Tensor, w: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
+    return this.one('Conv2D', this.convAttrs(strides, padding), [x, w]);
+  }
+  conv2dBackpropInput(inputSizes: tf.Tensor, w: tf.Tensor, dy: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
+    return this.one('Conv2DBackpropInput', this.convAttrs(strides, padding), [inputSizes, w, dy]);
+  }
+  conv2dBackpropFilter(x: tf.Tensor, filterSizes: tf.Tensor, dy: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
+    return this.one('Conv2DBackpropFilter', this.convAttrs(strides, padding), [x, filterSizes, dy]);
+  }
+  biasAdd(x: tf.Tensor, b: tf.Tensor): tf.Tensor { return this.one('BiasAdd', [this.T, this.nhwc], [x, b]); }
+  biasAddGrad(dy: tf.Tensor): tf.Tensor { return this.one('BiasAddGrad', [this.T, this.nhwc], [dy]); }
+  relu(x: tf.Tensor): tf.Tensor { return this.one('Relu', [this.T], [x]); }
+  reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor { return this.one('ReluGrad', [this.T], [dy, y]); }
+  private poolAttrs(pool: readonly [number, number], strides: readonly [number, number], padding: string): OpAttr[] {
+    return [this.T, this.int('ksize', [1, pool[0], pool[1], 1]), this.int('strides', [1, strides[0], strides[1], 1]), this.str('padding', padding), this.nhwc];
+  }
+  maxPool(x: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): tf.Tensor {
+    return this.one('MaxPool', this.poolAttrs(pool, strides, padding), [x]);
+  }
+  maxPoolGrad(x: tf.Tensor, y: tf.Tensor, dy: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): tf.Tensor {
+    return this.one('MaxPoolGrad', this.poolAttrs(pool, strides, padding), [x, y, dy]);
+  }
+  matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+    return this.one('MatMul', [this.T, this.bool('transpose_a', transposeA), this.bool('transpose_b', transposeB)], [a, b]);
+  }
+  mul(a: tf.Tensor, b: tf.Tensor): tf.Tensor { return this.one('Mul', [this.T], [a, b]); }
+  reshape(x: tf.Tensor, shape: tf.Tensor): tf.Tensor {
+    return this.one('Reshape', [this.T, this.type('Tshape', this.be.binding.TF_INT32)], [x, shape]);
+  }
+  /** Per-sample loss [B] and its gradient with respect to the logits [B, C]. */
+  sparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    const [loss, backprop] = this.be.executeMultipleOutputs('SparseSoftmaxCrossEntropyWithLogits',
+      [this.T, this.type('Tlabels', this.be.binding.TF_INT32)], [logits, labels], 2);
+    if (!loss || !backprop) throw new Error('SparseSoftmaxCrossEntropyWithLogits returned no outputs');
+    return [loss, backprop];
+  }
+
+  // ---- resource variables (live in libtensorflow; the tfjs tensor is an opaque handle)
+  varHandle(shape: readonly number[], sharedName: string): tf.Tensor {
+    return this.one('VarHandleOp', [
+      this.str('container', ''), this.str('shared_name', sharedName),
+      this.type('dtype', this.be.binding.TF_FLOAT), { name: 'shape', type: this.be.binding.TF_ATTR_SHAPE, value: [...shape] },
+    ], []);
+  }
+  assignVariable(handle: tf.Tensor, value: tf.Tensor): void {
+    this.be.executeMultipleOutputs('AssignVariableOp', [this.type('dtype', this.be.binding.TF_FLOAT)], [handle, value], 0);
+  }
+  readVariable(handle: tf.Tensor): tf.Tensor {
+    return this.one('ReadVariableOp', [this.type('dtype', this.be.binding.TF_FLOAT)], [handle]);
+  }
+  destroyResource(handle: tf.Tensor): void {
+    this.be.executeMultipleOutputs('DestroyResourceOp', [this.bool('ignore_lookup_error', true)], [handle], 0);
+  }
+  /** Runs a `ResourceApply*` op (no outputs) with `T` and `use_locking` set, plus `extra` attributes. */
+  apply(op: string, inputs: readonly tf.Tensor[], extra: readonly OpAttr[] = []): void {
+    this.be.executeMultipleOutputs(op, [this.T, this.bool('use_locking', false), ...extra], inputs, 0);
+  }
+  boolAttr(name: string, value: boolean): OpAttr { return this.bool(name, value); }
+}
+
+// ------------------------------------------------------------------ the model as a plan
+
+type Padding = 'SAME' | 'VALID';
+
+type Step =
+  | { readonly kind: 'conv'; readonly w: tf.Variable; readonly b: tf.Variable | null; readonly relu: boolean; readonly strides: readonly [number, number]; readonly padding: Padding; readonly wShape: readonly number[] }
+  | { readonly kind: 'dense'; readonly w: tf.Variable; readonly b: tf.Variable | null; readonly relu: boolean }
+  | { readonly kind: 'maxpool'; readonly pool: readonly [number, number]; readonly strides: readonly [number, number]; readonly padding: Padding }
+  | { readonly kind: 'flatten' }
+  | { readonly kind: 'dropout'; readonly layer: SeededDropout };
+
+/** Why the fast step does not apply to a model (for the run log), or null when it does. */
+export function nativeStepUnsupported(layers: readonly LayerSpec[]): string | null {
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i] as LayerSpec;
+    const last = i === layers.length - 1;
+    switch (l.type) {
+      case 'conv2d':
+      case 'dense':
+        if (l.activation === 'linear' || l.activation === 'relu') break;
+        if (l.activation === 'softmax' && last) break;
+        return `${l.type} with activation ${l.activation}${l.activation === 'softmax' ? ' before the last layer' : ''}`;
+      case 'maxpool2d':
+      case 'flatten':
+      case 'dropout':
+        break;
+      default:
+        return `a ${l.type} layer`;
+    }
+  }
+  const lastLayer = layers[layers.length - 1];
+  if (!lastLayer || (lastLayer.type !== 'dense' && lastLayer.type !== 'conv2d')) return 'a model that does not end in a dense or conv2d layer';
+  return null;
+}
+
+function variableOf(layer: tf.layers.Layer, k: number): tf.Variable {
+  const lv = layer.weights[k] as unknown as { read(): tf.Variable } | undefined;
+  if (!lv) throw new Error(`layer ${layer.name} has no weight ${k}`);
+  return lv.read();
+}
+
+function makePlan(built: BuiltModel, spec: ModelSpec): Step[] {
+  const layers = built.model.layers;
+  return spec.layers.map((l, i): Step => {
+    const layer = layers[i];
+    if (!layer) throw new Error(`model has no layer ${i}`);
+    switch (l.type) {
+      case 'conv2d': {
+        const w = variableOf(layer, 0);
+        return { kind: 'conv', w, b: l.useBias ? variableOf(layer, 1) : null, relu: l.activation === 'relu', strides: l.strides, padding: l.padding === 'same' ? 'SAME' : 'VALID', wShape: w.shape };
+      }
+      case 'dense':
+        return { kind: 'dense', w: variableOf(layer, 0), b: l.useBias ? variableOf(layer, 1) : null, relu: l.activation === 'relu' };
+      case 'maxpool2d':
+        return { kind: 'maxpool', pool: l.pool, strides: l.strides, padding: l.padding === 'same' ? 'SAME' : 'VALID' };
+      case 'flatten':
+        return { kind: 'flatten' };
+      case 'dropout': {
+        const d = built.dropouts.find((x) => x === layer);
+        if (!d) throw new Error(`layer ${layer.name} is not a seeded dropout`);
+        return { kind: 'dropout', layer: d };
+      }
+      default:
+        throw new Error(`the native step does not handle ${l.type}`);
+    }
+  });
+}
+
+// ------------------------------------------------------------------ optimizers as ResourceApply ops
+
+/** tfjs optimizer internals read for the state hand-over (public fields in tfjs 4.22's classes). */
+interface TfjsOptimizerState {
+  learningRate: number;
+  beta1?: number; beta2?: number; epsilon?: number;
+  decay?: number; momentum?: number; centered?: boolean;
+  initialAccumulatorValue?: number;
+}
+
+/** The tfjs optimizer's slot names, in its `getWeights()` order after `iter`. */
+function slotSuffixes(name: ModelSpec['train']['optimizer'], centered: boolean): string[] {
+  switch (name) {
+    case 'adam': return ['m', 'v'];
+    case 'adamax': return ['m', 'v'];
+    case 'rmsprop': return centered ? ['rms', 'momentum', 'mg'] : ['rms', 'momentum'];
+    case 'adagrad': return ['accumulator'];
+    case 'sgd': return [];
+  }
+}
+
+export interface NativeStepResult {
+  /** Mean loss of the batch (categorical cross-entropy on the logits). */
+  readonly loss: number;
+  /** Fraction of the batch whose arg-max prediction is the label. */
+  readonly acc: number;
+}
+
+/** A named tensor as tfjs optimizers list their state. */
+export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
+
+let nextId = 0;
+
+/**
+ * The fast training step. Create it after the model is built and compiled (and restored, when
+ * resuming); `dispose` it at the end of training. `optimizerState` stands in for the tfjs
+ * optimizer when a checkpoint is written.
+ */
+export class NativeStep {
+  private readonly ops: Ops;
+  private readonly plan: Step[];
+  private readonly vars: tf.Variable[];
+  private readonly handles: tf.Tensor[];
+  /** slots[s][v]: slot s of variable v, in the tfjs optimizer's `getWeights()` order. */
+  private readonly slots: tf.Tensor[][];
+  private readonly suffixes: readonly string[];
+  private readonly shapeCache = new Map<string, tf.Tensor>();
+  private readonly state: TfjsOptimizerState;
+  private iterations = 0;
+
+  private constructor(
+    be: NativeBackend, built: BuiltModel, spec: ModelSpec,
+    private readonly optimizer: tf.Optimizer, private readonly optimizerName: ModelSpec['train']['optimizer'],
+  ) {
+    this.ops = new Ops(be);
+    this.plan = makePlan(built, spec);
+    this.vars = [];
+    for (const s of this.plan) {
+      if (s.kind === 'conv' || s.kind === 'dense') {
+        this.vars.push(s.w);
+        if (s.b) this.vars.push(s.b);
+      }
+    }
+    this.state = optimizer as unknown as TfjsOptimizerState;
+    this.suffixes = slotSuffixes(this.optimizerName, this.state.centered === true);
+    const id = `cnnlab_${process.pid}_${nextId++}`;
+    this.handles = this.vars.map((v, i) => tf.keep(this.ops.varHandle(v.shape, `${id}_var${i}`)));
+    this.slots = this.suffixes.map((_, s) => this.vars.map((v, i) => tf.keep(this.ops.varHandle(v.shape, `${id}_slot${s}_${i}`))));
+  }
+
+  /**
+   * The fast step for this model, or null when it cannot run here (not the native backend, or a
+   * layer it does not handle). Reads the model's weights and the optimizer's state as they are now.
+   */
+  static async create(built: BuiltModel, spec: ModelSpec, optimizer: tf.Optimizer): Promise<NativeStep | null> {
+    const be = nativeBackend();
+    if (!be || nativeStepUnsupported(spec.layers) !== null) return null;
+    const step = new NativeStep(be, built, spec, optimizer, spec.train.optimizer);
+    await step.loadState();
+    return step;
+  }
+
+  /** Copies the weights and the tfjs optimizer's state (fresh, or restored from a checkpoint) into the resource variables. */
+  private async loadState(): Promise<void> {
+    const saved = this.optimizerName === 'adamax' ? [] : (await this.optimizer.getWeights()).slice(1);
+    const n = this.vars.length;
+    const complete = saved.length === this.suffixes.length * n;
+    this.iterations = this.optimizer.iterations;
+    tf.tidy(() => {
+      this.vars.forEach((v, i) => this.ops.assignVariable(this.handles[i] as tf.Tensor, v));
+      this.slots.forEach((slot, s) => slot.forEach((handle, i) => {
+        const v = this.vars[i] as tf.Variable;
+        const fromCheckpoint = complete ? saved[s * n + i]?.tensor : undefined;
+        const init = this.optimizerName === 'adagrad' ? (this.state.initialAccumulatorValue ?? 0.1) : 0;
+        this.ops.assignVariable(handle, fromCheckpoint && fromCheckpoint.shape.join() === v.shape.join() ? fromCheckpoint : tf.fill(v.shape, init));
+      }));
+    });
+  }
+
+  /**
+   * The optimizer state as the tfjs optimizer would report it (`iter`, then each slot for every
+   * variable, with tfjs's names), for checkpoints; the caller disposes the tensors. Null for
+   * Adamax, whose tfjs class cannot export state either.
+   */
+  optimizerState(): NamedTensor[] | null {
+    if (this.optimizerName === 'adamax') return null;
+    const out: NamedTensor[] = [{ name: 'iter', tensor: tf.scalar(this.iterations, 'int32') }];
+    this.slots.forEach((slot, s) => slot.forEach((handle, i) => {
+      out.push({ name: `${(this.vars[i] as tf.Variable).name}/${this.suffixes[s] ?? ''}`, tensor: this.ops.readVariable(handle) });
+    }));
+    return out;
+  }
+
+  /** A cached int32 shape tensor (inputs to Reshape and the conv backprop ops). */
+  private shape(dims: readonly number[]): tf.Tensor {
+    const key = dims.join(',');
+    let t = this.shapeCache.get(key);
+    if (!t) {
+      t = tf.keep(tf.tensor1d([...dims], 'int32'));
+      this.shapeCache.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * One step: forward, loss on the logits, backward, optimizer update. `x` is [B, H, W, C]
+   * float32, `labels` [B] int32 class indices. Returns the batch's mean loss and accuracy.
+   */
+  step(x: tf.Tensor, labels: tf.Tensor): NativeStepResult {
+    const { ops } = this;
+    const batch = x.shape[0] ?? 0;
+    const out = tf.tidy(() => {
+      // ---- forward, keeping what the backward pass needs
+      const inputs: tf.Tensor[] = [];
+      const outputs: tf.Tensor[] = [];
+      const masks: (tf.Tensor | null)[] = [];
+      let h = x;
+      for (const s of this.plan) {
+        inputs.push(h);
+        let mask: tf.Tensor | null = null;
+        switch (s.kind) {
+          case 'conv': {
+            let z = ops.conv2d(h, s.w, s.strides, s.padding);
+            if (s.b) z = ops.biasAdd(z, s.b);
+            h = s.relu ? ops.relu(z) : z;
+            break;
+          }
+          case 'dense': {
+            let z = ops.matMul(h, s.w, false, false);
+            if (s.b) z = ops.biasAdd(z, s.b);
+            h = s.relu ? ops.relu(z) : z;
+            break;
+          }
+          case 'maxpool':
+            h = ops.maxPool(h, s.pool, s.strides, s.padding);
+            break;
+          case 'flatten':
+            h = ops.reshape(h, this.shape([h.shape[0] ?? 0, h.size / (h.shape[0] ?? 1)]));
+            break;
+          case 'dropout': {
+            const m = s.layer.drawMask(h.size);
+            if (m) {
+              mask = tf.tensor(m, h.shape, 'float32');
+              h = ops.mul(h, mask);
+            }
+            break;
+          }
+        }
+        masks.push(mask);
+        outputs.push(h);
+      }
+      // The last layer's output is the logits: its softmax (if any) is part of the loss.
+      const [lossPerSample, dLogits] = ops.sparseSoftmaxCrossEntropy(h, labels);
+      let dy = ops.mul(dLogits, tf.scalar(1 / Math.max(1, batch)));
+
+      // ---- backward
+      const grads = new Map<tf.Variable, tf.Tensor>();
+      for (let i = this.plan.length - 1; i >= 0; i--) {
+        const s = this.plan[i] as Step;
+        const input = inputs[i] as tf.Tensor;
+        const output = outputs[i] as tf.Tensor;
+        const needInput = i > 0;
+        switch (s.kind) {
+          case 'conv': {
+            const dz = s.relu ? ops.reluGrad(dy, output) : dy;
+            if (s.b) grads.set(s.b, ops.biasAddGrad(dz));
+            grads.set(s.w, ops.conv2dBackpropFilter(input, this.shape(s.wShape), dz, s.strides, s.padding));
+            if (needInput) dy = ops.conv2dBackpropInput(this.shape(input.shape), s.w, dz, s.strides, s.padding);
+            break;
+          }
+          case 'dense': {
+            const dz = s.relu ? ops.reluGrad(dy, output) : dy;
+            if (s.b) grads.set(s.b, ops.biasAddGrad(dz));
+            grads.set(s.w, ops.matMul(input, dz, true, false));
+            if (needInput) dy = ops.matMul(dz, s.w, false, true);
+            break;
+          }
+          case 'maxpool':
+            if (needInput) dy = ops.maxPoolGrad(input, output, dy, s.pool, s.strides, s.padding);
+            break;
+          case 'flatten':
+            if (needInput) dy = ops.reshape(dy, this.shape(input.shape));
+            break;
+          case 'dropout': {
+            const m = masks[i];
+            if (m && needInput) dy = ops.mul(dy, m);
+            break;
+          }
+        }
+      }
+
+      // ---- update: one ResourceApply op per variable, then hand the new values to the tfjs variables
+      this.iterations++;
+      this.applyUpdates(grads);
+      this.vars.forEach((v, i) => v.assign(ops.readVariable(this.handles[i] as tf.Tensor)));
+      return [lossPerSample, h];
+    });
+    const [lossT, logitsT] = out;
+    if (!lossT || !logitsT) throw new Error('native step lost its outputs');
+    const losses = lossT.dataSync();
+    const logits = logitsT.dataSync();
+    lossT.dispose();
+    logitsT.dispose();
+    const labelValues = labels.dataSync();
+    const classes = logits.length / Math.max(1, batch);
+    let lossSum = 0;
+    let correct = 0;
+    for (let k = 0; k < batch; k++) {
+      lossSum += losses[k] as number;
+      let best = 0;
+      for (let c = 1; c < classes; c++) if ((logits[k * classes + c] as number) > (logits[k * classes + best] as number)) best = c;
+      if (best === labelValues[k]) correct++;
+    }
+    return { loss: lossSum / Math.max(1, batch), acc: correct / Math.max(1, batch) };
+  }
+
+  private applyUpdates(grads: ReadonlyMap<tf.Variable, tf.Tensor>): void {
+    const { ops } = this;
+    const st = this.state;
+    const lr = tf.scalar(st.learningRate);
+    const t = this.iterations;
+    this.vars.forEach((v, i) => {
+      const g = grads.get(v);
+      if (!g) throw new Error(`no gradient for ${v.name}`);
+      const handle = this.handles[i] as tf.Tensor;
+      const slot = (s: number): tf.Tensor => this.slots[s]?.[i] as tf.Tensor;
+      switch (this.optimizerName) {
+        case 'sgd':
+          ops.apply('ResourceApplyGradientDescent', [handle, lr, g]);
+          break;
+        case 'adam': {
+          const b1 = st.beta1 ?? 0.9;
+          const b2 = st.beta2 ?? 0.999;
+          ops.apply('ResourceApplyAdam', [handle, slot(0), slot(1), tf.scalar(b1 ** t), tf.scalar(b2 ** t), lr,
+            tf.scalar(b1), tf.scalar(b2), tf.scalar(st.epsilon ?? 1e-7), g], [ops.boolAttr('use_nesterov', false)]);
+          break;
+        }
+        case 'adamax': {
+          const b1 = st.beta1 ?? 0.9;
+          ops.apply('ResourceApplyAdaMax', [handle, slot(0), slot(1), tf.scalar(b1 ** t), lr, tf.scalar(b1),
+            tf.scalar(st.beta2 ?? 0.999), tf.scalar(st.epsilon ?? 1e-7), g]);
+          break;
+        }
+        case 'rmsprop':
+          if (st.centered) {
+            ops.apply('ResourceApplyCenteredRMSProp', [handle, slot(2), slot(0), slot(1), lr, tf.scalar(st.decay ?? 0.9),
+              tf.scalar(st.momentum ?? 0), tf.scalar(st.epsilon ?? 1e-7), g]);
+          } else {
+            ops.apply('ResourceApplyRMSProp', [handle, slot(0), slot(1), lr, tf.scalar(st.decay ?? 0.9),
+              tf.scalar(st.momentum ?? 0), tf.scalar(st.epsilon ?? 1e-7), g]);
+          }
+          break;
+        case 'adagrad':
+          ops.apply('ResourceApplyAdagradV2', [handle, slot(0), lr, tf.scalar(st.epsilon ?? 1e-7), g], [ops.boolAttr('update_slots', true)]);
+          break;
+      }
+    });
+  }
+
+  /** Frees the resource variables and cached tensors. */
+  dispose(): void {
+    for (const h of [...this.handles, ...this.slots.flat()]) {
+      this.ops.destroyResource(h);
+      h.dispose();
+    }
+    for (const t of this.shapeCache.values()) t.dispose();
+    this.shapeCache.clear();
+  }
+}

@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { readRun } from '../../../src/host/runStore';
+import { DashboardModel, epochsOf, filtersState, summarizeModelText } from '../../../src/extension/dashboardModel';
+import { isDashboardSnapshot, isDashboardUpdate } from '../../../src/shared/webviewProtocol';
+import { FIXTURE_DIR, recordedMessages } from '../../webview/fixture';
+
+describe('dashboard model (run → snapshot)', function () {
+  it('rebuilds a finished run from its folder', async function () {
+    const data = await readRun(FIXTURE_DIR);
+    const snap = DashboardModel.fromRunData(data, summarizeModelText).snapshot();
+    assert.ok(isDashboardSnapshot(snap));
+    const s = data.summary;
+    assert.ok(s !== null);
+    assert.equal(snap.info.name, s.name);
+    assert.equal(snap.info.status, 'completed');
+    assert.equal(snap.info.live, false);
+    assert.equal(snap.info.backend, s.backend);
+    assert.equal(snap.info.testAcc, s.testAcc);
+    assert.equal(snap.info.bestValAcc, s.bestValAcc);
+    assert.deepEqual(snap.info.inputShape, [32, 32, 3]);
+    assert.equal(snap.epochs.length, s.epochsCompleted);
+    assert.equal(snap.batches.length, data.metrics.filter((m) => m.kind === 'batch').length);
+    assert.equal(snap.modelSummary?.totalParams, s.totalParams, 'the summary from the model text agrees with the trainer');
+    assert.deepEqual(snap.evaluation?.confusion, data.evaluation?.confusion);
+    assert.equal(snap.featureMaps?.epoch, s.epochsCompleted);
+  });
+
+  it('replaying the recorded trainer messages gives the same curves as the folder', async function () {
+    const data = await readRun(FIXTURE_DIR);
+    const messages = recordedMessages();
+    const started = messages.find((m) => m.type === 'started');
+    assert.ok(started?.type === 'started');
+    const live = DashboardModel.forNewRun('/r', 'shapes-fixture', started.totalEpochs, null, 'shapes');
+    let updates = 0;
+    for (const m of messages) {
+      for (const u of live.apply(m)) { assert.ok(isDashboardUpdate(u), `update ${u.kind} passes the guard`); updates++; }
+    }
+    const snap = live.snapshot();
+    assert.ok(updates > messages.length / 2);
+    const strip = (e: object): Record<string, unknown> => { const { time: _t, ...rest } = e as Record<string, unknown>; return rest; };
+    assert.deepEqual(snap.epochs.map(strip), epochsOf(data.metrics).map(strip));
+    assert.equal(snap.info.status, 'completed');
+    assert.equal(snap.info.live, false);
+    assert.equal(snap.info.backend, data.summary?.backend);
+    assert.deepEqual(snap.modelSummary, started.summary);
+    assert.ok(live.latestFilters !== null);
+  });
+
+  it('drops retrained epochs when a run resumes', function () {
+    const model = new DashboardModel({
+      runDir: '/r', name: 'm', status: 'stopped', backend: 'cpu', backendDetail: null, dataset: 'mnist', datasetSource: null,
+      classNames: [], inputShape: [28, 28, 1], totalEpochs: 4, batchesPerEpoch: 10, startedAt: null, durationSec: 0,
+      bestValAcc: null, testAcc: null, error: null, live: false,
+    });
+    for (const epoch of [1, 2, 3]) {
+      model.apply({ type: 'batch', epoch, batch: 5, batchesPerEpoch: 10, loss: 1, acc: 0.5, samplesPerSec: 100, etaSec: 10 });
+      model.apply({ type: 'epochEnd', epoch, loss: 1, acc: 0.5, valLoss: 1, valAcc: 0.4 + epoch / 10, durationSec: 1, samplesPerSec: 100, numTensors: 10 });
+    }
+    assert.equal(model.runInfo.bestValAcc, 0.7);
+    const summary = { layers: [], inputShape: [28, 28, 1], totalParams: 0, trainableParams: 0, nonTrainableParams: 0, totalMacs: 0, activationBytesPerBatch: 0 };
+    model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 4, startEpoch: 3, batchesPerEpoch: 10 });
+    const snap = model.snapshot();
+    assert.deepEqual(snap.epochs.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(snap.batches.map((b) => b.epoch), [1, 2]);
+    assert.equal(snap.info.status, 'running');
+    assert.equal(snap.info.live, true);
+  });
+
+  it('turns trainer errors into one user-facing sentence', function () {
+    const model = DashboardModel.forNewRun('/r', 'm', 2, null, 'mnist');
+    const [u] = model.apply({ type: 'error', error: { code: 'E_BACKEND_UNAVAILABLE', message: 'tfjs-node failed to load.', hint: 'Pick the wasm backend.' } });
+    assert.equal(u?.kind === 'info' ? u.info.error : null, 'tfjs-node failed to load. Pick the wasm backend.');
+    assert.deepEqual(model.snapshot().info.classNames.length, 10, 'class names known for built-in data sets');
+  });
+
+  it('builds the filters view state with colour channel names', async function () {
+    const data = await readRun(FIXTURE_DIR);
+    const model = DashboardModel.fromRunData(data, summarizeModelText);
+    const state = filtersState(model.runInfo, model.latestFilters);
+    assert.deepEqual(state?.inputChannels, ['R', 'G', 'B']);
+    assert.equal(state?.layers.length, data.filters?.layers.length);
+    assert.equal(filtersState(model.runInfo, null), null);
+    const gray = filtersState({ ...model.runInfo, inputShape: [28, 28, 1] }, data.filters ?? null);
+    assert.deepEqual(gray?.inputChannels, ['gray']);
+  });
+});

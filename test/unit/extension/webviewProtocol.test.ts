@@ -1,0 +1,58 @@
+import { strict as assert } from 'node:assert';
+import { readRun } from '../../../src/host/runStore';
+import { DashboardModel, filtersState, summarizeModelText } from '../../../src/extension/dashboardModel';
+import {
+  appendBatchPoint, isDashboardToHostMessage, isFiltersToHostMessage, isHostToDashboardMessage, isHostToFiltersMessage,
+  type DashboardBatch,
+} from '../../../src/shared/webviewProtocol';
+import { FIXTURE_DIR } from '../../webview/fixture';
+
+describe('webview protocol guards', function () {
+  it('accept real host messages built from the recorded run', async function () {
+    const model = DashboardModel.fromRunData(await readRun(FIXTURE_DIR), summarizeModelText);
+    const snap = model.snapshot();
+    assert.ok(isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: snap, l10n: null }));
+    assert.ok(isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: snap, l10n: { Loss: '손실' } }));
+    assert.ok(isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'epoch', epoch: snap.epochs[0] } }));
+    const state = filtersState(model.runInfo, model.latestFilters);
+    assert.ok(isHostToFiltersMessage({ type: 'filtersState', state, emptyText: '', l10n: null }));
+    assert.ok(isHostToFiltersMessage({ type: 'filtersState', state: null, emptyText: 'none', l10n: null }));
+  });
+
+  it('refuse malformed host messages', async function () {
+    const snap = DashboardModel.fromRunData(await readRun(FIXTURE_DIR), summarizeModelText).snapshot();
+    assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: -1, snapshot: snap, l10n: null }));
+    assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: { ...snap, epochs: [{ epoch: 1 }] }, l10n: null }));
+    assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: snap, l10n: { a: 1 } }));
+    assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'batch', batch: { epoch: 'x' } } }));
+    assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'nope' } }));
+    assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'info', info: { ...snap.info, status: 'weird' } } }));
+    const layer = { layerIndex: 0, name: 'c', kernel: [3, 3], inChannels: 1, outChannels: 2, weights: new Array(17).fill(0) };
+    const state = { runDir: '/r', runName: 'r', status: 'completed', epoch: 1, inputChannels: ['gray'], layers: [layer] };
+    assert.ok(!isHostToFiltersMessage({ type: 'filtersState', state, emptyText: '', l10n: null }), 'weights must match the kernel shape');
+    assert.ok(isHostToFiltersMessage({ type: 'filtersState', state: { ...state, layers: [{ ...layer, weights: new Array(18).fill(0.1) }] }, emptyText: '', l10n: null }));
+  });
+
+  it('accept exactly the webview → host messages of the protocol', function () {
+    for (const ok of [{ type: 'ready' }, { type: 'resync', lastSeq: 3 }, { type: 'requestFeatureMaps', sampleIndex: 12 }, { type: 'stopTraining' }, { type: 'webviewError', message: 'x' }]) {
+      assert.ok(isDashboardToHostMessage(ok), JSON.stringify(ok));
+    }
+    for (const bad of [null, 'ready', {}, { type: 'requestFeatureMaps', sampleIndex: -1 }, { type: 'requestFeatureMaps', sampleIndex: 1.5 },
+      { type: 'resync' }, { type: 'webviewError', message: 'x'.repeat(20_000) }, { type: 'runCommand', command: 'rm -rf' }, { type: 'chooseRun' }]) {
+      assert.ok(!isDashboardToHostMessage(bad), JSON.stringify(bad)?.slice(0, 60));
+    }
+    assert.ok(isFiltersToHostMessage({ type: 'chooseRun' }));
+    assert.ok(isFiltersToHostMessage({ type: 'ready' }));
+    assert.ok(!isFiltersToHostMessage({ type: 'stopTraining' }));
+  });
+
+  it('cap batch lists the same way on both ends, keeping the newest point', function () {
+    const list: DashboardBatch[] = [];
+    const point = (i: number): DashboardBatch => ({ epoch: 1, batch: i, batchesPerEpoch: 1000, loss: 1, acc: 0, samplesPerSec: 1, etaSec: 1 });
+    for (let i = 1; i <= 25; i++) appendBatchPoint(list, point(i), 10);
+    assert.ok(list.length <= 10);
+    assert.equal(list[list.length - 1]?.batch, 25);
+    const batches = list.map((b) => b.batch);
+    assert.deepEqual(batches, [...batches].sort((a, b) => a - b), 'order kept');
+  });
+});
