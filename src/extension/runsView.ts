@@ -9,6 +9,15 @@ import type { TrainingService } from './trainingService';
 
 export const RUNS_VIEW_ID = 'cnnLab.runs';
 
+/** The run status in the user's language. */
+export function statusLabel(status: string): string {
+  const labels: Record<string, string> = {
+    running: vscode.l10n.t('running'), completed: vscode.l10n.t('completed'), stopped: vscode.l10n.t('stopped'),
+    failed: vscode.l10n.t('failed'), interrupted: vscode.l10n.t('interrupted'),
+  };
+  return labels[status] ?? status;
+}
+
 const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
 
 function duration(sec: number | null): string {
@@ -35,7 +44,7 @@ export class RunItem extends vscode.TreeItem {
     const resumable = !running && run.status !== 'completed' && run.lastCheckpoint !== null;
     this.contextValue = `cnnLabRun${running ? '.running' : ''}${resumable ? '.resumable' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${run.name}** — ${run.status}\n\n`);
+    md.appendMarkdown(`**${run.name}** — ${statusLabel(run.status)}\n\n`);
     md.appendMarkdown(`${vscode.l10n.t('Data set')}: ${run.dataset ?? '?'}  \n${vscode.l10n.t('Backend')}: ${run.backend ?? '?'}  \n`);
     md.appendMarkdown(`${vscode.l10n.t('Epochs')}: ${run.epochsCompleted}${run.totalEpochs !== null ? ` / ${run.totalEpochs}` : ''}  \n`);
     md.appendMarkdown(`${vscode.l10n.t('Best val. accuracy')}: ${pct(run.bestValAcc)}  \n${vscode.l10n.t('Test accuracy')}: ${pct(run.testAcc)}  \n`);

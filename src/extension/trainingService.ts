@@ -15,6 +15,7 @@ import type { WireError } from '../shared/errors';
 import type { DashboardUpdate } from '../shared/webviewProtocol';
 import type { CnnLabSettings } from '../shared/settings';
 import { DashboardModel } from './dashboardModel';
+import { statusLabel } from './runsView';
 
 /** Everything one run needs; built by the commands from the `cnn/modelSpec` answer or a run folder. */
 export interface TrainRequest {
@@ -143,7 +144,12 @@ export class TrainingService implements vscode.Disposable {
     this.showProgress(run, spec.name);
     this.started.fire(run);
     void run.done.then((done) => this.finish(run, done));
-    await this.deps.openDashboard(runDir);
+    try {
+      await this.deps.openDashboard(runDir);
+    } catch (err) {
+      // The run goes on without its dashboard; the log says why.
+      log.error(`[dashboard] could not open for ${runDir}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     return run;
   }
 
@@ -196,7 +202,7 @@ export class TrainingService implements vscode.Disposable {
     this.status.text = live
       ? `$(sync~spin) ${vscode.l10n.t('epoch {0}/{1}', epoch, info.totalEpochs)} · ${percent(acc)} · ${info.backend ?? '…'}`
       : `$(${info.status === 'completed' ? 'check' : 'debug-stop'}) ${info.name} · ${vscode.l10n.t('test {0}', percent(info.testAcc))}`;
-    this.status.tooltip = new vscode.MarkdownString(vscode.l10n.t('**{0}** — {1}\n\nClick to open the dashboard.', info.name, info.status));
+    this.status.tooltip = new vscode.MarkdownString(vscode.l10n.t('**{0}** — {1}\n\nClick to open the dashboard.', info.name, statusLabel(info.status)));
     this.status.command = { title: vscode.l10n.t('Open Dashboard'), command: 'cnnLab.openDashboard', arguments: [run.runDir] };
     this.status.show();
   }

@@ -29,7 +29,9 @@ const NONCE_RE = /^[A-Za-z0-9+/=]{16,}$/;
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   if (!NONCE_RE.test(nonce)) throw new Error('invalid CSP nonce');
-  if (/[;'"\s]/.test(cspSource)) throw new Error('invalid webview cspSource');
+  // VS Code's value is one or more sources (e.g. `'self' https://*.vscode-cdn.net` in the web
+  // workbench); only characters that could end the directive or the attribute are refused.
+  if (/[;"<>\n\r,]/.test(cspSource) || cspSource.trim() === '') throw new Error('invalid webview cspSource');
   return [
     "default-src 'none'",
     `img-src ${cspSource}`,

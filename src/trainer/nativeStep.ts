@@ -462,10 +462,15 @@ export class NativeStep {
           ops.apply('ResourceApplyGradientDescent', [handle, lr, g]);
           break;
         case 'adam': {
+          // TensorFlow's op adds ε to √v; tfjs (and the Adam paper's Algorithm 1) add it to √v̂ =
+          // √v / √(1-β2ᵗ). Passing ε·√(1-β2ᵗ) makes the op compute tfjs's update exactly, so every
+          // backend trains the same model. (Keras uses the op's form; the difference only shows
+          // for gradients near ε.)
           const b1 = st.beta1 ?? 0.9;
           const b2 = st.beta2 ?? 0.999;
+          const epsHat = (st.epsilon ?? 1e-7) * Math.sqrt(1 - b2 ** t);
           ops.apply('ResourceApplyAdam', [handle, slot(0), slot(1), tf.scalar(b1 ** t), tf.scalar(b2 ** t), lr,
-            tf.scalar(b1), tf.scalar(b2), tf.scalar(st.epsilon ?? 1e-7), g], [ops.boolAttr('use_nesterov', false)]);
+            tf.scalar(b1), tf.scalar(b2), tf.scalar(epsHat), g], [ops.boolAttr('use_nesterov', false)]);
           break;
         }
         case 'adamax': {

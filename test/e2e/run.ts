@@ -60,7 +60,9 @@ async function main(): Promise<number> {
     const external = new Set<string>();
     page.on('request', (r) => {
       const u = new URL(r.url());
-      if (/^https?:$/.test(u.protocol) && u.hostname !== '127.0.0.1') external.add(u.origin);
+      // Webview resources use *.vscode-resource.vscode-cdn.net URLs that the webview's service worker
+      // answers from the server; they never leave the machine.
+      if (/^https?:$/.test(u.protocol) && u.hostname !== '127.0.0.1' && !u.hostname.endsWith('.vscode-resource.vscode-cdn.net')) external.add(u.origin);
     });
     const url = workbenchUrl({ server: server.url, folder: ws.folder, extensionDevelopmentPath: REPO_ROOT });
     setSession({ workbench: new Workbench(page, OUTPUT), url, folder: ws.folder });

@@ -134,11 +134,12 @@ export class Workbench {
     return this.page.frames().filter((f) => f.name() === 'active-frame' || /\/pre\/fake\.html/.test(f.url()));
   }
 
-  /** The first webview whose visible text matches `pattern`, once one does. */
-  async webviewWithText(pattern: RegExp, what: string, timeoutMs = 60_000): Promise<Frame> {
+  /** The first webview (other than `exclude`) whose visible text matches `pattern`, once one does. */
+  async webviewWithText(pattern: RegExp, what: string, timeoutMs = 60_000, exclude: readonly Frame[] = []): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const f of this.webviewFrames()) {
+        if (exclude.includes(f)) continue;
         const text = await f.locator('body').innerText({ timeout: 1000 }).catch(() => '');
         if (pattern.test(text)) return f;
       }

@@ -87,6 +87,14 @@ function select(id: string, label: string, options: { value: string; text: strin
   return h('div', { class: 'field' }, h('label', { for: id }, label), sel);
 }
 
+function statusLabel(status: string): string {
+  const labels: Record<string, string> = {
+    running: l10n.t('running'), completed: l10n.t('completed'), stopped: l10n.t('stopped'),
+    failed: l10n.t('failed'), interrupted: l10n.t('interrupted'),
+  };
+  return labels[status] ?? status;
+}
+
 function render(): void {
   const s = current;
   const chooser = h('vscode-button', { id: 'choose-run', secondary: true }, l10n.t('Choose run…'));
@@ -117,7 +125,7 @@ function render(): void {
     ? l10n.t('Each row is one filter: the RGB image it responds to most, then its kernel on the R, G and B channels.')
     : l10n.t('Kernels of all {0} filters on input channel {1} of {2}.', layer.outChannels, inCh + 1, layer.inChannels);
   root.replaceChildren(
-    h('header', {}, h('h2', { id: 'run-title' }, s.runName), h('p', { class: 'muted', id: 'run-epoch' }, l10n.t('after epoch {0} ({1})', s.epoch, s.status)), chooser),
+    h('header', {}, h('h2', { id: 'run-title' }, s.runName), h('p', { class: 'muted', id: 'run-epoch' }, l10n.t('after epoch {0} ({1})', s.epoch, statusLabel(s.status))), chooser),
     controls,
     h('p', { class: 'muted' }, explain),
     legend(limit),

@@ -1,8 +1,14 @@
 /**
  * The `wasm` backend (tfjs-backend-wasm: XNNPACK compiled to WebAssembly, SIMD when the runtime
- * has it), made able to train: `registerWasmGradientKernels` adds the conv gradient kernels it
- * lacks or runs slowly (see ./wasmKernels). Slower than native libtensorflow, several times
- * faster than the pure-JS `cpu` backend, and it needs no native module.
+ * has it), made able to train: `registerWasmGradientKernels` adds the gradient kernel it lacks
+ * and replaces the ones that dominated a training step (see ./wasmKernels). Slower than native
+ * libtensorflow, far faster than the pure-JS `cpu` backend, and it needs no native module.
+ *
+ * Threads: tfjs 4.22 turns its threaded build off in Node (WASM_HAS_MULTITHREAD_SUPPORT is
+ * hard-wired false there, tensorflow/tfjs#3830). Forcing it on fails: its pthread workers are
+ * created from `blob:` URLs, which Node's Worker rejects. With those URLs redirected to files the
+ * workers start, but the thread pool still comes up with one thread, so it buys nothing and adds
+ * fragile patching; we run the single-threaded SIMD build, the fastest that works.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +18,7 @@ import { registerWasmGradientKernels } from './wasmKernels';
 export { registerWasmGradientKernels };
 
 export interface WasmLoadOptions {
-  /** Threads for XNNPACK's thread pool; see `loadWasmBackend`. */
+  /** Requested threads; above 1 only noted in the detail, as Node gets one (see above). */
   readonly threads?: number;
 }
 

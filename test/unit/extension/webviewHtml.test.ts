@@ -21,6 +21,9 @@ describe('webview HTML and CSP', function () {
     assert.equal(Buffer.from(a, 'base64').length, 16);
     assert.throws(() => contentSecurityPolicy(SOURCE, "x' 'unsafe-inline"));
     assert.throws(() => contentSecurityPolicy(`${SOURCE}; script-src *`, a));
+    assert.throws(() => contentSecurityPolicy(`${SOURCE}" onload="x`, a));
+    // The web workbench's value lists two sources.
+    assert.match(contentSecurityPolicy(`'self' ${SOURCE}`, a), new RegExp(`style-src 'self' ${SOURCE.replace(/[.+*]/g, '\\$&')};`));
   });
 
   it('loads the one script with the nonce and escapes every inserted text', function () {
