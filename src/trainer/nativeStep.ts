@@ -99,6 +99,49 @@ class Ops {
   private poolAttrs(pool: readonly [number, number], strides: readonly [number, number], padding: string): OpAttr[] {
     return [this.T, this.int('ksize', [1, pool[0], pool[1], 1]), this.int('strides', [1, strides[0], strides[1], 1]), this.str('padding', padding), this.nhwc];
   }
+  /**
+   * oneDNN's own kernels, reachable by name in libtensorflow builds with oneDNN (x86-64) when the
+   * node carries the `_kernel: MklNameChangeOp` label: its max pooling keeps a workspace of the
+   * arg-max positions, so the gradient is a scatter (0.25 ms) where the stock `MaxPoolGrad`
+   * recomputes the pooling (11 ms, Keras mnist_convnet's first pool at batch 128); its
+   * convolution adds the bias in the same pass. Results are bit-identical to the stock ops.
+   */
+  private mklAttrs(): OpAttr[] { return [this.str('_kernel', 'MklNameChangeOp')]; }
+  mklConv2dWithBias(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
+    return this.one('_MklNativeConv2DWithBias', [...this.convAttrs(strides, padding), ...this.mklAttrs(), this.bool('is_filter_const', false)], [x, w, b]);
+  }
+  /** Pooled output and oneDNN's workspace (an opaque uint8 tensor the gradient needs). */
+  mklMaxPool(x: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): [tf.Tensor, tf.Tensor] {
+    const [y, workspace] = this.be.executeMultipleOutputs('_MklNativeMaxPool',
+      [...this.poolAttrs(pool, strides, padding), ...this.mklAttrs(), this.bool('workspace_enabled', true)], [x], 2);
+    if (!y || !workspace) throw new Error('_MklNativeMaxPool returned no outputs');
+    return [y, workspace];
+  }
+  mklMaxPoolGrad(x: tf.Tensor, y: tf.Tensor, dy: tf.Tensor, workspace: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): tf.Tensor {
+    return this.one('_MklNativeMaxPoolGrad',
+      [...this.poolAttrs(pool, strides, padding), ...this.mklAttrs(), this.bool('workspace_enabled', true)], [x, y, dy, workspace]);
+  }
+  /** Whether the oneDNN ops above run here, checked on a tiny input against the stock ops. */
+  mklWorks(): boolean {
+    try {
+      return tf.tidy(() => {
+        const x = tf.tensor4d([1, 5, 3, 2, 4, 0, 7, 6, 1, 2, 8, 3, 5, 9, 0, 4], [1, 4, 4, 1]);
+        const w = tf.tensor4d([1, -1, 2, 0.5], [2, 2, 1, 1]);
+        const b = tf.tensor1d([0.25]);
+        const conv = this.mklConv2dWithBias(x, w, b, [1, 1], 'VALID');
+        const [y, ws] = this.mklMaxPool(x, [2, 2], [2, 2], 'VALID');
+        const dy = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+        const dx = this.mklMaxPoolGrad(x, y, dy, ws, [2, 2], [2, 2], 'VALID');
+        const same = (a: tf.Tensor, c: tf.Tensor): boolean => a.shape.join() === c.shape.join()
+          && Array.from(a.dataSync()).every((v, i) => v === c.dataSync()[i]);
+        return same(conv, this.biasAdd(this.conv2d(x, w, [1, 1], 'VALID'), b))
+          && same(y, this.maxPool(x, [2, 2], [2, 2], 'VALID'))
+          && same(dx, this.maxPoolGrad(x, y, dy, [2, 2], [2, 2], 'VALID'));
+      });
+    } catch {
+      return false;
+    }
+  }
   maxPool(x: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): tf.Tensor {
     return this.one('MaxPool', this.poolAttrs(pool, strides, padding), [x]);
   }
@@ -260,12 +303,18 @@ export class NativeStep {
   private readonly shapeCache = new Map<string, tf.Tensor>();
   private readonly state: TfjsOptimizerState;
   private iterations = 0;
+  /** oneDNN's pooling and convolution kernels are used (see `Ops.mklWorks`). */
+  readonly mkl: boolean;
 
   private constructor(
     be: NativeBackend, built: BuiltModel, spec: ModelSpec,
     private readonly optimizer: tf.Optimizer, private readonly optimizerName: ModelSpec['train']['optimizer'],
   ) {
     this.ops = new Ops(be);
+    // With oneDNN switched off for a model (see backends/tensorflow.ts needsOnednnOff), none of
+    // its kernels may run, so the stock ops are used.
+    const onednnOff = ['0', 'false'].includes((process.env.TF_ENABLE_ONEDNN_OPTS ?? '').trim().toLowerCase());
+    this.mkl = !onednnOff && this.ops.mklWorks();
     this.plan = makePlan(built, spec);
     this.vars = [];
     for (const s of this.plan) {
@@ -346,6 +395,7 @@ export class NativeStep {
       // ---- forward, keeping what the backward pass needs
       const inputs: tf.Tensor[] = [];
       const outputs: tf.Tensor[] = [];
+      /** Per layer: the dropout mask, or oneDNN's max-pooling workspace. */
       const masks: (tf.Tensor | null)[] = [];
       let h = x;
       for (const s of this.plan) {
@@ -353,8 +403,12 @@ export class NativeStep {
         let mask: tf.Tensor | null = null;
         switch (s.kind) {
           case 'conv': {
-            let z = ops.conv2d(h, s.w, s.strides, s.padding);
-            if (s.b) z = ops.biasAdd(z, s.b);
+            let z: tf.Tensor;
+            if (s.b && this.mkl) z = ops.mklConv2dWithBias(h, s.w, s.b, s.strides, s.padding);
+            else {
+              z = ops.conv2d(h, s.w, s.strides, s.padding);
+              if (s.b) z = ops.biasAdd(z, s.b);
+            }
             h = s.relu ? ops.relu(z) : z;
             break;
           }
@@ -365,7 +419,8 @@ export class NativeStep {
             break;
           }
           case 'maxpool':
-            h = ops.maxPool(h, s.pool, s.strides, s.padding);
+            if (this.mkl) [h, mask] = ops.mklMaxPool(h, s.pool, s.strides, s.padding);
+            else h = ops.maxPool(h, s.pool, s.strides, s.padding);
             break;
           case 'flatten':
             h = ops.reshape(h, this.shape([h.shape[0] ?? 0, h.size / (h.shape[0] ?? 1)]));
@@ -408,9 +463,15 @@ export class NativeStep {
             if (needInput) dy = ops.matMul(dz, s.w, false, true);
             break;
           }
-          case 'maxpool':
-            if (needInput) dy = ops.maxPoolGrad(input, output, dy, s.pool, s.strides, s.padding);
+          case 'maxpool': {
+            const workspace = masks[i];
+            if (needInput) {
+              dy = workspace
+                ? ops.mklMaxPoolGrad(input, output, dy, workspace, s.pool, s.strides, s.padding)
+                : ops.maxPoolGrad(input, output, dy, s.pool, s.strides, s.padding);
+            }
             break;
+          }
           case 'flatten':
             if (needInput) dy = ops.reshape(dy, this.shape(input.shape));
             break;
