@@ -81,6 +81,24 @@ export function makeBatch(
   return { x: tf.tensor4d(xs, [n, shape[0], shape[1], shape[2]]), y: tf.tensor2d(ys, [n, numClasses]) };
 }
 
+/** Class indices for `indices` as an int32 tensor [n] (the native step's sparse labels); the caller disposes it. */
+export function makeLabels(set: ImageSet, indices: ArrayLike<number>): tf.Tensor1D {
+  const labels = new Int32Array(indices.length);
+  for (let s = 0; s < indices.length; s++) labels[s] = set.labels[indices[s] as number] as number;
+  return tf.tensor1d(labels, 'int32');
+}
+
+/** Float images for `indices` as one [n, h, w, c] tensor; the caller disposes it. */
+export function makeImages(
+  set: ImageSet, indices: ArrayLike<number>, shape: ImageShape,
+  augment?: { readonly spec: AugmentSpec; readonly rng: Rng },
+): tf.Tensor4D {
+  const n = indices.length;
+  const xs = new Float32Array(n * shape[0] * shape[1] * shape[2]);
+  fillImages(set, indices, shape, xs, augment);
+  return tf.tensor4d(xs, [n, shape[0], shape[1], shape[2]]);
+}
+
 /** Indices 0..n-1. */
 export function range(n: number): Int32Array {
   const a = new Int32Array(n);

@@ -73,6 +73,14 @@ export class SeededDropout extends tf.layers.Layer {
   }
 
   /**
+   * A seed pair for one step's mask drawn by TensorFlow's stateless generator (the native training
+   * step), taken from the same per-epoch stream, so masks stay fresh per step and reproducible.
+   */
+  nextSeedPair(): [number, number] {
+    return [this.rng.int(0x7fffffff), this.rng.int(0x7fffffff)];
+  }
+
+  /**
    * The next training mask for `size` inputs: 1/(1-rate) for kept units, 0 for dropped ones; null
    * when the rate is 0. Used by `call` and by the native training step, so both draw the same masks.
    */

@@ -21,11 +21,12 @@ import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
 import type {
   BackendName, EpochEndMessage, EvaluationMessage, MetricRecord, RunStatus, RunSummary, TrainerMessage,
 } from '../shared/trainerProtocol';
-import { augmentActive, makeBatch, range, type ImageSet, type ImageShape } from './batches';
+import { augmentActive, makeBatch, makeImages, makeLabels, range, type ImageSet, type ImageShape } from './batches';
 import {
   activationModel, confusionAndMistakes, evaluateSet, featureLayerIndices, featureMaps, filters,
 } from './inspect';
 import { buildModel, compileModel } from './model';
+import { NativeStep, nativeStepUnsupported } from './nativeStep';
 import { stream } from './rng';
 import {
   MetricsLog, RUN_FILES, checkpointDir, listCheckpoints, modelArtifacts, readMetrics, readModelDir,
@@ -170,6 +171,21 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     clearRunFolder(runDir);
   }
   writeFileAtomic(path.join(runDir, RUN_FILES.model), o.modelText);
+
+  // On the native backend, train with TensorFlow's own training ops where the model allows it
+  // (see nativeStep.ts; about 3× faster per step than trainOnBatch there). Created after a resume,
+  // so it starts from the restored weights and optimizer state.
+  const nativeStep = o.backend.name === 'tensorflow' ? await NativeStep.create(built, spec, optimizer) : null;
+  if (o.backend.name === 'tensorflow') {
+    const why = nativeStepUnsupported(spec.layers);
+    send({
+      type: 'log', level: 'info',
+      message: nativeStep
+        ? `Training step: TensorFlow's training ops called directly${nativeStep.mkl ? ', oneDNN pooling and convolution kernels' : ''}.`
+        : `Training step: trainOnBatch (the direct TensorFlow step does not handle ${why ?? 'this model'}).`,
+    });
+  }
+  const checkpointOptimizer = nativeStep ? nativeStep.checkpointOptimizer() : savedOptimizer;
   const metrics = new MetricsLog(path.join(runDir, RUN_FILES.metrics));
 
   const epochRecords: EpochEndMessage[] = readMetrics(runDir)
@@ -248,15 +264,29 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         if (control.stopRequested) break;
         const idx = order.subarray(b * batchSize, Math.min(trainCount, (b + 1) * batchSize));
         const t0 = Date.now();
-        const { x, y } = makeBatch(data.train, idx, shape, numClasses, augment ? { spec: augment, rng: augRng } : undefined);
-        let out: number | number[];
-        try {
-          out = await model.trainOnBatch(x, y);
-        } finally {
-          x.dispose();
-          y.dispose();
+        const aug = augment ? { spec: augment, rng: augRng } : undefined;
+        let loss: number;
+        let acc: number;
+        if (nativeStep) {
+          const x = makeImages(data.train, idx, shape, aug);
+          const labels = makeLabels(data.train, idx);
+          try {
+            ({ loss, acc } = nativeStep.step(x, labels));
+          } finally {
+            x.dispose();
+            labels.dispose();
+          }
+        } else {
+          const { x, y } = makeBatch(data.train, idx, shape, numClasses, aug);
+          let out: number | number[];
+          try {
+            out = await model.trainOnBatch(x, y);
+          } finally {
+            x.dispose();
+            y.dispose();
+          }
+          [loss, acc] = Array.isArray(out) ? [out[0] ?? NaN, out[1] ?? NaN] : [out, NaN];
         }
-        const [loss, acc] = Array.isArray(out) ? [out[0] ?? NaN, out[1] ?? NaN] : [out, NaN];
         trainMs += Date.now() - t0;
         lossSum += loss * idx.length;
         accSum += acc * idx.length;
@@ -285,7 +315,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const val = data.valIndices.length > 0
         ? evaluateSet(model, data.train, data.valIndices, shape, numClasses, built.outputsProbabilities)
         : null;
-      writeModelDir(checkpointDir(runDir, epoch), await modelArtifacts(model, savedOptimizer, trainingConfig));
+      writeModelDir(checkpointDir(runDir, epoch), await modelArtifacts(model, checkpointOptimizer, trainingConfig));
       epochsCompleted = epoch;
       const end: EpochEndMessage = {
         type: 'epochEnd', epoch, loss: lossSum / seen, acc: accSum / seen,
@@ -307,6 +337,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     metrics.close();
+    nativeStep?.dispose();
   }
 
   // ---- final weights and test-set evaluation (also after a stop)

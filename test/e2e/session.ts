@@ -13,7 +13,7 @@ export interface E2eSession {
 }
 
 /** Training settings of the e2e workspace: enough that the curves visibly grow for a few seconds. */
-export const E2E_TRAINING = { epochs: 3, maxTrainSamples: 3000 } as const;
+export const E2E_TRAINING = { epochs: 4, maxTrainSamples: 4000 } as const;
 
 let current: E2eSession | undefined;
 

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
+import { DATASETS } from '../../src/shared/datasets';
 import { E2E_TRAINING, session } from './session';
 import { inkPixels } from './workbench';
 
@@ -28,6 +29,16 @@ async function chartInk(frame: Frame): Promise<number> {
 
 describe('CNN Lab in the VS Code workbench (as a new user)', () => {
   let dashboard: Frame | undefined;
+
+  // A failed step says what the user saw: a screenshot and the notifications on screen.
+  afterEach(async function () {
+    const t = this.currentTest;
+    if (t?.state !== 'failed' || t.err === undefined) return;
+    const { workbench } = session();
+    const shot = await workbench.screenshot(`FAILED-${t.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => 'none');
+    const notes = await workbench.notifications();
+    t.err.message += `\n      on screen: ${notes.length > 0 ? notes.map((n) => JSON.stringify(n)).join(', ') : 'no notifications'}; screenshot ${shot}`;
+  });
   let epochStatus: Promise<string> | undefined;
 
   it('opens the folder: the explorer shows the workspace', async () => {
@@ -38,7 +49,8 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
     await workbench.screenshot('workbench-opened');
   });
 
-  it('"CNN Lab: Train MNIST Model" from the Command Palette opens a dashboard whose curves grow', async () => {
+  it('"CNN Lab: Train MNIST Model" from the Command Palette opens a dashboard whose curves grow', async function () {
+    this.timeout(240_000);
     const { workbench } = session();
     await workbench.runCommand('CNN Lab: Train MNIST Model');
     // Watch the status bar from now on; training may report its first epoch at any moment.
@@ -55,10 +67,10 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
       throw new Error('the status bar never showed the epoch');
     })();
     epochStatus.catch(() => undefined);
-    dashboard = await workbench.webviewWithText(/loss/i, 'the dashboard with loss curves', 120_000);
+    dashboard = await workbench.webviewWithText(/loss/i, 'the dashboard with loss curves', 60_000);
     const first = await chartInk(dashboard);
     await workbench.screenshot('dashboard-early');
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 60_000;
     let later = first;
     while (Date.now() < deadline && later <= first) {
       await workbench.page.waitForTimeout(500);
@@ -76,7 +88,8 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
     assert.equal(Number(m[2]), E2E_TRAINING.epochs, `status bar "${text}" should count to the configured ${E2E_TRAINING.epochs} epochs`);
   });
 
-  it('the dashboard shows the finished run\'s test accuracy', async () => {
+  it('the dashboard shows the finished run\'s test accuracy', async function () {
+    this.timeout(240_000);
     const { workbench } = session();
     assert.ok(dashboard, 'no dashboard from the training step');
     const deadline = Date.now() + 180_000;
@@ -96,8 +109,16 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
     const icon = workbench.page.locator('.activitybar .action-item a[aria-label^="CNN Lab"], .activitybar .action-item[aria-label^="CNN Lab"]').first();
     await icon.waitFor({ state: 'visible', timeout: 30_000 });
     await icon.click();
-    const view = await workbench.webviewWithText(/conv2d/i, 'conv filters in the filters view', 60_000, dashboard ? [dashboard] : []);
-    console.log(`      filters view: ${JSON.stringify((await workbench.frameText(view)).slice(0, 160))}`);
+    // The model "Train MNIST Model" copied into the workspace: its first conv layer on MNIST's gray channel.
+    const model = readFileSync(join(session().folder, 'mnist.cnn.yaml'), 'utf8');
+    const filters = Number(/conv2d:\s*\{\s*filters:\s*(\d+)/.exec(model)?.[1]);
+    const channels = DATASETS.mnist.inputShape[2];
+    assert.ok(filters > 0, 'no conv2d layer in mnist.cnn.yaml');
+    const expected = new RegExp(`kernels of all ${filters} filters on input channel 1 of ${channels}`, 'i');
+    const view = await workbench.webviewWithText(expected, `the ${filters} kernels of the first conv layer`, 60_000, dashboard ? [dashboard] : []);
+    const text = await workbench.frameText(view);
+    // One numbered swatch per filter.
+    for (let i = 1; i <= filters; i++) assert.match(text, new RegExp(`(^|\\n)${i}(\\n|$)`), `filter ${i} is not shown`);
     await workbench.screenshot('filters-view');
   });
 

@@ -124,6 +124,12 @@ export class Workbench {
     throw new Error(`the Problems count never showed ${what} (last: ${last.errors} errors, ${last.warnings} warnings)`);
   }
 
+  /** Messages of the notification toasts on screen (errors stay until dismissed). */
+  async notifications(): Promise<string[]> {
+    const texts = await this.page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
+    return texts.map((t) => t.replace(/\s+/g, ' ').trim()).filter((t) => t !== '');
+  }
+
   /** Texts of all status bar entries. */
   async statusBarTexts(): Promise<string[]> {
     return (await this.page.locator('.part.statusbar .statusbar-item').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).filter((t) => t !== '');

@@ -9,6 +9,12 @@
  * rounding order; NCHW (never produced by tfjs-layers) still goes to the original kernel.
  * `MaxPoolGrad` has the same per-element `get` pattern (34 ms of the step); here it is a scatter
  * of dy onto the first maximum of each window, the tie rule of the original.
+ *
+ * `AvgPoolGrad` is replaced for correctness, not speed. With `same` padding the forward pass (here
+ * and in TF/Keras) averages only the real input cells of a border window, but tfjs-backend-cpu
+ * 4.22's gradient divides every window's dy by the full pool area (`1 / (filterHeight *
+ * filterWidth)`), so border cells got too small a gradient (relative error 0.5–0.75 on 5×5 and
+ * 7×7 inputs). Here each window's dy is spread evenly over the cells it actually averaged.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -36,6 +42,7 @@ interface PoolGradAttrs {
 
 let original: KernelFunc | null = null;
 let originalMaxPoolGrad: KernelFunc | null = null;
+let originalAvgPoolGrad: KernelFunc | null = null;
 
 /** dW[wR, wC, d1, d2] = Σ_b Σ_yR Σ_yC x[b, xR, xC, d1] · dy[b, yR, yC, d2] for NHWC data. */
 export function conv2dBackpropFilterNhwc(
@@ -136,6 +143,51 @@ const fastMaxPoolGrad: KernelFunc = (args) => {
   return backend.makeTensorInfo([...inputs.input.shape], 'float32', dx);
 };
 
+/**
+ * dx of average pooling (NHWC), the transpose of a forward pass that divides each window by the
+ * number of real (non-padding) cells in it: dy of a window, divided by that count, is added to
+ * each of those cells. Overlapping windows add up. Matches TF's AvgPoolGrad for `same` and `valid`.
+ */
+export function avgPoolGradNhwc(dy: ArrayLike<number>, info: tf.backend_util.Conv2DInfo, out?: Float32Array): Float32Array {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dx = out ?? new Float32Array(batchSize * inH * inW * c);
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    const bOff = b * inH * inW * c;
+    for (let yR = 0; yR < outH; yR++) {
+      const r0 = Math.max(0, yR * sh - top);
+      const r1 = Math.min(inH, yR * sh - top + fh);
+      for (let yC = 0; yC < outW; yC++) {
+        const c0 = Math.max(0, yC * sw - left);
+        const c1 = Math.min(inW, yC * sw - left + fw);
+        const count = (r1 - r0) * (c1 - c0);
+        if (count <= 0) continue;
+        const dyOff = ((b * outH + yR) * outW + yC) * c;
+        for (let r = r0; r < r1; r++) {
+          for (let q = c0; q < c1; q++) {
+            const xOff = bOff + (r * inW + q) * c;
+            for (let d = 0; d < c; d++) dx[xOff + d] = (dx[xOff + d] as number) + (dy[dyOff + d] as number) / count;
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+const fixedAvgPoolGrad: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: { dy: tf.TensorInfo; input: tf.TensorInfo }; backend: CpuBackendLike; attrs: PoolGradAttrs;
+  };
+  const info = tf.backend_util.computePool2DInfo(
+    inputs.input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const dx = avgPoolGradNhwc(backend.data.get(inputs.dy.dataId).values, info);
+  return backend.makeTensorInfo([...inputs.input.shape], 'float32', dx);
+};
+
 function replace(name: string, func: KernelFunc): KernelFunc | null {
   const existing = tf.getKernel(name, 'cpu');
   if (!existing) return null;
@@ -144,14 +196,17 @@ function replace(name: string, func: KernelFunc): KernelFunc | null {
   return existing.kernelFunc;
 }
 
-/** Replaces the cpu backend's Conv2DBackpropFilter and MaxPoolGrad (idempotent). */
+/** Replaces the cpu backend's Conv2DBackpropFilter, MaxPoolGrad and AvgPoolGrad (idempotent). */
 export function registerFastCpuKernels(): void {
   if (original) return;
   original = replace('Conv2DBackpropFilter', fastKernel);
   originalMaxPoolGrad = replace('MaxPoolGrad', fastMaxPoolGrad);
+  originalAvgPoolGrad = replace('AvgPoolGrad', fixedAvgPoolGrad);
 }
 
 /** The stock kernels (after registerFastCpuKernels), for tests that compare against them. */
-export function originalCpuKernels(): { conv2dBackpropFilter: KernelFunc | null; maxPoolGrad: KernelFunc | null } {
-  return { conv2dBackpropFilter: original, maxPoolGrad: originalMaxPoolGrad };
+export function originalCpuKernels(): {
+  conv2dBackpropFilter: KernelFunc | null; maxPoolGrad: KernelFunc | null; avgPoolGrad: KernelFunc | null;
+} {
+  return { conv2dBackpropFilter: original, maxPoolGrad: originalMaxPoolGrad, avgPoolGrad: originalAvgPoolGrad };
 }

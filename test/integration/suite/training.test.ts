@@ -119,7 +119,7 @@ describe('training from the editor', function () {
   it('Stop Training stops a run within a batch, keeping the finished epoch', async () => {
     const before = new Set(runDirs());
     // Two epochs with enough samples that the second lasts long after its first batch is logged.
-    const training = Promise.resolve(vscode.commands.executeCommand<unknown>('cnnLab.trainMnist', { epochs: 2, maxTrainSamples: 3000 }));
+    const training = Promise.resolve(vscode.commands.executeCommand<unknown>('cnnLab.trainMnist', { epochs: 2, maxTrainSamples: 8000 }));
     let settled = false;
     void training.then(() => { settled = true; }, () => { settled = true; });
     const { runDir, seen } = await pollUntil(() => {

@@ -2,12 +2,16 @@
  * The wasm gradient kernels against the cpu backend and against plain float64 loops written
  * here (independent of both backends), on seeded random inputs: strides 1 and 2, `same` and
  * `valid`, odd sizes, 1 and several channels, batch > 1; then the gradient of a whole small conv
- * net, wasm against cpu.
+ * net, wasm against cpu. AvgPool forward and AvgPoolGrad against average pooling by its definition
+ * (float64 loop and central differences, ../trainer/avgPoolReference).
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmBackend, registerWasmGradientKernels } from '../../../src/trainer/backends/wasm';
 import { shippedWasmKernel } from '../../../src/trainer/backends/wasmKernels';
+import {
+  AVG_POOL_CASES, avgPoolForward, avgPoolNumericGrad, avgPoolOnBackend, avgPoolOutShape, relativeError, seededValues,
+} from '../trainer/avgPoolReference';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
@@ -135,18 +139,18 @@ describe('loading', () => {
     const { detail } = await loadWasmBackend();
     assert.equal(tf.getBackend(), 'wasm');
     assert.match(detail, /^tfjs-backend-wasm 4\.\d+\.\d+, SIMD (on|off), \d+ threads?/);
-    assert.match(detail, /\+5 kernels \(Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Mean, Sum\)/);
+    assert.match(detail, /\+6 kernels \(AvgPoolGrad, Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Mean, Sum\)/);
   });
 
   it('registers idempotently, keeping the shipped kernels as fallbacks', () => {
     const first = registerWasmGradientKernels();
     const kernel = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
     const second = registerWasmGradientKernels();
-    assert.deepEqual(first, ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Mean', 'Sum']);
+    assert.deepEqual(first, ['AvgPoolGrad', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Mean', 'Sum']);
     assert.deepEqual(second, first);
     assert.equal(tf.getKernel(tf.Conv2DBackpropInput, 'wasm'), kernel);
     assert.notEqual(shippedWasmKernel(tf.Conv2DBackpropInput), undefined);
-    for (const name of [tf.MaxPoolGrad, tf.Sum, tf.Mean]) assert.notEqual(shippedWasmKernel(name), undefined);
+    for (const name of [tf.AvgPoolGrad, tf.MaxPoolGrad, tf.Sum, tf.Mean]) assert.notEqual(shippedWasmKernel(name), undefined);
     // wasm never shipped a filter gradient: nothing to fall back to.
     assert.equal(shippedWasmKernel(tf.Conv2DBackpropFilter), undefined);
   });
@@ -201,6 +205,24 @@ describe('MaxPoolGrad', () => {
       }
       // Overlapping windows add in another order than cpu's: equal up to float rounding.
       assertClose(results[0] ?? [], results[1] ?? [], 'dx', 1e-6);
+    });
+  });
+});
+
+describe('AvgPool and AvgPoolGrad', () => {
+  AVG_POOL_CASES.forEach((c, n) => {
+    it(`match the definition: x ${c.x.join('×')}, pool ${c.k}, stride ${c.s}, ${c.pad}`, async () => {
+      await tf.setBackend('wasm');
+      const x = seededValues(size(c.x), 500 + n);
+      const outShape = avgPoolOutShape(c);
+      const proj = seededValues(size(outShape), 600 + n);
+      const { y, shape, dx } = avgPoolOnBackend(c, x, proj);
+      assert.deepEqual(shape, outShape);
+      // Float32 kernels against float64 references; XNNPACK's forward rounds a little more (seen: 4e-6).
+      const forward = relativeError(y, avgPoolForward(c, x));
+      assert.ok(forward < 2e-5, `forward differs from the definition by ${forward}`);
+      const grad = relativeError(dx, avgPoolNumericGrad(c, x, proj));
+      assert.ok(grad < 1e-5, `gradient differs from central differences by ${grad}`);
     });
   });
 });

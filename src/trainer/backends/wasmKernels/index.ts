@@ -4,9 +4,11 @@
  * wasm needs only `Conv2DBackpropFilter` (found by training each layer type, activation and
  * optimizer and catching "kernel not registered"). `Conv2DBackpropInput`, `MaxPoolGrad`, and
  * `Sum` and `Mean` over leading axes (bias gradients, batch-norm moments) are replaced because
- * the shipped ones dominated a training step (bench/wasm.ts measures each).
+ * the shipped ones dominated a training step (bench/wasm.ts measures each). `AvgPoolGrad` is
+ * replaced because the shipped one is wrong for `same` padding (see ./avgPoolGrad).
  */
 import * as tf from '@tensorflow/tfjs';
+import { avgPoolGradConfig } from './avgPoolGrad';
 import { WASM } from './composer';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
@@ -25,6 +27,7 @@ const REPLACEMENTS: readonly { name: string; make: (shipped: tf.KernelConfig | u
   { name: tf.Conv2DBackpropFilter, make: () => conv2dBackpropFilterConfig, onlyIfMissing: true },
   { name: tf.Conv2DBackpropInput, make: conv2dBackpropInputConfig, onlyIfMissing: false },
   { name: tf.MaxPoolGrad, make: maxPoolGradConfig, onlyIfMissing: false },
+  { name: tf.AvgPoolGrad, make: avgPoolGradConfig, onlyIfMissing: false },
   { name: tf.Sum, make: sumConfig, onlyIfMissing: false },
   { name: tf.Mean, make: meanConfig, onlyIfMissing: false },
 ];
