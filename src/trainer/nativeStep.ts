@@ -309,6 +309,19 @@ export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number
 let nextId = 0;
 
 /**
+ * Switches for measuring what each part of the step buys (bench/steps.ts); the trainer uses the
+ * defaults, which are the fastest.
+ */
+export interface NativeStepOptions {
+  /** Use oneDNN's pooling and conv+bias kernels when they work here. Default true. */
+  readonly mkl?: boolean;
+  /** Draw dropout masks with TensorFlow's stateless generator (default) or in JavaScript. */
+  readonly dropoutMasks?: 'tensorflow' | 'javascript';
+  /** Update with one ResourceApply op per variable (default) or with the tfjs optimizer's element-wise ops. */
+  readonly update?: 'resource' | 'tfjs';
+}
+
+/**
  * The fast training step. Create it after the model is built and compiled (and restored, when
  * resuming); `dispose` it at the end of training. `optimizerState` stands in for the tfjs
  * optimizer when a checkpoint is written.
@@ -330,12 +343,13 @@ export class NativeStep {
   private constructor(
     be: NativeBackend, built: BuiltModel, spec: ModelSpec,
     private readonly optimizer: tf.Optimizer, private readonly optimizerName: ModelSpec['train']['optimizer'],
+    private readonly options: NativeStepOptions,
   ) {
     this.ops = new Ops(be);
     // With oneDNN switched off for a model (see backends/tensorflow.ts needsOnednnOff), none of
     // its kernels may run, so the stock ops are used.
     const onednnOff = ['0', 'false'].includes((process.env.TF_ENABLE_ONEDNN_OPTS ?? '').trim().toLowerCase());
-    this.mkl = !onednnOff && this.ops.mklWorks();
+    this.mkl = options.mkl !== false && !onednnOff && this.ops.mklWorks();
     this.plan = makePlan(built, spec);
     this.vars = [];
     for (const s of this.plan) {
@@ -355,10 +369,10 @@ export class NativeStep {
    * The fast step for this model, or null when it cannot run here (not the native backend, or a
    * layer it does not handle). Reads the model's weights and the optimizer's state as they are now.
    */
-  static async create(built: BuiltModel, spec: ModelSpec, optimizer: tf.Optimizer): Promise<NativeStep | null> {
+  static async create(built: BuiltModel, spec: ModelSpec, optimizer: tf.Optimizer, options: NativeStepOptions = {}): Promise<NativeStep | null> {
     const be = nativeBackend();
     if (!be || nativeStepUnsupported(spec.layers) !== null) return null;
-    const step = new NativeStep(be, built, spec, optimizer, spec.train.optimizer);
+    const step = new NativeStep(be, built, spec, optimizer, spec.train.optimizer, options);
     await step.loadState();
     return step;
   }
@@ -457,7 +471,10 @@ export class NativeStep {
           case 'dropout':
             // Inverted dropout as in SeededDropout, with the mask drawn by TensorFlow from a seed
             // of the layer's stream (drawing 200k numbers in JavaScript took 3 ms a step).
-            if (s.layer.rate > 0) {
+            if (s.layer.rate > 0 && this.options.dropoutMasks === 'javascript') {
+              mask = tf.tensor(s.layer.drawMask(h.size) ?? new Float32Array(h.size).fill(1), h.shape, 'float32');
+              h = ops.mul(h, mask);
+            } else if (s.layer.rate > 0) {
               const u = ops.statelessUniform(this.shape(h.shape), tf.tensor1d(s.layer.nextSeedPair(), 'int32'));
               mask = ops.greaterEqual(u, tf.scalar(s.layer.rate));
               h = ops.select(mask, ops.mul(h, tf.scalar(1 / (1 - s.layer.rate))), tf.scalar(0));
@@ -507,7 +524,9 @@ export class NativeStep {
             break;
           case 'dropout': {
             const keep = masks[i];
-            if (keep && needInput) dy = ops.select(keep, ops.mul(dy, tf.scalar(1 / (1 - s.layer.rate))), tf.scalar(0));
+            if (keep && needInput) {
+              dy = keep.dtype === 'float32' ? ops.mul(dy, keep) : ops.select(keep, ops.mul(dy, tf.scalar(1 / (1 - s.layer.rate))), tf.scalar(0));
+            }
             break;
           }
         }
@@ -515,8 +534,12 @@ export class NativeStep {
 
       // ---- update: one ResourceApply op per variable, then hand the new values to the tfjs variables
       this.iterations++;
-      this.applyUpdates(grads);
-      this.vars.forEach((v, i) => v.assign(ops.readVariable(this.handles[i] as tf.Tensor)));
+      if (this.options.update === 'tfjs') {
+        this.optimizer.applyGradients(Object.fromEntries(this.vars.map((v) => [v.name, grads.get(v) as tf.Tensor])));
+      } else {
+        this.applyUpdates(grads);
+        this.vars.forEach((v, i) => v.assign(ops.readVariable(this.handles[i] as tf.Tensor)));
+      }
       return [lossPerSample, h];
     });
     const [lossT, logitsT] = out;

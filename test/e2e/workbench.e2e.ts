@@ -150,7 +150,8 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
   });
 
   it('the quick fix restores "flatten" and the problem goes away', async () => {
-    const { workbench, page } = { ...session(), page: session().workbench.page };
+    const { workbench } = session();
+    const page = workbench.page;
     await page.keyboard.press('Control+.');
     const fix = page.locator('.action-widget .monaco-list-row.action', { hasText: /flatten/ }).first();
     await fix.waitFor({ state: 'visible', timeout: 15_000 });

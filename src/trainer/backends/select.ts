@@ -49,7 +49,7 @@ async function loadWasm(): Promise<string> {
 async function loadCpu(): Promise<string> {
   registerFastCpuKernels();
   await activate('cpu');
-  return `tfjs-backend-cpu ${tf.version.tfjs} (pure JavaScript, fast Conv2DBackpropFilter)`;
+  return `tfjs-backend-cpu ${tf.version.tfjs} (pure JavaScript; CNN Lab kernels: fast Conv2DBackpropFilter and MaxPoolGrad, corrected AvgPoolGrad)`;
 }
 
 async function load(name: BackendName, spec: ModelSpec): Promise<string> {

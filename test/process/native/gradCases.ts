@@ -15,7 +15,7 @@ export interface GradCase {
   readonly model: ModelSpec;
   /**
    * Reference for the gradients: the `cpu` backend, or central differences of the forward pass
-   * where tfjs-backend-cpu's own gradient is wrong (the reason says how).
+   * where stock tfjs-backend-cpu's gradient is wrong (the reason says how) and CNN Lab replaces it.
    */
   readonly reference?: { readonly kind: 'numeric'; readonly reason: string };
 }
@@ -80,8 +80,10 @@ cases.push(
     fn: (xs) => tf.avgPool(at(xs, 0) as tf.Tensor4D, 3, 2, 'same'),
     model: rgbModel,
     // Both backends average only the real pixels of a border window going forward, but
-    // tfjs-backend-cpu 4.22's AvgPoolGrad spreads the gradient over the full 3×3 window.
-    reference: { kind: 'numeric', reason: 'tfjs-backend-cpu AvgPoolGrad divides border windows by the full window size' },
+    // tfjs-backend-cpu 4.22's stock AvgPoolGrad spreads the gradient over the full 3×3 window;
+    // the trainer replaces it (src/trainer/backends/cpuKernels.ts). Central differences stay the
+    // reference here, so the check of that replacement does not lean on cpu itself.
+    reference: { kind: 'numeric', reason: 'stock tfjs-backend-cpu AvgPoolGrad divides border windows by the full window size' },
   },
   {
     name: 'dense 20→10 relu',

@@ -1,13 +1,14 @@
 /**
  * Child process of `gradients.test.ts`: loads the native backend through the trainer's own
  * loader with the oneDNN setting given on the command line (libtensorflow reads it once, at load),
- * computes forward outputs and gradients of each case on `tensorflow` and on the stock `cpu`
- * backend from identical inputs, and prints one JSON line per case with the largest differences.
+ * computes forward outputs and gradients of each case on `tensorflow` and on the `cpu` backend
+ * as the trainer runs it (with `registerFastCpuKernels`) from identical inputs, and prints one JSON line per case with the largest differences.
  * Any heap corruption in the native kernels shows as a non-zero exit, which the parent checks.
  *
  *   node -r tsx/cjs gradcheck.child.ts on|off
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerFastCpuKernels } from '../../../src/trainer/backends/cpuKernels';
 import { loadTensorflowBackend, needsOnednnOff } from '../../../src/trainer/backends/tensorflow';
 import { gradCases, type GradCase } from './gradCases';
 
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
   const mode = process.argv[2];
   if (mode !== 'on' && mode !== 'off') throw new Error('usage: gradcheck.child.ts on|off');
   const { detail } = await loadTensorflowBackend({ disableOnednn: mode === 'off' });
+  // The cpu backend the trainer falls back to, including its corrected AvgPoolGrad.
+  registerFastCpuKernels();
   await tf.setBackend('tensorflow');
   process.stdout.write(`${JSON.stringify({ detail, backend: tf.getBackend() })}\n`);
   for (const c of gradCases) {
