@@ -26,6 +26,14 @@ const layers = [
   { name: 'build', what: 'the bundles the extension ships', cmd: ['node', 'esbuild.mjs'], counts: false },
   { name: 'unit', what: 'model language, shapes, data parsers, host logic', cmd: mocha('test/.mocharc.unit.json'), when: () => hasTests('test/unit') },
   { name: 'process', what: 'language server, trainer and CLI as real processes', cmd: mocha('test/.mocharc.process.json'), when: () => hasTests('test/process') },
+  // The trainer's process tests run on `auto` (native when provisioned) above, and here again on the
+  // two fallbacks users can pick, so every backend is exercised through the real protocol.
+  ...['wasm', 'cpu'].map((backend) => ({
+    name: `trainer-${backend}`, what: `training on the ${backend} backend`,
+    cmd: ['npx', 'mocha', '--require', 'tsx/cjs', '--extension', 'ts', '--timeout', '600000', 'test/process/trainer/trainer.test.ts'],
+    env: { CNN_LAB_TEST_BACKEND: backend },
+    when: () => existsSync('test/process/trainer/trainer.test.ts'),
+  })),
   { name: 'webview', what: 'dashboard and filters view in headless Chromium', cmd: mocha('test/.mocharc.webview.json'), when: () => hasTests('test/webview') && existsSync('test/.mocharc.webview.json') },
   { name: 'integration', what: 'the extension inside a real VS Code (code-server)', cmd: ['npm', 'run', '--silent', 'test:integration'], when: () => existsSync('test/integration') && hasScript('test:integration') },
   { name: 'e2e', what: 'the workbench driven in headless Chromium', cmd: ['npm', 'run', '--silent', 'test:e2e'], when: () => existsSync('test/e2e') && hasScript('test:e2e') },
@@ -36,9 +44,9 @@ function hasScript(name) {
   return Boolean(pkg.scripts && pkg.scripts[name]);
 }
 
-function run(cmd) {
+function run(cmd, env) {
   return new Promise((resolve) => {
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     const take = (stream, sink) => stream.on('data', (d) => { out += d; sink.write(d); });
     take(child.stdout, process.stdout);
@@ -64,7 +72,7 @@ for (const layer of layers) {
   if (layer.when && !layer.when()) { console.log(`\n== ${layer.name}: no tests yet, skipped`); continue; }
   console.log(`\n== ${layer.name} (${layer.what})`);
   const t0 = Date.now();
-  const { code, out } = await run(layer.cmd);
+  const { code, out } = await run(layer.cmd, layer.env);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (layer.counts !== false) {
     const c = countsOf(layer.name, out);

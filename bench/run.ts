@@ -1,0 +1,502 @@
+/**
+ * `npm run bench`: CNN Lab's numbers on this machine, side by side with Keras and PyTorch, written
+ * to bench/results.json and docs/benchmarks.md and printed as tables.
+ *
+ *   npm run bench [-- --quick] [--rounds N] [--threads N] [--no-install] [--no-build] [--cifar DIR]
+ *                 [--skip steps,peers,wasm-bench,cpu] [--out-md FILE] [--out-json FILE]
+ *
+ * 1. Training throughput: CNN Lab's trainer (dist/trainer.js, forked as the extension forks it)
+ *    on each backend that loads, Keras (model.fit) and PyTorch (eager loop), on the same training
+ *    samples (exported from the trainer's own data loading and seeded split), batch size,
+ *    optimizer and thread count; rounds interleaved, rotating the order; median and spread.
+ * 2. Efficiency: achieved FLOP/s of the training step (forward MACs × 2 FLOPs × 3 for forward and
+ *    backward) against the best large matmul of the same framework.
+ * 3. Speed steps of the native trainer (bench/steps.ts).
+ * 4. Language server latency (bench/lsp.ts), wasm kernels (bench/wasm.ts), bundle sizes and
+ *    load cost of the extension host bundles, trainer memory per epoch.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ModelSpec } from '../src/shared/modelSpec';
+import type { BackendName } from '../src/shared/trainerProtocol';
+import {
+  ROOT, arg, capture, commandVersion, flag, fmt, loadModelFile, machineInfo, markdownTable, median, spread,
+  type MachineInfo, type ModelFile, type Spread,
+} from './lib/common';
+import { exportTrainingSlice, findCifarFolder, folderDataset, loadFor, type ExportedSlice } from './lib/data';
+import { ensureVenv, runPeer, type PeerName, type Venv } from './lib/python';
+import { runTrainer, type TrainerRunResult } from './lib/trainerRun';
+import { measureSteps, stepsTable, type StepsResult } from './steps';
+
+// ------------------------------------------------------------------ options
+
+const quick = flag('quick');
+const skip = new Set((arg('skip') ?? '').split(',').filter(Boolean));
+const rounds = Number(arg('rounds') ?? (quick ? 1 : 3));
+const threads = Number(arg('threads') ?? os.cpus().length);
+const outJson = path.resolve(arg('out-json') ?? path.join(ROOT, 'bench', 'results.json'));
+const outMd = path.resolve(arg('out-md') ?? path.join(ROOT, 'docs', 'benchmarks.md'));
+const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+
+type ContenderId = `cnnlab-${BackendName}` | PeerName;
+const CONTENDERS: readonly ContenderId[] = ['cnnlab-tensorflow', 'keras', 'pytorch', 'cnnlab-wasm', 'cnnlab-cpu'];
+const CONTENDER_TITLE: Readonly<Record<ContenderId, string>> = {
+  'cnnlab-tensorflow': 'CNN Lab, tensorflow (tfjs-node)',
+  'cnnlab-wasm': 'CNN Lab, wasm',
+  'cnnlab-cpu': 'CNN Lab, cpu (pure JS)',
+  keras: 'Keras (TensorFlow)',
+  pytorch: 'PyTorch',
+};
+
+interface BenchModel {
+  readonly id: string;
+  readonly title: string;
+  readonly file: string;
+  readonly expectedParams: number;
+  readonly data: 'mnist' | 'cifar';
+}
+
+const MODELS: readonly BenchModel[] = [
+  { id: 'keras-mnist-convnet', title: 'Keras mnist_convnet', file: 'examples/mnist-keras-example.cnn.yaml', expectedParams: 34_826, data: 'mnist' },
+  { id: 'course-mnist', title: 'Course MNIST (2 conv + 2 dense)', file: 'examples/mnist.cnn.yaml', expectedParams: 220_234, data: 'mnist' },
+  { id: 'cifar10-alexnet', title: 'CIFAR-10 simplified AlexNet', file: 'examples/cifar10-alexnet.cnn.yaml', expectedParams: 528_054, data: 'cifar' },
+];
+
+/** Samples and epochs per contender: the slow pure-JS and wasm backends train on a short slice. */
+function workload(c: ContenderId, m: BenchModel): { samples: number; epochs: number } {
+  const full = m.data === 'mnist' ? 9000 : 12_800;
+  if (quick) return c === 'cnnlab-cpu' ? { samples: 256, epochs: 2 } : c === 'cnnlab-wasm' ? { samples: 512, epochs: 2 } : { samples: 2048, epochs: 2 };
+  if (c === 'cnnlab-cpu') return { samples: m.data === 'mnist' ? 768 : 512, epochs: 2 };
+  if (c === 'cnnlab-wasm') return { samples: 2048, epochs: 2 };
+  return { samples: full, epochs: 4 };
+}
+
+// ------------------------------------------------------------------ results
+
+interface ThroughputCell {
+  readonly contender: ContenderId;
+  /** samples/s per round (median over the timed epochs of that run, i.e. all but the first). */
+  readonly rounds: readonly number[];
+  readonly samplesPerSec: Spread | null;
+  readonly samples: number;
+  readonly epochs: number;
+  readonly note: string;
+  /** FLOP/s achieved: samples/s × forward MACs × 6. */
+  readonly flops: number | null;
+}
+
+interface MemoryRow {
+  readonly model: string;
+  readonly backend: BackendName;
+  readonly peakRssMiB: number | null;
+  readonly numTensorsPerEpoch: readonly number[];
+}
+
+interface ModelResult {
+  readonly id: string;
+  readonly title: string;
+  readonly params: number;
+  readonly macs: number;
+  readonly batchSize: number;
+  readonly optimizer: string;
+  readonly data: string;
+  readonly cells: readonly ThroughputCell[];
+}
+
+interface Results {
+  readonly generatedAt: string;
+  readonly command: string;
+  readonly quick: boolean;
+  readonly rounds: number;
+  readonly threads: number;
+  readonly machine: MachineInfo & { readonly loadAverageAtEnd: readonly number[] };
+  readonly versions: Readonly<Record<string, string>>;
+  readonly peers: Readonly<Record<PeerName, true | string>>;
+  readonly models: readonly ModelResult[];
+  readonly peaks: Readonly<Record<string, { readonly flops: number; readonly n: number } | string>>;
+  readonly steps: readonly StepsResult[];
+  readonly lsp: readonly { readonly layers: number; readonly medianMs: number; readonly p95Ms: number }[] | string;
+  readonly bundles: readonly { readonly file: string; readonly bytes: number; readonly compileMs: number | null }[];
+  readonly memory: readonly MemoryRow[];
+  readonly wasmBench: string | null;
+  readonly stepModes: Readonly<Record<string, string>>;
+}
+
+// ------------------------------------------------------------------ runs
+
+interface Prepared {
+  readonly model: BenchModel;
+  readonly mf: ModelFile;
+  /** The spec trained: augmentation off (the peers do not augment), data set resolved. */
+  readonly spec: ModelSpec;
+  readonly slices: Map<number, ExportedSlice>;
+  readonly dataNote: string;
+}
+
+async function prepare(model: BenchModel, venvDir: string): Promise<Prepared | string> {
+  const mf = loadModelFile(path.join(ROOT, model.file));
+  if (mf.summary.totalParams !== model.expectedParams) {
+    throw new Error(`${model.file}: ${mf.summary.totalParams} parameters, expected ${model.expectedParams}`);
+  }
+  let spec: ModelSpec = { ...mf.spec, train: { ...mf.spec.train, augment: { flipHorizontal: false, shift: 0 } } };
+  if (model.data === 'cifar') {
+    const cifar = findCifarFolder(arg('cifar'));
+    if (!cifar) return 'CIFAR-10 is not available as an image folder here (pass --cifar DIR or set CNN_LAB_CIFAR_DIR)';
+    spec = { ...spec, dataset: folderDataset(cifar.dir) };
+  }
+  log(`loading data for ${model.title} ...`);
+  const ds = await loadFor(spec, undefined, log);
+  const slices = new Map<number, ExportedSlice>();
+  for (const c of CONTENDERS) {
+    const { samples } = workload(c, model);
+    if (!slices.has(samples)) slices.set(samples, exportTrainingSlice(ds, spec, samples, venvDir, `${model.id}-${samples}`));
+  }
+  return { model, mf, spec, slices, dataNote: ds.source };
+}
+
+interface PeerOutput {
+  readonly epochSeconds: readonly number[];
+  readonly params: number;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly mode: string;
+}
+
+const threadEnv = (): NodeJS.ProcessEnv => ({ TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1' });
+
+async function runOnce(p: Prepared, c: ContenderId, venv: Venv, runsDir: string, round: number,
+  memory: MemoryRow[], stepModes: Record<string, string>, notes: Map<ContenderId, string>): Promise<number | null> {
+  const { samples, epochs } = workload(c, p.model);
+  const spec: ModelSpec = { ...p.spec, train: { ...p.spec.train, epochs } };
+  const slice = p.slices.get(samples);
+  if (!slice) throw new Error('missing data slice');
+  if (c === 'keras' || c === 'pytorch') {
+    const why = venv.available[c];
+    if (why !== true) {
+      notes.set(c, `not installed: ${why}`);
+      return null;
+    }
+    const out = await runPeer<PeerOutput>(venv, {
+      framework: c, spec, epochs, images: slice.images, labels: slice.labels, count: slice.count, inputShape: spec.inputShape, threads,
+    }, threadEnv());
+    if (out.params !== p.mf.summary.totalParams) throw new Error(`${c} built ${out.params} parameters for ${p.model.title}, CNN Lab ${p.mf.summary.totalParams}`);
+    notes.set(c, out.mode);
+    return median(out.epochSeconds.slice(1).map((s) => slice.count / s));
+  }
+  const backend = c.slice('cnnlab-'.length) as BackendName;
+  const runDir = path.join(runsDir, `${p.model.id}-${backend}-r${round}`);
+  let r: TrainerRunResult;
+  try {
+    r = await runTrainer({ spec, modelText: p.mf.text, runDir, backend, maxTrainSamples: samples, maxTestSamples: 256, env: threadEnv() });
+  } catch (err) {
+    if (/E_BACKEND_UNAVAILABLE/.test(String(err))) {
+      notes.set(c, `backend not available: ${String(err).split('\n')[0] ?? ''}`);
+      return null;
+    }
+    throw err;
+  } finally {
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+  if (r.trainCount !== slice.count) throw new Error(`trainer trained ${r.trainCount} samples, peers ${slice.count}`);
+  notes.set(c, r.backendDetail);
+  if (r.stepMode) stepModes[`${p.model.id}/${backend}`] = r.stepMode;
+  if (round === 0) memory.push({ model: p.model.title, backend, peakRssMiB: r.peakRssMiB, numTensorsPerEpoch: r.epochs.map((e) => e.numTensors) });
+  return median(r.epochs.slice(1).map((e) => e.samplesPerSec));
+}
+
+// ------------------------------------------------------------------ other measurements
+
+async function peaks(venv: Venv): Promise<Record<string, { flops: number; n: number } | string>> {
+  const out: Record<string, { flops: number; n: number } | string> = {};
+  const sizes: Record<BackendName, number> = { tensorflow: 2048, wasm: 1024, cpu: 512 };
+  for (const b of ['tensorflow', 'wasm', 'cpu'] as const) {
+    const r = await capture(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'peakWorker.ts'), b, String(sizes[b])], { env: { ...process.env, ...threadEnv() } });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    out[`cnnlab-${b}`] = r.code === 0 && line ? (JSON.parse(line) as { flops: number; n: number }) : `failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  }
+  for (const peer of ['keras', 'pytorch'] as const) {
+    if (venv.available[peer] !== true) { out[peer] = 'not installed'; continue; }
+    try {
+      const r = await runPeer<{ flops: number }>(venv, { task: 'peak', framework: peer, size: 2048, reps: 5, threads }, threadEnv());
+      out[peer] = { flops: r.flops, n: 2048 };
+    } catch (err) {
+      out[peer] = `failed: ${String(err).slice(0, 200)}`;
+    }
+  }
+  return out;
+}
+
+async function lspLatency(): Promise<Results['lsp']> {
+  const r = await capture(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'lsp.ts')]);
+  if (r.code !== 0) return `bench/lsp.ts failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  const rows = [...r.stdout.matchAll(/(\d+) layers: median ([\d.]+) ms, p95 ([\d.]+) ms/g)]
+    .map((m) => ({ layers: Number(m[1]), medianMs: Number(m[2]), p95Ms: Number(m[3]) }));
+  return rows.length > 0 ? rows : `bench/lsp.ts printed no latency lines: ${r.stdout.slice(0, 200)}`;
+}
+
+/** Bundle sizes and the V8 parse+compile time of each Node bundle in a fresh process (best of 3). */
+async function bundles(): Promise<Results['bundles']> {
+  const files = ['dist/extension.js', 'dist/server.js', 'dist/trainer.js', 'dist/cli.js', 'dist/webview/dashboard.js', 'dist/webview/filters.js'];
+  const out: { file: string; bytes: number; compileMs: number | null }[] = [];
+  for (const f of files) {
+    const abs = path.join(ROOT, f);
+    if (!fs.existsSync(abs)) continue;
+    let compileMs: number | null = null;
+    if (!f.includes('webview')) {
+      const script = `const vm=require('node:vm');const src=require('node:fs').readFileSync(${JSON.stringify(abs)},'utf8');`
+        + 'const t0=process.hrtime.bigint();new vm.Script(src,{filename:"b.js"}).runInThisContext;'
+        + 'console.log(Number(process.hrtime.bigint()-t0)/1e6);';
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await capture(process.execPath, ['-e', script]);
+        const v = Number(r.stdout.trim());
+        if (r.code === 0 && Number.isFinite(v)) times.push(v);
+      }
+      compileMs = times.length ? Math.min(...times) : null;
+    }
+    out.push({ file: f, bytes: fs.statSync(abs).size, compileMs });
+  }
+  return out;
+}
+
+function versions(venv: Venv, models: readonly ModelResult[]): Record<string, string> {
+  const pkg = (name: string): string => {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'not installed';
+    }
+  };
+  void models;
+  return {
+    node: process.version, '@tensorflow/tfjs': pkg('@tensorflow/tfjs'), '@tensorflow/tfjs-node': pkg('@tensorflow/tfjs-node'),
+    '@tensorflow/tfjs-backend-wasm': pkg('@tensorflow/tfjs-backend-wasm'), python: venv.versions.python ?? 'unknown',
+    'tensorflow (Python)': venv.versions.tensorflow ?? 'not installed', keras: venv.versions.keras ?? 'not installed',
+    torch: venv.versions.torch ?? 'not installed', gcc: commandVersion('gcc', ['-dumpfullversion']) ?? 'unknown',
+  };
+}
+
+// ------------------------------------------------------------------ report
+
+function cellText(cell: ThroughputCell | undefined): string {
+  if (!cell) return '—';
+  if (!cell.samplesPerSec) return `n/a (${cell.note})`;
+  const s = cell.samplesPerSec;
+  return s.n > 1 ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : fmt(s.median);
+}
+
+function ratioText(cell: ThroughputCell | undefined, keras: ThroughputCell | undefined): string {
+  if (!cell?.samplesPerSec || !keras?.samplesPerSec) return '—';
+  return `${(cell.samplesPerSec.median / keras.samplesPerSec.median).toFixed(2)}×`;
+}
+
+function throughputTable(models: readonly ModelResult[]): string {
+  const head = ['model (params, batch, optimizer)', ...CONTENDERS.map((c) => CONTENDER_TITLE[c]), 'CNN Lab tensorflow ÷ Keras'];
+  const rows = models.map((m) => {
+    const by = (c: ContenderId): ThroughputCell | undefined => m.cells.find((x) => x.contender === c);
+    return [`${m.title} (${fmt(m.params)}, ${m.batchSize}, ${m.optimizer})`, ...CONTENDERS.map((c) => cellText(by(c))), ratioText(by('cnnlab-tensorflow'), by('keras'))];
+  });
+  return markdownTable(head, rows);
+}
+
+function ratiosTable(models: readonly ModelResult[]): string {
+  const head = ['model', ...CONTENDERS.map((c) => `${CONTENDER_TITLE[c]} ÷ Keras`)];
+  return markdownTable(head, models.map((m) => {
+    const keras = m.cells.find((x) => x.contender === 'keras');
+    return [m.title, ...CONTENDERS.map((c) => ratioText(m.cells.find((x) => x.contender === c), keras))];
+  }));
+}
+
+function efficiencyTable(models: readonly ModelResult[], pk: Results['peaks']): string {
+  const head = ['model', 'forward MACs/sample', ...CONTENDERS.map((c) => `${CONTENDER_TITLE[c]} GFLOP/s (% of peak)`)];
+  const rows = models.map((m) => [m.title, fmt(m.macs), ...CONTENDERS.map((c) => {
+    const cell = m.cells.find((x) => x.contender === c);
+    const peak = pk[c];
+    if (!cell?.flops) return '—';
+    const pct = typeof peak === 'object' ? ` (${((cell.flops / peak.flops) * 100).toFixed(0)}%)` : '';
+    return `${(cell.flops / 1e9).toFixed(1)}${pct}`;
+  })]);
+  const peakRow = ['measured peak: n×n float32 matmul', '', ...CONTENDERS.map((c) => {
+    const p = pk[c];
+    return typeof p === 'object' ? `${(p.flops / 1e9).toFixed(1)} (n = ${p.n})` : (p ?? '—');
+  })];
+  return markdownTable(head, [...rows, peakRow]);
+}
+
+function markdown(r: Results): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push('# Benchmarks', '');
+  lines.push(`Measured by \`${r.command}\` on ${r.generatedAt.slice(0, 10)}${r.quick ? ' (**--quick**: short runs, one round; not the published numbers)' : ''}. `
+    + 'Regenerate with `npm run bench` (about 15 minutes on 2 cores; `--quick` for a 3-minute check). Raw numbers: [bench/results.json](../bench/results.json).', '');
+  lines.push('## Machine', '');
+  lines.push(markdownTable(['', ''], [
+    ['CPU', `${m.cpuModel} (${m.flags || 'flags unknown'})`],
+    ['logical CPUs', String(m.logicalCpus)],
+    ['memory', `${m.memoryGiB} GiB`],
+    ['OS', m.os],
+    ['load average at start / end', `${m.loadAverageAtStart.join(', ')} / ${m.loadAverageAtEnd.join(', ')}`],
+    ['threads given to every contender', `${r.threads} intra-op, 1 inter-op (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS, tf.config.threading, torch.set_num_threads)`],
+    ...Object.entries(r.versions).map(([k, v]) => [k, v]),
+  ]), '');
+
+  lines.push('## Training throughput (samples/s)', '');
+  lines.push('Median over rounds, with the range (min–max) in brackets; each round runs every contender once, in rotating order, each in a fresh process. '
+    + 'A run\'s samples/s is the median over its epochs after the first (the first includes start-up: oneDNN primitive creation, graph tracing, JIT). '
+    + 'Training time only (CNN Lab: batch building, step and metrics; Keras: `fit` epoch time without validation; PyTorch: the epoch loop). '
+    + 'All train on the same samples (exported from CNN Lab\'s own data loading and seeded split), same batch size and optimizer, augmentation off.', '');
+  lines.push(throughputTable(r.models), '');
+  lines.push('Ratio to Keras (≥ 1.00× means at least as fast as Keras on this CPU):', '');
+  lines.push(ratiosTable(r.models), '');
+  const notes = new Set<string>();
+  for (const mm of r.models) for (const c of mm.cells) notes.add(`- ${CONTENDER_TITLE[c.contender]} (${mm.title}): ${c.samples} samples × ${c.epochs} epochs per run; ${c.note}`);
+  lines.push('<details><summary>Workloads and modes</summary>', '', ...[...notes], '', ...r.models.map((mm) => `- ${mm.title} data: ${mm.data}`), '', '</details>', '');
+  if (Object.keys(r.stepModes).length > 0) {
+    lines.push('Training step the trainer reported:', '', ...Object.entries(r.stepModes).map(([k, v]) => `- ${k}: ${v}`), '');
+  }
+
+  lines.push('## Efficiency against the machine', '');
+  lines.push('Achieved FLOP/s of training = samples/s × forward MACs per sample × 2 FLOPs per MAC × 3 (forward, input gradient, weight gradient), '
+    + 'against the best time of a large float32 matmul in the same framework and thread count (the densest work it can do here).', '');
+  lines.push(efficiencyTable(r.models, r.peaks), '');
+
+  if (r.steps.length > 0) {
+    lines.push('## Speed steps of the native trainer', '');
+    lines.push('What each change to the training step on the tensorflow backend buys, measured in isolation: random data of the model\'s input shape at its batch size, '
+      + 'each configuration in a fresh process, configurations interleaved and repeated, median of per-process medians (ms per training step, lower is better). '
+      + 'Thread rows: TensorFlow\'s default is all cores for both pools.', '');
+    for (const s of r.steps) lines.push(`### ${s.model}, batch ${s.batchSize}`, '', stepsTable(s), '');
+  }
+
+  lines.push('## Language server latency', '');
+  if (typeof r.lsp === 'string') lines.push(r.lsp, '');
+  else {
+    lines.push('Work the server does per change (parse, validate, infer shapes, inlay hints, code lenses) on generated 10- and 200-layer files, from `bench/lsp.ts` (200 runs after warm-up).', '');
+    lines.push(markdownTable(['layers', 'median ms', 'p95 ms', 'goal: p95 < 20 ms'], r.lsp.map((x) => [String(x.layers), x.medianMs.toFixed(2), x.p95Ms.toFixed(2), x.p95Ms < 20 ? 'met' : 'missed'])), '');
+  }
+
+  lines.push('## Extension host', '');
+  lines.push('Bundle sizes as built by `node esbuild.mjs` (development build, source maps separate), and the V8 parse + compile time of each Node bundle in a fresh process (best of 3). '
+    + 'Activation itself needs VS Code (the `vscode` module exists only in the extension host); it is exercised by the integration tests, not timed here. '
+    + 'Activation is lazy (language, commands, views), so this compile time is paid when a model file or a CNN Lab view is first opened.', '');
+  lines.push(markdownTable(['bundle', 'size', 'compile ms'], r.bundles.map((b) => [b.file, `${fmt(b.bytes / 1024)} KiB`, b.compileMs === null ? '—' : b.compileMs.toFixed(1)])), '');
+
+  lines.push('## Trainer memory', '');
+  lines.push('Peak resident memory of the trainer process (VmHWM) and `tf.memory().numTensors` at the end of each epoch, from the first round of the throughput runs. A flat tensor count means no leak.', '');
+  lines.push(markdownTable(['model', 'backend', 'peak RSS', 'tensors per epoch', 'flat'], r.memory.map((x) => [
+    x.model, x.backend, x.peakRssMiB === null ? '—' : `${fmt(x.peakRssMiB)} MiB`, x.numTensorsPerEpoch.join(', '),
+    x.numTensorsPerEpoch.every((n) => n === x.numTensorsPerEpoch[0]) ? 'yes' : 'NO',
+  ])), '');
+
+  if (r.wasmBench) {
+    lines.push('## wasm backend kernels', '', 'Output of `bench/wasm.ts` (the wasm gradient kernels CNN Lab registers, and where a wasm step spends its time):', '', '```', r.wasmBench.trim(), '```', '');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine = machineInfo();
+  log(`CNN Lab benchmark on ${machine.cpuModel}, ${machine.logicalCpus} CPUs, load ${machine.loadAverageAtStart.join(' ')}${quick ? ' (quick)' : ''}`);
+  if (!flag('no-build')) {
+    log('building the bundles (node esbuild.mjs) ...');
+    const b = await capture(process.execPath, ['esbuild.mjs']);
+    if (b.code !== 0) throw new Error(`build failed: ${b.stderr}`);
+  }
+  const venv = skip.has('peers')
+    ? { python: '', available: { keras: 'skipped (--skip peers)', pytorch: 'skipped (--skip peers)' }, versions: {} } satisfies Venv
+    : await ensureVenv(!flag('no-install'), log);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-lab-bench-'));
+  const memory: MemoryRow[] = [];
+  const stepModes: Record<string, string> = {};
+  const results: ModelResult[] = [];
+  try {
+    const prepared: (Prepared | { model: BenchModel; why: string })[] = [];
+    for (const model of MODELS) {
+      const p = await prepare(model, work);
+      prepared.push(typeof p === 'string' ? { model, why: p } : p);
+    }
+    const samplesBy = new Map<string, Map<ContenderId, number[]>>();
+    const notesBy = new Map<string, Map<ContenderId, string>>();
+    for (let round = 0; round < rounds; round++) {
+      for (const p of prepared) {
+        if (!('mf' in p)) continue;
+        const samples = samplesBy.get(p.model.id) ?? new Map<ContenderId, number[]>();
+        samplesBy.set(p.model.id, samples);
+        const notes = notesBy.get(p.model.id) ?? new Map<ContenderId, string>();
+        notesBy.set(p.model.id, notes);
+        const order = CONTENDERS.map((_, i) => CONTENDERS[(i + round) % CONTENDERS.length] as ContenderId);
+        for (const c of order) {
+          if (c === 'cnnlab-cpu' && skip.has('cpu')) { notes.set(c, 'skipped (--skip cpu)'); continue; }
+          const t0 = Date.now();
+          const v = await runOnce(p, c, venv, work, round, memory, stepModes, notes);
+          log(`round ${round + 1}/${rounds} ${p.model.title} ${CONTENDER_TITLE[c]}: ${v === null ? notes.get(c) : `${fmt(v)} samples/s`} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+          if (v !== null) samples.set(c, [...(samples.get(c) ?? []), v]);
+        }
+      }
+    }
+    const pk = await peaks(venv);
+    for (const p of prepared) {
+      const mf = 'mf' in p ? p.mf : loadModelFile(path.join(ROOT, p.model.file));
+      const samples = samplesBy.get(p.model.id);
+      const notes = notesBy.get(p.model.id);
+      results.push({
+        id: p.model.id, title: p.model.title, params: mf.summary.totalParams, macs: mf.summary.totalMacs,
+        batchSize: mf.spec.train.batchSize, optimizer: mf.spec.train.optimizer,
+        data: 'mf' in p ? p.dataNote : `not measured: ${p.why}`,
+        cells: CONTENDERS.map((c) => {
+          const xs = samples?.get(c) ?? [];
+          const sp = xs.length ? spread(xs) : null;
+          const w = workload(c, p.model);
+          return {
+            contender: c, rounds: xs, samplesPerSec: sp, samples: w.samples, epochs: w.epochs,
+            note: notes?.get(c) ?? ('why' in p ? p.why : 'not run'),
+            flops: sp ? sp.median * mf.summary.totalMacs * 6 : null,
+          };
+        }),
+      });
+    }
+
+    const steps: StepsResult[] = [];
+    if (!skip.has('steps')) {
+      for (const f of ['examples/mnist-keras-example.cnn.yaml', 'examples/cifar10-alexnet.cnn.yaml']) {
+        log(`speed steps: ${f}`);
+        steps.push(await measureSteps(path.join(ROOT, f), quick ? 1 : 3, quick ? 10 : 30, log));
+      }
+    }
+    log('language server latency (bench/lsp.ts) ...');
+    const lsp = await lspLatency();
+    let wasmBench: string | null = null;
+    if (!skip.has('wasm-bench')) {
+      log('wasm kernels (bench/wasm.ts) ...');
+      const w = await capture(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'wasm.ts'), '--steps', quick ? '2' : '5']);
+      wasmBench = w.code === 0 ? w.stdout : `bench/wasm.ts failed: ${w.stderr.trim().split('\n').slice(-3).join(' ')}`;
+    }
+    const r: Results = {
+      generatedAt: new Date().toISOString(),
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      quick, rounds, threads,
+      machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+      versions: versions(venv, results), peers: venv.available, models: results, peaks: pk, steps, lsp,
+      bundles: await bundles(), memory, wasmBench, stepModes,
+    };
+    fs.writeFileSync(outJson, `${JSON.stringify(r, null, 2)}\n`);
+    fs.mkdirSync(path.dirname(outMd), { recursive: true });
+    const md = markdown(r);
+    fs.writeFileSync(outMd, md);
+    console.log(throughputTable(results));
+    console.log('');
+    console.log(efficiencyTable(results, pk));
+    for (const s of steps) console.log(`\n${s.model}, batch ${s.batchSize}:\n${stepsTable(s)}`);
+    log(`\nwrote ${path.relative(ROOT, outJson)} and ${path.relative(ROOT, outMd)} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
