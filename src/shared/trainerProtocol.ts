@@ -45,6 +45,14 @@ export interface StartRequest {
   readonly featureSample?: number;
   /** Minimum milliseconds between `batch` messages (throttling); default 100. */
   readonly batchIntervalMs?: number;
+  /**
+   * `train` (default) trains or resumes. `inspect` trains nothing: the trainer loads the run's
+   * final weights (else its last checkpoint) and the data set, sends `ready` → `backend` →
+   * `dataset` → `featureMaps` for `featureSample`, then answers each `featureMapsRequest` until
+   * `stop` or disconnect, when it sends `done` with the run's recorded status. Used by the
+   * dashboard to pick samples of a finished run.
+   */
+  readonly mode?: 'train' | 'inspect';
 }
 
 /** Sent by the host to ask the trainer to stop after the current batch; a checkpoint is written. */
