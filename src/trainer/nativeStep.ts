@@ -201,7 +201,8 @@ type Padding = 'SAME' | 'VALID';
 type Step =
   | { readonly kind: 'conv'; readonly w: tf.Variable; readonly b: tf.Variable | null; readonly relu: boolean; readonly strides: readonly [number, number]; readonly padding: Padding; readonly wShape: readonly number[] }
   | { readonly kind: 'dense'; readonly w: tf.Variable; readonly b: tf.Variable | null; readonly relu: boolean }
-  | { readonly kind: 'maxpool'; readonly pool: readonly [number, number]; readonly strides: readonly [number, number]; readonly padding: Padding }
+  /** `relu`: the ReLU of the convolution before, moved behind the pooling (see `foldReluIntoPool`). */
+  | { readonly kind: 'maxpool'; readonly pool: readonly [number, number]; readonly strides: readonly [number, number]; readonly padding: Padding; readonly relu: boolean }
   | { readonly kind: 'flatten' }
   | { readonly kind: 'dropout'; readonly layer: SeededDropout };
 
@@ -235,7 +236,27 @@ function variableOf(layer: tf.layers.Layer, k: number): tf.Variable {
   return lv.read();
 }
 
+/**
+ * Max pooling commutes with ReLU (both are monotone: max(relu(a), relu(b)) = relu(max(a, b))), so
+ * conv → ReLU → max-pool runs as conv → max-pool → ReLU: the ReLU and its gradient touch a
+ * quarter of the values (2×2 pooling). The gradients are the same: where the window's maximum is
+ * positive, both route it to the same position; where it is not, the ReLU gradient is zero in both.
+ */
+function foldReluIntoPool(plan: Step[]): Step[] {
+  return plan.map((s, i) => {
+    const next = plan[i + 1];
+    const prev = plan[i - 1];
+    if (s.kind === 'conv' && s.relu && next?.kind === 'maxpool') return { ...s, relu: false };
+    if (s.kind === 'maxpool' && prev?.kind === 'conv' && prev.relu) return { ...s, relu: true };
+    return s;
+  });
+}
+
 function makePlan(built: BuiltModel, spec: ModelSpec): Step[] {
+  return foldReluIntoPool(planLayers(built, spec));
+}
+
+function planLayers(built: BuiltModel, spec: ModelSpec): Step[] {
   const layers = built.model.layers;
   return spec.layers.map((l, i): Step => {
     const layer = layers[i];
@@ -248,7 +269,7 @@ function makePlan(built: BuiltModel, spec: ModelSpec): Step[] {
       case 'dense':
         return { kind: 'dense', w: variableOf(layer, 0), b: l.useBias ? variableOf(layer, 1) : null, relu: l.activation === 'relu' };
       case 'maxpool2d':
-        return { kind: 'maxpool', pool: l.pool, strides: l.strides, padding: l.padding === 'same' ? 'SAME' : 'VALID' };
+        return { kind: 'maxpool', pool: l.pool, strides: l.strides, padding: l.padding === 'same' ? 'SAME' : 'VALID', relu: false };
       case 'flatten':
         return { kind: 'flatten' };
       case 'dropout': {
@@ -416,6 +437,17 @@ export class NativeStep {
     return this.optimizerName === 'adamax' ? null : new CheckpointOptimizer(() => this.optimizerState() ?? []);
   }
 
+  /** A cached float32 scalar for a constant (learning rate, betas, dropout scale). */
+  private constant(v: number): tf.Tensor {
+    const key = `f${v}`;
+    let t = this.shapeCache.get(key);
+    if (!t) {
+      t = tf.keep(tf.scalar(v));
+      this.shapeCache.set(key, t);
+    }
+    return t;
+  }
+
   /** A cached int32 shape tensor (inputs to Reshape and the conv backprop ops). */
   private shape(dims: readonly number[]): tf.Tensor {
     const key = dims.join(',');
@@ -440,6 +472,8 @@ export class NativeStep {
       const outputs: tf.Tensor[] = [];
       /** Per layer: the dropout mask, or oneDNN's max-pooling workspace. */
       const masks: (tf.Tensor | null)[] = [];
+      /** Per max-pooling layer: its output before a folded ReLU. */
+      const pooled: tf.Tensor[] = [];
       let h = x;
       for (const s of this.plan) {
         inputs.push(h);
@@ -464,6 +498,8 @@ export class NativeStep {
           case 'maxpool':
             if (this.mkl) [h, mask] = ops.mklMaxPool(h, s.pool, s.strides, s.padding);
             else h = ops.maxPool(h, s.pool, s.strides, s.padding);
+            pooled[inputs.length - 1] = h;
+            if (s.relu) h = ops.relu(h);
             break;
           case 'flatten':
             h = ops.reshape(h, this.shape([h.shape[0] ?? 0, h.size / (h.shape[0] ?? 1)]));
@@ -476,8 +512,8 @@ export class NativeStep {
               h = ops.mul(h, mask);
             } else if (s.layer.rate > 0) {
               const u = ops.statelessUniform(this.shape(h.shape), tf.tensor1d(s.layer.nextSeedPair(), 'int32'));
-              mask = ops.greaterEqual(u, tf.scalar(s.layer.rate));
-              h = ops.select(mask, ops.mul(h, tf.scalar(1 / (1 - s.layer.rate))), tf.scalar(0));
+              mask = ops.greaterEqual(u, this.constant(s.layer.rate));
+              h = ops.select(mask, ops.mul(h, this.constant(1 / (1 - s.layer.rate))), this.constant(0));
             }
             break;
         }
@@ -486,7 +522,7 @@ export class NativeStep {
       }
       // The last layer's output is the logits: its softmax (if any) is part of the loss.
       const [lossPerSample, dLogits] = ops.sparseSoftmaxCrossEntropy(h, labels);
-      let dy = ops.mul(dLogits, tf.scalar(1 / Math.max(1, batch)));
+      let dy = ops.mul(dLogits, this.constant(1 / Math.max(1, batch)));
 
       // ---- backward
       const grads = new Map<tf.Variable, tf.Tensor>();
@@ -512,10 +548,12 @@ export class NativeStep {
           }
           case 'maxpool': {
             const workspace = masks[i];
+            const p = pooled[i] as tf.Tensor;
+            if (s.relu) dy = ops.reluGrad(dy, output);
             if (needInput) {
               dy = workspace
-                ? ops.mklMaxPoolGrad(input, output, dy, workspace, s.pool, s.strides, s.padding)
-                : ops.maxPoolGrad(input, output, dy, s.pool, s.strides, s.padding);
+                ? ops.mklMaxPoolGrad(input, p, dy, workspace, s.pool, s.strides, s.padding)
+                : ops.maxPoolGrad(input, p, dy, s.pool, s.strides, s.padding);
             }
             break;
           }
@@ -525,7 +563,7 @@ export class NativeStep {
           case 'dropout': {
             const keep = masks[i];
             if (keep && needInput) {
-              dy = keep.dtype === 'float32' ? ops.mul(dy, keep) : ops.select(keep, ops.mul(dy, tf.scalar(1 / (1 - s.layer.rate))), tf.scalar(0));
+              dy = keep.dtype === 'float32' ? ops.mul(dy, keep) : ops.select(keep, ops.mul(dy, this.constant(1 / (1 - s.layer.rate))), this.constant(0));
             }
             break;
           }
@@ -564,8 +602,20 @@ export class NativeStep {
   private applyUpdates(grads: ReadonlyMap<tf.Variable, tf.Tensor>): void {
     const { ops } = this;
     const st = this.state;
-    const lr = tf.scalar(st.learningRate);
+    const c = (v: number): tf.Tensor => this.constant(v);
+    const lr = c(st.learningRate);
     const t = this.iterations;
+    const b1 = st.beta1 ?? 0.9;
+    const b2 = st.beta2 ?? 0.999;
+    const eps = st.epsilon ?? 1e-7;
+    // Scalars that change every step: made once per step, shared by all variables (the tidy frees them).
+    const b1Power = this.optimizerName === 'adam' || this.optimizerName === 'adamax' ? tf.scalar(b1 ** t) : null;
+    const b2Power = this.optimizerName === 'adam' ? tf.scalar(b2 ** t) : null;
+    // TensorFlow's Adam op adds ε to √v; tfjs (and the Adam paper's Algorithm 1) add it to √v̂ =
+    // √v / √(1-β2ᵗ). Passing ε·√(1-β2ᵗ) makes the op compute tfjs's update exactly, so every
+    // backend trains the same model. (Keras uses the op's form; the difference only shows for
+    // gradients near ε.)
+    const adamEps = this.optimizerName === 'adam' ? tf.scalar(eps * Math.sqrt(1 - b2 ** t)) : null;
     this.vars.forEach((v, i) => {
       const g = grads.get(v);
       if (!g) throw new Error(`no gradient for ${v.name}`);
@@ -575,35 +625,22 @@ export class NativeStep {
         case 'sgd':
           ops.apply('ResourceApplyGradientDescent', [handle, lr, g]);
           break;
-        case 'adam': {
-          // TensorFlow's op adds ε to √v; tfjs (and the Adam paper's Algorithm 1) add it to √v̂ =
-          // √v / √(1-β2ᵗ). Passing ε·√(1-β2ᵗ) makes the op compute tfjs's update exactly, so every
-          // backend trains the same model. (Keras uses the op's form; the difference only shows
-          // for gradients near ε.)
-          const b1 = st.beta1 ?? 0.9;
-          const b2 = st.beta2 ?? 0.999;
-          const epsHat = (st.epsilon ?? 1e-7) * Math.sqrt(1 - b2 ** t);
-          ops.apply('ResourceApplyAdam', [handle, slot(0), slot(1), tf.scalar(b1 ** t), tf.scalar(b2 ** t), lr,
-            tf.scalar(b1), tf.scalar(b2), tf.scalar(epsHat), g], [ops.boolAttr('use_nesterov', false)]);
+        case 'adam':
+          ops.apply('ResourceApplyAdam', [handle, slot(0), slot(1), b1Power as tf.Tensor, b2Power as tf.Tensor, lr,
+            c(b1), c(b2), adamEps as tf.Tensor, g], [ops.boolAttr('use_nesterov', false)]);
           break;
-        }
-        case 'adamax': {
-          const b1 = st.beta1 ?? 0.9;
-          ops.apply('ResourceApplyAdaMax', [handle, slot(0), slot(1), tf.scalar(b1 ** t), lr, tf.scalar(b1),
-            tf.scalar(st.beta2 ?? 0.999), tf.scalar(st.epsilon ?? 1e-7), g]);
+        case 'adamax':
+          ops.apply('ResourceApplyAdaMax', [handle, slot(0), slot(1), b1Power as tf.Tensor, lr, c(b1), c(b2), c(eps), g]);
           break;
-        }
         case 'rmsprop':
           if (st.centered) {
-            ops.apply('ResourceApplyCenteredRMSProp', [handle, slot(2), slot(0), slot(1), lr, tf.scalar(st.decay ?? 0.9),
-              tf.scalar(st.momentum ?? 0), tf.scalar(st.epsilon ?? 1e-7), g]);
+            ops.apply('ResourceApplyCenteredRMSProp', [handle, slot(2), slot(0), slot(1), lr, c(st.decay ?? 0.9), c(st.momentum ?? 0), c(eps), g]);
           } else {
-            ops.apply('ResourceApplyRMSProp', [handle, slot(0), slot(1), lr, tf.scalar(st.decay ?? 0.9),
-              tf.scalar(st.momentum ?? 0), tf.scalar(st.epsilon ?? 1e-7), g]);
+            ops.apply('ResourceApplyRMSProp', [handle, slot(0), slot(1), lr, c(st.decay ?? 0.9), c(st.momentum ?? 0), c(eps), g]);
           }
           break;
         case 'adagrad':
-          ops.apply('ResourceApplyAdagradV2', [handle, slot(0), lr, tf.scalar(st.epsilon ?? 1e-7), g], [ops.boolAttr('update_slots', true)]);
+          ops.apply('ResourceApplyAdagradV2', [handle, slot(0), lr, c(eps), g], [ops.boolAttr('update_slots', true)]);
           break;
       }
     });

@@ -13,6 +13,11 @@
  * memory), augmentation is per batch, the shuffle and the validation split come from our seeded
  * streams, and between two batches the event loop runs, so `stop` and `featureMapsRequest` are
  * answered within one batch.
+ *
+ * On the native backend the step itself is `NativeStep` (nativeStep.ts) whenever the model's layers
+ * allow: TensorFlow's gradient and `ResourceApply*` ops called directly, about 3× faster per step
+ * than `trainOnBatch` there and faster than Keras's compiled graph (docs/benchmarks.md); other
+ * models and the wasm and cpu backends keep `trainOnBatch`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
