@@ -430,7 +430,9 @@ function goalsAndNotes(r: Results): string[] {
       + 'the remaining time per step is spread over ~40 kernels, most of them a few hundred microseconds. The first convolution of the MNIST models has one input channel, '
       + 'which no CPU kernel runs near peak. What would close more of the gap: fusing conv + bias + ReLU in one kernel (`_FusedConv2D` needs a list-of-strings attribute, '
       + 'which the tfjs-node binding cannot pass), and running the step as one graph (a SavedModel signature) instead of op by op.',
-    '- **PyTorch** runs its default eager NCHW loop; it wins on the course MNIST model\'s large dense layer and loses on the tiny-channel convolutions of the Keras example.',
+    '- **PyTorch** runs the plain eager NCHW loop of its tutorials (no `torch.compile`), with the same thread count.',
+    '- **Threads.** Every contender gets all cores for intra-op work and one inter-op thread. At batch 32 most kernels are too small to split well: '
+      + 'compare the thread rows of the AlexNet speed-step table (TensorFlow\'s default, which the trainer keeps, is all cores for both pools).',
     '- **Noise.** Every run shares 2 cores with the operating system and whatever else runs; the spread column shows it. The load average at start and end is in the machine table.',
     '',
   ];

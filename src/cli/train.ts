@@ -5,7 +5,7 @@
  * accuracy and the run folder. Ctrl-C stops after the current batch (with a checkpoint); a second
  * Ctrl-C kills the trainer.
  */
-import { existsSync, mkdirSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeModelText } from '../core/index';
@@ -190,13 +190,29 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
   const code = done.status === 'completed' ? EXIT.ok
     : done.status === 'stopped' || (done.status === 'interrupted' && userStopped) ? EXIT.stopped
       : EXIT.failed;
-  view.finish(done, runDir, failure, code === EXIT.failed ? stderrTail : []);
+  view.finish(done, keepRunDir(runDir, prepared.resume) ? runDir : null, failure, code === EXIT.failed ? stderrTail : []);
   return code;
+}
+
+/**
+ * A new run folder the trainer never wrote to (it failed while loading the data set or the
+ * backend) is removed, so the runs list holds no empty folders; it is not a run.
+ */
+function keepRunDir(runDir: string, resumed: boolean): boolean {
+  if (resumed) return true;
+  try {
+    if (readdirSync(runDir).length > 0) return true;
+    rmdirSync(runDir);
+    return false;
+  } catch {
+    return existsSync(runDir);
+  }
 }
 
 interface View {
   message(m: TrainerMessage): void;
-  finish(done: DoneMessage, runDir: string, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void;
+  /** `runDir` is null when the run folder was removed because nothing was written to it. */
+  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void;
 }
 
 /** `--json`: one JSON object per line; feature maps and filters stay in the run folder (they are large). */
@@ -208,7 +224,7 @@ class JsonView implements View {
     this.term.out(JSON.stringify(m));
   }
 
-  finish(done: DoneMessage, runDir: string, failure: { code: string; message: string; hint?: string } | undefined): void {
+  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined): void {
     this.term.out(JSON.stringify({ ...done, runDir, ...(failure ? { failure } : {}) }));
   }
 }
@@ -315,7 +331,7 @@ class HumanView implements View {
     }
   }
 
-  finish(done: DoneMessage, runDir: string, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void {
+  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void {
     const t = this.term;
     t.clearLive();
     t.out('');
@@ -339,6 +355,6 @@ class HumanView implements View {
       failed: 'failed', interrupted: 'interrupted (continue from the last checkpoint with --resume)',
     }[done.status];
     t.out(`status:  ${what} — ${done.epochsCompleted} epoch${done.epochsCompleted === 1 ? '' : 's'} in ${duration(done.durationSec)}`);
-    t.out(`run:     ${runDir}`);
+    t.out(runDir !== null ? `run:     ${runDir}` : 'run:     none (the trainer wrote nothing, so no run folder was kept)');
   }
 }

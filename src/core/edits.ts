@@ -35,9 +35,13 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   return out + text.slice(pos);
 }
 
+/** Line start offsets; lines end at `\n`, `\r\n` or a lone `\r`, as in LSP. */
 function lineStarts(text: string): number[] {
   const s = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) s.push(i + 1);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) s.push(i + 1);
+  }
   return s;
 }
 

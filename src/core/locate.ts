@@ -1,5 +1,6 @@
 /** Position helpers shared by hover, completion and inlay hints. */
 import type { Analysis, LayerNode, Position, Range } from './types';
+import { normaliseLineEnds } from './yamlText';
 
 export function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -22,18 +23,21 @@ export function wordAt(line: string, character: number): { word: string; start: 
   return { word: line.slice(s, e), start: s, end: e };
 }
 
+/** Line `line` (0-based) without its terminator; '' past the end. Lines end as in LSP: `\n`, `\r\n` or `\r`. */
 export function lineOf(text: string, line: number): string {
+  if (line < 0) return '';
+  const t = normaliseLineEnds(text);
   let start = 0;
   for (let i = 0; i < line; i++) {
-    const nl = text.indexOf('\n', start);
+    const nl = t.indexOf('\n', start);
     if (nl < 0) return '';
     start = nl + 1;
   }
-  const end = text.indexOf('\n', start);
-  return text.slice(start, end < 0 ? text.length : end).replace(/\r$/, '');
+  const end = t.indexOf('\n', start);
+  return t.slice(start, end < 0 ? t.length : end).replace(/\r$/, '');
 }
 
-/** All lines, without line terminators. */
+/** All lines, without line terminators (`\n`, `\r\n` or `\r`, as in LSP). */
 export function splitLines(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r$/, ''));
+  return text.split(/\r\n|\r|\n/);
 }

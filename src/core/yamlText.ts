@@ -10,14 +10,25 @@ export type ParsedDoc = Document.Parsed;
 export type { YamlNode, Pair };
 export { isAlias, isMap, isPair, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, Alias };
 
+/**
+ * LSP ends a line at `\n`, `\r\n` or a lone `\r`; YAML's line counter only at `\n`. A lone `\r`
+ * becomes `\n` (same length, so every offset stays valid) and both agree on line numbers.
+ */
+export function normaliseLineEnds(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+}
+
 export class SourceText {
   readonly lineCounter = new LineCounter();
   readonly doc: ParsedDoc;
+  /** The document text with lone `\r` line ends turned into `\n` (offsets unchanged). */
+  readonly text: string;
 
-  constructor(readonly text: string) {
+  constructor(text: string) {
+    this.text = normaliseLineEnds(text);
     // uniqueKeys reports duplicate keys as errors; aliases are resolved lazily by the validator
     // (never via toJS), so alias bombs cannot expand.
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    this.doc = parseDocument(this.text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   }
 
   position(offset: number): Position {

@@ -1,11 +1,20 @@
 /**
  * Which TensorFlow.js backends this installation can run, judged from the files on disk: the
  * extension host never loads tfjs itself (that would put native code and seconds of start-up on
- * its event loop). The trainer still makes the final call and reports fallbacks.
+ * its event loop). The trainer still makes the final call and reports fallbacks. No vscode import:
+ * the extension hands in `vscode.l10n` for the details, tests the English default.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName } from '../shared/trainerProtocol';
+
+/** `vscode.l10n`'s shape: a message with `{0}`-style placeholders. */
+export interface Translator { t(message: string, ...args: (string | number)[]): string }
+
+/** English: the message itself with its placeholders filled in. */
+export const ENGLISH: Translator = {
+  t: (message, ...args) => message.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m)),
+};
 
 export interface BackendAvailability {
   readonly name: BackendName;
@@ -28,10 +37,10 @@ async function packageVersion(dir: string): Promise<string | null> {
 }
 
 /** tfjs-node counts as available when its N-API addon has been built (lib/napi-v*\/tfjs_binding.node). */
-async function probeTensorflow(nodeModules: string): Promise<BackendAvailability> {
+async function probeTensorflow(nodeModules: string, l10n: Translator): Promise<BackendAvailability> {
   const pkg = path.join(nodeModules, '@tensorflow', 'tfjs-node');
   const version = await packageVersion(pkg);
-  if (version === null) return { name: 'tensorflow', available: false, detail: '@tensorflow/tfjs-node is not installed' };
+  if (version === null) return { name: 'tensorflow', available: false, detail: l10n.t('{0} is not installed', '@tensorflow/tfjs-node') };
   let napiDirs: string[] = [];
   try {
     napiDirs = (await fsp.readdir(path.join(pkg, 'lib'))).filter((d) => /^napi-v\d+$/.test(d));
@@ -41,26 +50,26 @@ async function probeTensorflow(nodeModules: string): Promise<BackendAvailability
       return { name: 'tensorflow', available: true, detail: `tfjs-node ${version} (${d})` };
     }
   }
-  return { name: 'tensorflow', available: false, detail: `tfjs-node ${version} is installed but its native addon was not built` };
+  return { name: 'tensorflow', available: false, detail: l10n.t('{0} is installed but its native addon was not built', `tfjs-node ${version}`) };
 }
 
-async function probeWasm(nodeModules: string): Promise<BackendAvailability> {
+async function probeWasm(nodeModules: string, l10n: Translator): Promise<BackendAvailability> {
   const pkg = path.join(nodeModules, '@tensorflow', 'tfjs-backend-wasm');
   const version = await packageVersion(pkg);
-  if (version === null) return { name: 'wasm', available: false, detail: '@tensorflow/tfjs-backend-wasm is not installed' };
+  if (version === null) return { name: 'wasm', available: false, detail: l10n.t('{0} is not installed', '@tensorflow/tfjs-backend-wasm') };
   const ok = await exists(path.join(pkg, 'dist', 'tfjs-backend-wasm.wasm'));
-  return { name: 'wasm', available: ok, detail: ok ? `tfjs-backend-wasm ${version}` : `tfjs-backend-wasm ${version} lacks its .wasm binary` };
+  return { name: 'wasm', available: ok, detail: ok ? `tfjs-backend-wasm ${version}` : l10n.t('{0} lacks its .wasm binary', `tfjs-backend-wasm ${version}`) };
 }
 
-async function probeCpu(nodeModules: string): Promise<BackendAvailability> {
+async function probeCpu(nodeModules: string, l10n: Translator): Promise<BackendAvailability> {
   const version = await packageVersion(path.join(nodeModules, '@tensorflow', 'tfjs'));
   return version === null
-    ? { name: 'cpu', available: false, detail: '@tensorflow/tfjs is not installed' }
-    : { name: 'cpu', available: true, detail: `tfjs ${version} (plain JavaScript, slowest)` };
+    ? { name: 'cpu', available: false, detail: l10n.t('{0} is not installed', '@tensorflow/tfjs') }
+    : { name: 'cpu', available: true, detail: l10n.t('{0} (plain JavaScript, slowest)', `tfjs ${version}`) };
 }
 
 /** Availability of every backend, fastest first, for the extension installed at `extensionPath`. */
-export async function probeBackends(extensionPath: string): Promise<readonly BackendAvailability[]> {
+export async function probeBackends(extensionPath: string, l10n: Translator = ENGLISH): Promise<readonly BackendAvailability[]> {
   const nodeModules = path.join(extensionPath, 'node_modules');
-  return Promise.all([probeTensorflow(nodeModules), probeWasm(nodeModules), probeCpu(nodeModules)]);
+  return Promise.all([probeTensorflow(nodeModules, l10n), probeWasm(nodeModules, l10n), probeCpu(nodeModules, l10n)]);
 }

@@ -20,7 +20,7 @@ import { DashboardModel } from './dashboardModel';
 import { summarizeModelText, type DashboardPanels } from './dashboardPanels';
 import type { FiltersViewProvider } from './filtersView';
 import { LANGUAGE_ID, type ModelLanguageClient } from './languageClient';
-import type { RunItem, RunsTreeProvider } from './runsView';
+import { statusLabel, type RunItem, type RunsTreeProvider } from './runsView';
 import type { TrainingService } from './trainingService';
 
 export interface CommandDeps {
@@ -76,6 +76,17 @@ function runDirOf(a: unknown): string | undefined {
     if (run !== undefined && typeof run.dir === 'string') return run.dir;
   }
   return undefined;
+}
+
+/** A built-in data set's name in the user's language. */
+export function datasetTitle(name: BuiltinDatasetName): string {
+  const titles: Record<BuiltinDatasetName, string> = {
+    mnist: vscode.l10n.t('MNIST handwritten digits'),
+    'fashion-mnist': vscode.l10n.t('Fashion-MNIST'),
+    cifar10: vscode.l10n.t('CIFAR-10'),
+    shapes: vscode.l10n.t('Colour shapes (generated)'),
+  };
+  return titles[name];
 }
 
 function message(err: unknown): string {
@@ -259,7 +270,7 @@ export class Commands {
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(runs.map((r) => ({
-      label: r.name, description: `${r.status} · ${r.epochsCompleted}/${r.totalEpochs ?? '?'}`, detail: r.dir, dir: r.dir,
+      label: r.name, description: `${statusLabel(r.status)} · ${vscode.l10n.t('epoch {0}/{1}', r.epochsCompleted, r.totalEpochs ?? '?')}`, detail: r.dir, dir: r.dir,
     })), { title });
     return pick?.dir;
   }
@@ -402,7 +413,7 @@ export class Commands {
         const mb = ds.downloadBytes > 0 ? ` · ${(ds.downloadBytes / 1e6).toFixed(0)} MB` : '';
         return {
           name,
-          label: ds.title,
+          label: datasetTitle(name),
           description: `${hh}×${ww} ${cc === 3 ? vscode.l10n.t('colour') : vscode.l10n.t('grayscale')} · ${vscode.l10n.t('{0} classes', ds.classNames.length)} · ${(ds.trainCount + ds.testCount).toLocaleString()} ${vscode.l10n.t('images')}`,
           detail: `${availability[ds.availability] ?? ds.availability}${mb}`,
         };
@@ -469,7 +480,7 @@ export class Commands {
   async selectBackend(a?: unknown): Promise<BackendChoice | undefined> {
     let backend = isObj(a) && (BACKEND_CHOICES as readonly unknown[]).includes(a.backend) ? (a.backend as BackendChoice) : undefined;
     if (backend === undefined) {
-      const probes = await probeBackends(this.d.context.extensionUri.fsPath);
+      const probes = await probeBackends(this.d.context.extensionUri.fsPath, vscode.l10n);
       const current = currentSettings().backend;
       const byName = new Map(probes.map((p) => [p.name, p]));
       const fastest = probes.find((p) => p.available);

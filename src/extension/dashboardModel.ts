@@ -5,7 +5,7 @@
  */
 import { DATASETS } from '../shared/datasets';
 import type { BuiltinDatasetName, ModelSummary } from '../shared/modelSpec';
-import type { FiltersMessage, MetricRecord, RunStatus, TrainerMessage } from '../shared/trainerProtocol';
+import type { FeatureMapsMessage, FiltersMessage, MetricRecord, RunStatus, TrainerMessage } from '../shared/trainerProtocol';
 import {
   appendBatchPoint,
   type ComparisonRun,
@@ -17,6 +17,7 @@ import {
   type DashboardSnapshot,
   type DashboardUpdate,
   type FiltersState,
+  type SamplePickState,
 } from '../shared/webviewProtocol';
 import type { RunData } from '../host/runStore';
 import { analyzeModelText } from '../core/index';
@@ -61,6 +62,7 @@ export class DashboardModel {
   private evaluation: DashboardEvaluation | null = null;
   private filtersMessage: FiltersMessage | null = null;
   private comparisons: readonly ComparisonRun[] = [];
+  private samplePick: SamplePickState = { pending: null, progress: null, error: null };
 
   constructor(info: DashboardRunInfo, modelSummary: ModelSummary | null = null) {
     this.info = info;
@@ -74,6 +76,7 @@ export class DashboardModel {
       runDir, name, status: 'running', backend: null, backendDetail: null, dataset, datasetSource: null,
       classNames: ds ? [...ds.classNames] : [], inputShape: null, totalEpochs, batchesPerEpoch: null,
       startedAt: new Date().toISOString(), durationSec: 0, bestValAcc: null, testAcc: null, error: null, live: true,
+      inspectable: false, testCount: null,
     }, modelSummary);
   }
 
@@ -104,6 +107,9 @@ export class DashboardModel {
       testAcc: e.testAcc,
       error: null,
       live,
+      // A completed run has its final weights; any other has weights once a checkpoint is complete.
+      inspectable: e.lastCheckpoint !== null || e.status === 'completed',
+      testCount: null,
     }, analysed.summary);
     for (const b of batchRecords) appendBatchPoint(model.batches, stripKind(b));
     model.epochs = epochs;
@@ -118,6 +124,7 @@ export class DashboardModel {
   get latestFilters(): FiltersMessage | null { return this.filtersMessage; }
   get epochPoints(): readonly DashboardEpoch[] { return this.epochs; }
   get latestBatch(): DashboardBatch | undefined { return this.batches[this.batches.length - 1]; }
+  get samplePickState(): SamplePickState { return this.samplePick; }
 
   snapshot(): DashboardSnapshot {
     return {
@@ -128,7 +135,14 @@ export class DashboardModel {
       featureMaps: this.featureMaps,
       evaluation: this.evaluation,
       comparisons: this.comparisons,
+      samplePick: this.samplePick,
     };
+  }
+
+  /** Changes the sample picker's state (a pick asked for, progress, failure). */
+  setSamplePick(p: Partial<SamplePickState>): DashboardUpdate {
+    this.samplePick = { ...this.samplePick, ...p };
+    return { kind: 'samplePick', samplePick: this.samplePick };
   }
 
   setComparisons(comparisons: readonly ComparisonRun[]): DashboardUpdate {
@@ -151,7 +165,7 @@ export class DashboardModel {
       case 'backend':
         return [this.patch({ backend: m.name, backendDetail: m.detail })];
       case 'dataset':
-        return [this.patch({ dataset: m.name, datasetSource: m.source, classNames: [...m.classNames], inputShape: m.inputShape })];
+        return [this.patch({ dataset: m.name, datasetSource: m.source, classNames: [...m.classNames], inputShape: m.inputShape, testCount: m.testCount })];
       case 'started': {
         // A resumed run retrains from startEpoch: drop points of epochs it will produce again.
         this.batches = this.batches.filter((b) => b.epoch < m.startEpoch);
@@ -173,12 +187,12 @@ export class DashboardModel {
         this.epochs.push(epoch);
         return [
           { kind: 'epoch', epoch },
-          this.patch({ bestValAcc: bestOf(this.epochs), durationSec: this.epochs.reduce((t, e) => t + e.durationSec, 0) }),
+          // epochEnd follows the epoch's checkpoint: from now on there are weights to inspect.
+          this.patch({ bestValAcc: bestOf(this.epochs), durationSec: this.epochs.reduce((t, e) => t + e.durationSec, 0), inspectable: true }),
         ];
       }
       case 'featureMaps':
-        this.featureMaps = withoutType(m);
-        return [{ kind: 'featureMaps', featureMaps: this.featureMaps }];
+        return this.showFeatureMaps(m);
       case 'evaluation':
         this.evaluation = withoutType(m);
         return [
@@ -190,11 +204,26 @@ export class DashboardModel {
         return [];
       case 'error':
         return [this.patch({ error: m.error.hint !== undefined ? `${m.error.message} ${m.error.hint}` : m.error.message })];
-      case 'done':
-        return [this.patch({ status: m.status, live: false, durationSec: m.durationSec, testAcc: m.testAcc ?? this.info.testAcc })];
+      case 'done': {
+        const updates = [this.patch({ status: m.status, live: false, durationSec: m.durationSec, testAcc: m.testAcc ?? this.info.testAcc })];
+        // The trainer that was to answer a pick is gone; a new pick goes to an inspection process.
+        if (this.samplePick.pending !== null) updates.push(this.setSamplePick({ pending: null, progress: null }));
+        return updates;
+      }
       default:
         return [];
     }
+  }
+
+  /**
+   * Feature maps from the run's trainer or from an inspection process: shown, and a pick of that
+   * sample is answered.
+   */
+  showFeatureMaps(m: FeatureMapsMessage): DashboardUpdate[] {
+    this.featureMaps = withoutType(m);
+    const updates: DashboardUpdate[] = [{ kind: 'featureMaps', featureMaps: this.featureMaps }];
+    if (this.samplePick.pending === m.sampleIndex) updates.push(this.setSamplePick({ pending: null, progress: null, error: null }));
+    return updates;
   }
 
   private patch(p: Partial<DashboardRunInfo>): DashboardUpdate {

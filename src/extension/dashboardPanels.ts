@@ -2,17 +2,22 @@
  * Dashboard webview panels, one per run folder. A panel shows the live `DashboardModel` of the
  * running trainer, or one rebuilt from the run folder. It gets a full snapshot on `ready`, when it
  * becomes visible again and on `resync`; while visible, each change is a numbered append. Panels
- * survive a window reload through a serializer that remembers the run folder.
+ * survive a window reload through a serializer that remembers the run folder. Sample picks go to
+ * the run's trainer while it trains, else to the panel's own inspection process (SampleInspector).
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readRun, listRuns } from '../host/runStore';
+import { MODEL_FILE, readRun, listRuns } from '../host/runStore';
+import type { WireError } from '../shared/errors';
 import {
   isDashboardToHostMessage,
   type ComparisonRun,
+  type DashboardShownMessage,
   type DashboardUpdate,
   type HostToDashboardMessage,
 } from '../shared/webviewProtocol';
+import { SampleInspector } from './sampleInspector';
 import { DashboardModel, SequenceCounter, epochsOf, summarizeModelText } from './dashboardModel';
 
 export { summarizeModelText };
@@ -56,6 +61,10 @@ class DashboardPanel implements vscode.Disposable {
   /** A change happened while hidden: send a snapshot when visible again. */
   private stale = false;
   private model: DashboardModel;
+  /** Answers sample picks once no trainer serves the run; started on the first such pick. */
+  private inspector: SampleInspector | undefined;
+  /** What the page last reported drawing. */
+  lastShown: DashboardShownMessage | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -82,6 +91,9 @@ class DashboardPanel implements vscode.Disposable {
   /** Follows a live run (also when a run shown from disk is resumed). */
   attach(model: DashboardModel, onUpdate: vscode.Event<DashboardUpdate>): void {
     this.runSubscription?.dispose();
+    // The run's own trainer answers picks now.
+    this.inspector?.dispose();
+    this.inspector = undefined;
     this.model = model;
     this.runSubscription = onUpdate((u) => this.post(u));
     this.sendSnapshot();
@@ -96,16 +108,17 @@ class DashboardPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.sendSnapshot();
-        void this.owner.comparisonsFor(this.runDir).then((c) => this.post(this.model.setComparisons(c)));
+        this.refreshComparisons();
         break;
       case 'resync':
         this.sendSnapshot();
         break;
-      case 'requestFeatureMaps': {
-        const run = this.owner.training.activeFor(this.runDir);
-        if (run !== undefined) run.client.requestFeatureMaps(raw.sampleIndex);
+      case 'requestFeatureMaps':
+        this.pick(raw.sampleIndex);
         break;
-      }
+      case 'shown':
+        this.lastShown = raw;
+        break;
       case 'stopTraining':
         void this.owner.training.stop(this.runDir);
         break;
@@ -113,6 +126,80 @@ class DashboardPanel implements vscode.Disposable {
         this.owner.log.error(`[dashboard] ${raw.message}`);
         break;
     }
+  }
+
+  /** A test sample picked in the page (or by `CnnLabApi.pickSample`): its feature maps are fetched and shown. */
+  pick(sampleIndex: number): void {
+    const info = this.model.runInfo;
+    const fail = (error: string): void => { this.post(this.model.setSamplePick({ pending: null, progress: null, error })); };
+    if (info.testCount !== null && sampleIndex >= info.testCount) {
+      fail(vscode.l10n.t('There is no test sample {0}: the test set has {1} samples, numbered 0 to {2}.', sampleIndex, info.testCount, info.testCount - 1));
+      return;
+    }
+    const live = this.owner.training.activeFor(this.runDir);
+    if (live !== undefined) {
+      this.post(this.model.setSamplePick({ pending: sampleIndex, progress: null, error: null }));
+      live.client.requestFeatureMaps(sampleIndex);
+      return;
+    }
+    if (!info.inspectable) {
+      fail(vscode.l10n.t('This run has no trained weights yet: samples can be picked after its first epoch.'));
+      return;
+    }
+    if (!vscode.workspace.isTrusted) {
+      fail(vscode.l10n.t("Picking samples of a finished run is disabled in untrusted workspaces: it runs a process that loads the run's weights and data set. Trust the workspace to pick samples."));
+      return;
+    }
+    const starting = this.inspector?.running !== true;
+    this.post(this.model.setSamplePick({
+      pending: sampleIndex, error: null,
+      progress: starting ? vscode.l10n.t("Loading the run's weights and data set…") : null,
+    }));
+    try {
+      this.inspectorFor().request(sampleIndex);
+    } catch (err) {
+      this.owner.log.error(`[inspect] ${this.runDir}: ${err instanceof Error ? err.message : String(err)}`);
+      fail(errorText(err));
+    }
+  }
+
+  private inspectorFor(): SampleInspector {
+    this.inspector ??= new SampleInspector(
+      (featureSample) => this.owner.training.launchInspector(this.runDir, readFileSync(path.join(this.runDir, MODEL_FILE), 'utf8'), featureSample),
+      {
+        progress: (m) => {
+          const pct = m.fraction !== null ? ` ${Math.round(m.fraction * 100)}%` : '';
+          this.post(this.model.setSamplePick({ progress: `${m.task}${pct}${m.detail !== undefined ? ` — ${m.detail}` : ''}` }));
+        },
+        dataset: (m) => {
+          for (const u of this.model.apply(m)) this.post(u);
+          // The trainer clamps a pick past the test set; say so instead of showing another sample silently.
+          const pending = this.model.samplePickState.pending;
+          if (pending !== null && pending >= m.testCount) {
+            this.post(this.model.setSamplePick({
+              pending: null, progress: null,
+              error: vscode.l10n.t('There is no test sample {0}: the test set has {1} samples, numbered 0 to {2}.', pending, m.testCount, m.testCount - 1),
+            }));
+          }
+        },
+        featureMaps: (m) => { for (const u of this.model.showFeatureMaps(m)) this.post(u); },
+        failed: (error) => {
+          this.owner.log.error(`[inspect] ${this.runDir}: ${error !== undefined ? `${error.code}: ${error.message}` : 'ended without answering'}`);
+          this.post(this.model.setSamplePick({
+            pending: null, progress: null,
+            error: error !== undefined ? wireText(error)
+              : vscode.l10n.t('The inspection process ended before it showed the sample. See the CNN Lab output for its log, then pick the sample again.'),
+          }));
+        },
+      },
+    );
+    return this.inspector;
+  }
+
+  /** Other runs may have finished: offer their curves for comparison. */
+  refreshComparisons(): void {
+    if (!this.ready) return;
+    void this.owner.comparisonsFor(this.runDir).then((c) => this.post(this.model.setComparisons(c)));
   }
 
   private sendSnapshot(): void {
@@ -138,6 +225,8 @@ class DashboardPanel implements vscode.Disposable {
 
   dispose(): void {
     this.runSubscription?.dispose();
+    this.inspector?.dispose();
+    this.inspector = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
     this.owner.forget(this);
     this.panel.dispose();
@@ -162,7 +251,21 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, this),
       training.onDidStart((run) => this.panels.get(key(run.runDir))?.attach(run.model, run.onUpdate)),
+      training.onDidEnd(() => { for (const p of this.panels.values()) p.refreshComparisons(); }),
     );
+  }
+
+  /** Picks a test sample in the open dashboard of a run, as the page's picker does; false when none is open. */
+  pickSample(runDir: string, sampleIndex: number): boolean {
+    const p = this.panels.get(key(runDir));
+    if (p === undefined) return false;
+    p.pick(sampleIndex);
+    return true;
+  }
+
+  /** What the open dashboard of a run last reported drawing. */
+  shown(runDir: string): DashboardShownMessage | undefined {
+    return this.panels.get(key(runDir))?.lastShown;
   }
 
   /** Opens (or reveals) the dashboard of a run folder; reads the folder when no trainer serves it. */
@@ -234,6 +337,15 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
     for (const d of this.disposables.splice(0)) d.dispose();
     this.focusEmitter.dispose();
   }
+}
+
+function wireText(e: WireError): string {
+  return e.hint !== undefined ? `${e.message} ${e.hint}` : e.message;
+}
+
+function errorText(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && 'message' in err) return wireText(err as WireError);
+  return err instanceof Error ? err.message : String(err);
 }
 
 function key(dir: string): string {

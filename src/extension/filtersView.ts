@@ -11,6 +11,7 @@ import type { DashboardRunInfo } from '../shared/webviewProtocol';
 import { webviewHtml, webviewOptions, summarizeModelText } from './dashboardPanels';
 import type { TrainingService } from './trainingService';
 import { DashboardModel, filtersState } from './dashboardModel';
+import { statusLabel } from './runsView';
 
 export const FILTERS_VIEW_ID = 'cnnLab.filters';
 
@@ -118,7 +119,7 @@ export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.D
     const items: (vscode.QuickPickItem & { dir: string })[] = [];
     for (const root of this.runRoots()) {
       for (const r of await listRuns(root).catch(() => [])) {
-        items.push({ label: r.name, description: `${r.dataset ?? ''} · ${r.status}`, detail: path.basename(r.dir), dir: r.dir });
+        items.push({ label: r.name, description: `${r.dataset ?? ''} · ${statusLabel(r.status)}`, detail: path.basename(r.dir), dir: r.dir });
       }
     }
     if (items.length === 0) {

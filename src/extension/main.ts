@@ -14,11 +14,16 @@ import { RunsTreeProvider, RUNS_VIEW_ID } from './runsView';
 import { TrainingService } from './trainingService';
 import { currentSettings } from './config';
 import { SETTINGS_SECTION } from '../shared/settings';
+import type { DashboardShownMessage } from '../shared/webviewProtocol';
 
 /** What `activate` returns: for integration tests (the command ids are the real API). */
 export interface CnnLabApi {
   readonly runRoots: () => string[];
   readonly activeRunDir: () => string | undefined;
+  /** Picks a test sample in the open dashboard of a run, as its picker does; false when none is open. */
+  readonly pickSample: (runDir: string, sampleIndex: number) => boolean;
+  /** What the open dashboard of a run last reported drawing (its feature-map caption, who answers picks). */
+  readonly dashboardShown: (runDir: string) => DashboardShownMessage | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): CnnLabApi {
@@ -76,7 +81,12 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
   vscode.workspace.textDocuments.forEach(startIfModel);
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startIfModel));
 
-  return { runRoots, activeRunDir: () => training.active?.runDir };
+  return {
+    runRoots,
+    activeRunDir: () => training.active?.runDir,
+    pickSample: (runDir, sampleIndex) => dashboards?.pickSample(runDir, sampleIndex) ?? false,
+    dashboardShown: (runDir) => dashboards?.shown(runDir),
+  };
 }
 
 export function deactivate(): void {

@@ -20,10 +20,12 @@ export function statusLabel(status: string): string {
 
 const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
 
+/** "1h 5m" / "5m 9s" / "9s", in the user's language. */
 function duration(sec: number | null): string {
   if (sec === null) return '–';
   const s = Math.round(sec);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
+  if (s >= 3600) return vscode.l10n.t('{0}h {1}m', Math.floor(s / 3600), Math.floor((s % 3600) / 60));
+  return s >= 60 ? vscode.l10n.t('{0}m {1}s', Math.floor(s / 60), s % 60) : vscode.l10n.t('{0}s', s);
 }
 
 /** One-line description of a run: "mnist · tensorflow · val 98.9% · 1m 20s". Pure. */

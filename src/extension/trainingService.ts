@@ -7,7 +7,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { TrainerClient } from '../host/trainerClient';
+import { TrainerClient, type TrainerLaunchOptions } from '../host/trainerClient';
+import { analyzeModelText } from '../core/index';
+import { CnnLabError } from '../shared/errors';
 import { newRunDir } from '../host/runStore';
 import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
 import type { BackendChoice, DoneMessage, FiltersMessage, TrainerMessage } from '../shared/trainerProtocol';
@@ -96,6 +98,45 @@ export class TrainingService implements vscode.Disposable {
     return s.dataCacheDir !== '' ? s.dataCacheDir : vscode.Uri.joinPath(this.deps.context.globalStorageUri, 'data').fsPath;
   }
 
+  /** How the trainer is forked: its bundle, the Node it runs on, its output to the log channel. */
+  private launchOptions(s: CnnLabSettings, logPrefix: string): TrainerLaunchOptions {
+    const log = this.deps.log;
+    return {
+      trainerPath: vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'trainer.js').fsPath,
+      // VS Code's own runtime (Electron as Node; the client sets ELECTRON_RUN_AS_NODE) unless a system Node is set.
+      ...(s.trainerNodePath !== '' ? { execPath: s.trainerNodePath } : {}),
+      onStderr: (line) => log.info(`${logPrefix} ${line}`),
+      onStdout: (line) => log.info(`${logPrefix} ${line}`),
+    };
+  }
+
+  /**
+   * Forks an inspection process for a run no trainer serves: it loads the run's weights (final,
+   * else the last checkpoint) and data set and answers feature-map requests. `modelText` is the
+   * run folder's model.cnn.yaml; throws a CnnLabError when it no longer validates.
+   */
+  launchInspector(runDir: string, modelText: string, featureSample: number): TrainerClient {
+    const analysis = analyzeModelText(modelText);
+    if (analysis.spec === null) {
+      throw new CnnLabError('E_MODEL_INVALID', vscode.l10n.t("The run's model file no longer validates."), vscode.l10n.t('Train the model again.'));
+    }
+    const s = this.deps.settings();
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(runDir));
+    this.deps.log.info(`[inspect] loading ${runDir} to show test sample ${featureSample} (backend ${s.backend})`);
+    return TrainerClient.launch({
+      runDir,
+      spec: analysis.spec,
+      modelText,
+      modelDir: folder?.uri.fsPath ?? path.dirname(runDir),
+      backend: s.backend,
+      dataDir: this.dataDir(s),
+      resume: false,
+      mode: 'inspect',
+      featureSample,
+      ...(s.mnistMirrors.length > 0 ? { mirrors: s.mnistMirrors } : {}),
+    }, this.launchOptions(s, '[inspect]'));
+  }
+
   /**
    * Forks the trainer for a run and returns at once; `run.done` settles when it ends. Refuses
    * (returns undefined after telling the user) while another run trains.
@@ -119,7 +160,6 @@ export class TrainingService implements vscode.Disposable {
     const log = this.deps.log;
     log.info(`[run] ${req.resumeDir !== undefined ? 'resuming' : 'starting'} ${spec.name} in ${runDir} (backend ${req.backend ?? s.backend}, ${epochs} epochs${maxTrainSamples !== undefined ? `, at most ${maxTrainSamples} training samples` : ''})`);
 
-    const nodePath = s.trainerNodePath;
     const client = TrainerClient.launch({
       runDir,
       spec,
@@ -130,13 +170,7 @@ export class TrainingService implements vscode.Disposable {
       resume: req.resumeDir !== undefined,
       ...(s.mnistMirrors.length > 0 ? { mirrors: s.mnistMirrors } : {}),
       ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
-    }, {
-      trainerPath: vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'trainer.js').fsPath,
-      // VS Code's own runtime (Electron as Node; the client sets ELECTRON_RUN_AS_NODE) unless a system Node is set.
-      ...(nodePath !== '' ? { execPath: nodePath } : {}),
-      onStderr: (line) => log.info(`[trainer] ${line}`),
-      onStdout: (line) => log.info(`[trainer] ${line}`),
-    });
+    }, this.launchOptions(s, '[trainer]'));
     const run = new ActiveRun(runDir, model, client);
     this.current = run;
     run.push(model.setLive(true, 'running'));

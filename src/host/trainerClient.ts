@@ -7,7 +7,8 @@
  *
  * `done` always settles. When the child dies or stops answering without sending `done`, it
  * resolves with a `done` the client makes up (status `interrupted`, or `failed` after an `error`
- * message), after marking the run's summary.json accordingly if it still says `running`.
+ * message), after marking the run's summary.json accordingly if it still says `running`. An
+ * inspect session (`mode: 'inspect'`) only reads its run, so the client never touches that folder.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as readline from 'node:readline';
@@ -115,7 +116,9 @@ export class TrainerClient implements Disposable {
         this.supervisionFailure = {
           code: 'E_TRAINER_UNRESPONSIVE',
           message: `The trainer process did not answer for ${Math.round(unresponsiveMs / 1000)} s and was killed.`,
-          hint: 'Resume the run from its last checkpoint; if it happens again, try another backend.',
+          hint: this.request.mode === 'inspect'
+            ? 'Pick the sample again; if it happens again, try another backend.'
+            : 'Resume the run from its last checkpoint; if it happens again, try another backend.',
         };
         this.emitLog(this.supervisionFailure.message);
         this.forceKill();
@@ -283,7 +286,9 @@ export class TrainerClient implements Disposable {
       this.supervisionFailure = {
         code: 'E_TRAINER_CRASHED',
         message: `The trainer process ended without finishing the run (${exit.signal !== null ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`}).`,
-        hint: 'See the trainer log for the cause; the run can be resumed from its last checkpoint.',
+        hint: this.request.mode === 'inspect'
+          ? 'See the trainer log for the cause; the run itself is unchanged.'
+          : 'See the trainer log for the cause; the run can be resumed from its last checkpoint.',
       };
       this.emitLog(this.supervisionFailure.message);
     }
@@ -294,10 +299,13 @@ export class TrainerClient implements Disposable {
   private async finish(status: DoneMessage['status']): Promise<void> {
     if (this.settled) return;
     this.settled = true; // no second finish while summary.json is being fixed
-    try {
-      await markRunEnded(this.runDir, status);
-    } catch (err) {
-      this.opts.onStderr?.(`[cnn-lab] could not mark ${this.runDir} as ${status}: ${err instanceof Error ? err.message : String(err)}`);
+    // An inspection process never owned the run: its death says nothing about the run's state.
+    if (this.request.mode !== 'inspect') {
+      try {
+        await markRunEnded(this.runDir, status);
+      } catch (err) {
+        this.opts.onStderr?.(`[cnn-lab] could not mark ${this.runDir} as ${status}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     const done: DoneMessage = {
       type: 'done',

@@ -43,8 +43,25 @@ export interface DashboardRunInfo {
   readonly testAcc: number | null;
   /** Last fatal error, as a user-facing sentence (message and hint). */
   readonly error: string | null;
-  /** True while a trainer process serves this run (sample picks are answered). */
+  /** True while a trainer process serves this run (sample picks are answered by it). */
   readonly live: boolean;
+  /**
+   * The run folder holds trained weights (a checkpoint or the final model), so once the run has
+   * ended its samples can still be picked: an inspection process loads the weights on demand.
+   */
+  readonly inspectable: boolean;
+  /** Number of test samples (valid picks are 0 … testCount − 1); null until a trainer reported it. */
+  readonly testCount: number | null;
+}
+
+/** How the sample picker of the feature maps is doing; shown next to the picker. */
+export interface SamplePickState {
+  /** Test sample asked for and not yet shown; null when nothing is pending. */
+  readonly pending: number | null;
+  /** What is being done to answer it (e.g. loading the run's weights), translated; null when idle. */
+  readonly progress: string | null;
+  /** Why the last pick could not be answered and what to do, translated; null when it could. */
+  readonly error: string | null;
 }
 
 /** Another run's epoch curve for the comparison overlay. */
@@ -63,6 +80,7 @@ export interface DashboardSnapshot {
   readonly featureMaps: DashboardFeatureMaps | null;
   readonly evaluation: DashboardEvaluation | null;
   readonly comparisons: readonly ComparisonRun[];
+  readonly samplePick: SamplePickState;
 }
 
 /** One change to a snapshot, applied in `seq` order. */
@@ -73,7 +91,8 @@ export type DashboardUpdate =
   | { readonly kind: 'epoch'; readonly epoch: DashboardEpoch }
   | { readonly kind: 'featureMaps'; readonly featureMaps: DashboardFeatureMaps }
   | { readonly kind: 'evaluation'; readonly evaluation: DashboardEvaluation }
-  | { readonly kind: 'comparisons'; readonly comparisons: readonly ComparisonRun[] };
+  | { readonly kind: 'comparisons'; readonly comparisons: readonly ComparisonRun[] }
+  | { readonly kind: 'samplePick'; readonly samplePick: SamplePickState };
 
 // ---------------------------------------------------------------- host → dashboard
 
@@ -107,8 +126,32 @@ export interface StopTrainingMessage { readonly type: 'stopTraining' }
 /** Any webview → host: an uncaught error in the webview, for the output channel. */
 export interface WebviewErrorMessage { readonly type: 'webviewError'; readonly message: string }
 
+/**
+ * Dashboard → host: after each redraw of the feature maps, what the page now shows — the sample,
+ * its caption as displayed (translated) and whether picking is possible. Logged by the host, and
+ * read by the integration tests, which cannot look into the page.
+ */
+export interface DashboardShownMessage {
+  readonly type: 'shown';
+  /** `seq` of the last host message drawn. */
+  readonly seq: number;
+  readonly sampleIndex: number | null;
+  readonly caption: string | null;
+  /** `live`: the training process answers picks; `inspect`: an inspection process does; `none`: no pick possible. */
+  readonly picking: SamplePicking;
+}
+
+/** Who answers sample picks, derived from the run info by `samplePicking`. */
+export type SamplePicking = 'live' | 'inspect' | 'none';
+
 export type DashboardToHostMessage =
-  | WebviewReadyMessage | DashboardResyncMessage | RequestFeatureMapsMessage | StopTrainingMessage | WebviewErrorMessage;
+  | WebviewReadyMessage | DashboardResyncMessage | RequestFeatureMapsMessage | StopTrainingMessage | WebviewErrorMessage
+  | DashboardShownMessage;
+
+/** Who answers a sample pick of this run: its trainer while live, else an inspection process when it has weights. */
+export function samplePicking(info: Pick<DashboardRunInfo, 'live' | 'inspectable'>): SamplePicking {
+  return info.live ? 'live' : info.inspectable ? 'inspect' : 'none';
+}
 
 // ---------------------------------------------------------------- filters view
 
@@ -198,7 +241,12 @@ export function isDashboardRunInfo(v: unknown): v is DashboardRunInfo {
     && (v.inputShape === null || isShape3(v.inputShape)) && isNat(v.totalEpochs)
     && (v.batchesPerEpoch === null || isNat(v.batchesPerEpoch)) && isStrOrNull(v.startedAt)
     && isNum(v.durationSec) && isNumOrNull(v.bestValAcc) && isNumOrNull(v.testAcc)
-    && isStrOrNull(v.error) && typeof v.live === 'boolean';
+    && isStrOrNull(v.error) && typeof v.live === 'boolean' && typeof v.inspectable === 'boolean'
+    && (v.testCount === null || isNat(v.testCount));
+}
+
+export function isSamplePickState(v: unknown): v is SamplePickState {
+  return isObj(v) && (v.pending === null || isNat(v.pending)) && isStrOrNull(v.progress) && isStrOrNull(v.error);
 }
 
 function isComparison(v: unknown): v is ComparisonRun {
@@ -210,7 +258,7 @@ export function isDashboardSnapshot(v: unknown): v is DashboardSnapshot {
     && isArrOf(v.batches, isDashboardBatch) && isArrOf(v.epochs, isDashboardEpoch)
     && (v.featureMaps === null || isDashboardFeatureMaps(v.featureMaps))
     && (v.evaluation === null || isDashboardEvaluation(v.evaluation))
-    && isArrOf(v.comparisons, isComparison);
+    && isArrOf(v.comparisons, isComparison) && isSamplePickState(v.samplePick);
 }
 
 export function isDashboardUpdate(v: unknown): v is DashboardUpdate {
@@ -223,6 +271,7 @@ export function isDashboardUpdate(v: unknown): v is DashboardUpdate {
     case 'featureMaps': return isDashboardFeatureMaps(v.featureMaps);
     case 'evaluation': return isDashboardEvaluation(v.evaluation);
     case 'comparisons': return isArrOf(v.comparisons, isComparison);
+    case 'samplePick': return isSamplePickState(v.samplePick);
     default: return false;
   }
 }
@@ -249,6 +298,10 @@ export function isDashboardToHostMessage(v: unknown): v is DashboardToHostMessag
     case 'resync': return isNat(v.lastSeq);
     case 'requestFeatureMaps': return isNat(v.sampleIndex) && (v.sampleIndex as number) < 10_000_000;
     case 'webviewError': return isWebviewError(v);
+    case 'shown':
+      return isNat(v.seq) && (v.sampleIndex === null || isNat(v.sampleIndex))
+        && (v.caption === null || (isStr(v.caption) && v.caption.length <= MAX_WEBVIEW_STRING))
+        && (v.picking === 'live' || v.picking === 'inspect' || v.picking === 'none');
     default: return false;
   }
 }

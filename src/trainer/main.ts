@@ -4,7 +4,8 @@
  * protocol over IPC: every incoming message passes `isHostMessage`, every outgoing one is a
  * `TrainerMessage`. stdout and stderr carry log text only.
  *
- * Lifetime: one `start` per process; after `done` the process exits. A watchdog exits when the
+ * Lifetime: one `start` per process; after `done` the process exits. A `start` in inspect mode
+ * trains nothing: it serves feature maps of a finished run until `stop` (inspectRun.ts). A watchdog exits when the
  * parent goes away: on IPC `disconnect`, when the parent pid no longer exists, or when pings that
  * used to arrive stop for `PING_TIMEOUT_MS` (a host that never pings relies on the other two).
  */
@@ -16,7 +17,8 @@ import { CnnLabError, toWireError } from '../shared/errors';
 import { inferSummary } from '../core/index';
 import { loadDataset } from './data/index';
 import { selectBackend } from './backends/select';
-import { markFailed, prepareData, train, type TrainControl } from './train';
+import { openInspection, type Inspection } from './inspectRun';
+import { markFailed, prepareData, train, type PreparedData, type TrainControl } from './train';
 
 const PING_TIMEOUT_MS = Number(process.env.CNN_LAB_PING_TIMEOUT_MS ?? 60_000);
 const PARENT_CHECK_MS = 3_000;
@@ -40,6 +42,10 @@ function finish(msg: TrainerMessage, code: number): void {
 const control: TrainControl = { stopRequested: false, featureSample: 0, featureRequest: null };
 let started = false;
 let runDir: string | null = null;
+/** False in inspect mode: a failure then must not mark the inspected run as failed. */
+let ownsRun = true;
+/** The open inspection once an inspect session has loaded (answers requests at once). */
+let inspection: Inspection | null = null;
 let lastPing = 0;
 
 async function run(start: StartRequest): Promise<void> {
@@ -66,6 +72,11 @@ async function run(start: StartRequest): Promise<void> {
     validationCount: data.valIndices.length, testCount: data.test.count, inputShape: ds.shape, classNames: ds.classNames,
   });
 
+  if (start.mode === 'inspect') {
+    await serveInspection(start, data);
+    return;
+  }
+
   const result = await train({
     spec, modelText: start.modelText, runDir, resume: start.resume, data, summary: inferSummary(spec),
     backend: { name: backend.name, detail: backend.detail }, batchIntervalMs: start.batchIntervalMs ?? 100,
@@ -77,6 +88,33 @@ async function run(start: StartRequest): Promise<void> {
   }, 0);
 }
 
+/**
+ * Inspect mode: load the run's weights, send the first sample's feature maps, then answer each
+ * `featureMapsRequest` as it arrives (see onMessage) until `stop`. Writes nothing to the run folder.
+ */
+async function serveInspection(start: StartRequest, data: PreparedData): Promise<void> {
+  const dir = runDir ?? path.resolve(start.runDir);
+  const opened = await openInspection({ runDir: dir, spec: start.spec, summary: inferSummary(start.spec), data });
+  const from = opened.weights.kind === 'final' ? 'final weights' : `checkpoint of epoch ${opened.weights.epoch}`;
+  send({ type: 'log', level: 'info', message: `Inspecting ${dir} with its ${from}.` });
+  // A request that came while loading replaces the first sample: the user's latest pick wins.
+  const first = control.featureRequest ?? control.featureSample;
+  control.featureRequest = null;
+  send(opened.featureMaps(first));
+  if (control.stopRequested) {
+    endInspection(opened);
+    return;
+  }
+  inspection = opened;
+}
+
+function endInspection(open: Inspection): void {
+  const done = open.done();
+  open.dispose();
+  inspection = null;
+  finish(done, 0);
+}
+
 let failed = false;
 
 function fail(err: unknown): void {
@@ -84,7 +122,7 @@ function fail(err: unknown): void {
   failed = true;
   const wire = toWireError(err);
   process.stderr.write(`trainer: ${wire.code}: ${wire.message}\n${wire.stack ?? ''}\n`);
-  if (runDir) {
+  if (runDir && ownsRun) {
     try {
       markFailed(runDir);
     } catch {
@@ -108,14 +146,17 @@ function onMessage(raw: unknown): void {
         return;
       }
       started = true;
+      ownsRun = msg.mode !== 'inspect';
       run(msg).catch(fail);
       return;
     case 'stop':
       control.stopRequested = true;
-      if (!started) finish({ type: 'done', status: 'stopped', runDir: '', epochsCompleted: 0, testAcc: null, durationSec: 0 }, 0);
+      if (inspection) endInspection(inspection);
+      else if (!started) finish({ type: 'done', status: 'stopped', runDir: '', epochsCompleted: 0, testAcc: null, durationSec: 0 }, 0);
       return;
     case 'featureMapsRequest':
-      control.featureRequest = msg.sampleIndex;
+      if (inspection) send(inspection.featureMaps(msg.sampleIndex));
+      else control.featureRequest = msg.sampleIndex;
       return;
     case 'ping':
       lastPing = Date.now();

@@ -14,15 +14,20 @@
  *   symbolic checks and the per-op scalar uploads cost JavaScript time on every op;
  * - Adam, RMSProp, SGD, Adagrad and Adamax are 5 to 15 element-wise ops per variable, where
  *   TensorFlow applies each as one `ResourceApply*` op on resource variables (so does Keras).
+ * - `MaxPoolGrad` recomputes the pooling to find each window's maximum (11 ms for the first pool
+ *   of the Keras mnist_convnet at batch 128); oneDNN's own max pooling keeps a workspace of the
+ *   positions, and its gradient is a scatter (0.25 ms).
  * So this step runs the forward pass with TensorFlow ops, keeps each layer's output, derives the
  * gradients layer by layer with TensorFlow's gradient ops, and updates the weights with the
  * optimizer's `ResourceApply*` op on resource variables that live in libtensorflow; the tfjs
  * variables of the model are refreshed from them after each step (a buffer hand-over, no copy).
+ * A ReLU in front of a max pooling runs behind it instead (`foldReluIntoPool`): same result, a
+ * quarter of the work.
  *
  * It covers the layers the course's models use: conv2d, dense (activation linear or relu, or
  * softmax on the last layer), max pooling, flatten and dropout. For any other model
  * `NativeStep.create` returns null and the trainer keeps `trainOnBatch`. The gradients are checked
- * against tfjs's automatic differentiation in test/unit/trainer/nativeStep.test.ts.
+ * against tfjs's automatic differentiation in test/process/trainer/nativeStep.test.ts.
  *
  * The optimizer state (moments, accumulators, iteration count) lives in resource variables during
  * training. It is read from the tfjs optimizer when the step is created (fresh, or restored from a
@@ -344,7 +349,7 @@ export interface NativeStepOptions {
 
 /**
  * The fast training step. Create it after the model is built and compiled (and restored, when
- * resuming); `dispose` it at the end of training. `optimizerState` stands in for the tfjs
+ * resuming); `dispose` it at the end of training. `checkpointOptimizer()` stands in for the tfjs
  * optimizer when a checkpoint is written.
  */
 export class NativeStep {
@@ -400,7 +405,10 @@ export class NativeStep {
 
   /** Copies the weights and the tfjs optimizer's state (fresh, or restored from a checkpoint) into the resource variables. */
   private async loadState(): Promise<void> {
-    const saved = this.optimizerName === 'adamax' ? [] : (await this.optimizer.getWeights()).slice(1);
+    const all = this.optimizerName === 'adamax' ? [] : await this.optimizer.getWeights();
+    // tfjs makes a fresh `iter` scalar on every getWeights(); the rest are its own variables.
+    if (all[0]?.name === 'iter') all[0].tensor.dispose();
+    const saved = all.slice(1);
     const n = this.vars.length;
     const complete = saved.length === this.suffixes.length * n;
     this.iterations = this.optimizer.iterations;

@@ -13,19 +13,88 @@ import { inkPixels } from './workbench';
 
 const MODEL_FILE = 'small-mnist.cnn.yaml';
 
-/** Sum of drawn pixels over the dashboard's chart canvases, as rendered on screen. */
-async function chartInk(frame: Frame): Promise<number> {
-  const charts = frame.locator('.uplot canvas');
-  const canvases = (await charts.count()) > 0 ? charts : frame.locator('canvas');
-  let ink = 0;
-  const n = await canvases.count();
-  for (let i = 0; i < n; i++) {
-    const c = canvases.nth(i);
-    if (!(await c.isVisible())) continue;
-    ink += await inkPixels(await c.screenshot());
-  }
-  return ink;
+/** The dashboard chart the growth step watches: raw and smoothed loss, redrawn with every reported batch. */
+const WATCHED_CHART = 'Loss per batch';
+
+/** What the user reads on the dashboard at one moment: its status, "Epoch k / N", and one chart's ink. */
+interface DashboardLook {
+  readonly status: string;
+  readonly epochText: string;
+  readonly epoch: number;
+  readonly totalEpochs: number;
+  /** Drawn pixels of the watched chart's plot, as rendered on screen. */
+  readonly ink: number;
 }
+
+/** The few DOM members the in-page check uses (the test project has no DOM lib; the code runs in the webview). */
+interface DomElement {
+  readonly tagName: string;
+  readonly id: string;
+  readonly ownerDocument: {
+    readonly defaultView: { getComputedStyle(e: DomElement): { readonly position: string }; scrollBy(x: number, y: number): void } | null;
+    querySelectorAll(selector: string): ArrayLike<DomElement>;
+    elementFromPoint(x: number, y: number): DomElement | null;
+  };
+  getBoundingClientRect(): { readonly top: number; readonly bottom: number; readonly left: number; readonly right: number };
+  querySelector(selector: string): DomElement | null;
+  contains(other: DomElement): boolean;
+}
+
+/** The value of a header fact ("Status", "Epoch", ...) by its visible label. */
+async function headerFact(frame: Frame, label: string): Promise<string> {
+  const fact = frame.locator('.fact', { has: frame.locator('dt', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) }).first();
+  return (await fact.locator('dd').innerText({ timeout: 5000 })).trim();
+}
+
+/**
+ * Scrolls the chart captioned `heading` to just below the dashboard's sticky header (the same place
+ * every time, whatever sections were added above or below it), checks that nothing covers its plot —
+ * neither the sticky header nor a workbench notification — and counts its drawn pixels.
+ */
+async function chartInk(frame: Frame, heading: string): Promise<number> {
+  const figure = frame.locator('figure', { has: frame.locator('figcaption', { hasText: heading }) }).first();
+  const canvas = figure.locator('.uplot canvas').first();
+  await canvas.waitFor({ state: 'visible', timeout: 10_000 });
+  const covered = await figure.evaluate((fig: DomElement) => {
+    const doc = fig.ownerDocument;
+    const win = doc.defaultView;
+    if (win === null) return 'no window';
+    const sticky = Array.from(doc.querySelectorAll('body *')).filter((e) => win.getComputedStyle(e).position === 'sticky');
+    const below = Math.max(0, ...sticky.map((e) => e.getBoundingClientRect().bottom));
+    win.scrollBy(0, fig.getBoundingClientRect().top - below - 8);
+    const plot = fig.querySelector('.uplot canvas');
+    if (plot === null) return 'no plot canvas';
+    const r = plot.getBoundingClientRect();
+    const probes: [number, number][] = [[r.left + 2, r.top + 2], [r.right - 2, r.top + 2], [r.left + 2, r.bottom - 2], [r.right - 2, r.bottom - 2]];
+    for (const [x, y] of probes) {
+      const hit = doc.elementFromPoint(x, y);
+      if (hit === null || !fig.contains(hit)) return `covered at (${Math.round(x)}, ${Math.round(y)}) by ${hit === null ? 'nothing (out of view)' : `${hit.tagName.toLowerCase()}${hit.id === '' ? '' : `#${hit.id}`}`}`;
+    }
+    return null;
+  });
+  if (covered !== null) throw new Error(`the "${heading}" chart is not fully visible: ${covered}`);
+  const box = await canvas.boundingBox();
+  const toasts = await session().workbench.page.locator('.notifications-toasts .notification-toast').all();
+  for (const t of toasts) {
+    const tb = await t.boundingBox().catch(() => null);
+    if (box !== null && tb !== null && tb.x < box.x + box.width && box.x < tb.x + tb.width && tb.y < box.y + box.height && box.y < tb.y + tb.height) {
+      throw new Error(`a notification covers the "${heading}" chart`);
+    }
+  }
+  return inkPixels(await canvas.screenshot());
+}
+
+/** Looks at the dashboard: the chart first, then the header, so "running" means it was running when the chart was captured. */
+async function lookAtDashboard(frame: Frame): Promise<DashboardLook> {
+  const ink = await chartInk(frame, WATCHED_CHART);
+  const status = await headerFact(frame, 'Status');
+  const epochText = await headerFact(frame, 'Epoch');
+  const m = /^(\d+)\s*\/\s*(\d+)$/.exec(epochText);
+  if (m === null) throw new Error(`the dashboard's Epoch field reads "${epochText}", not "k / N"`);
+  return { status, epochText, epoch: Number(m[1]), totalEpochs: Number(m[2]), ink };
+}
+
+const describeLook = (l: DashboardLook): string => `${l.status}, Epoch ${l.epochText}, ${l.ink} drawn pixels`;
 
 describe('CNN Lab in the VS Code workbench (as a new user)', () => {
   let dashboard: Frame | undefined;
@@ -67,17 +136,29 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
       throw new Error('the status bar never showed the epoch');
     })();
     epochStatus.catch(() => undefined);
-    dashboard = await workbench.webviewWithText(/loss/i, 'the dashboard with loss curves', 60_000);
-    const first = await chartInk(dashboard);
+    dashboard = await workbench.webviewWithText(/loss per batch/i, 'the dashboard with loss curves', 60_000);
+    const first = await lookAtDashboard(dashboard);
     await workbench.screenshot('dashboard-early');
-    const deadline = Date.now() + 60_000;
-    let later = first;
-    while (Date.now() < deadline && later <= first) {
+    assert.equal(first.status, 'running',
+      `the run was already ${first.status} (Epoch ${first.epochText}) when the dashboard was first seen, so its curves could not be watched growing: give the e2e run more work (E2E_TRAINING in test/e2e/session.ts)`);
+    assert.equal(first.totalEpochs, E2E_TRAINING.epochs, `the dashboard's "Epoch ${first.epochText}" should count to the configured ${E2E_TRAINING.epochs} epochs`);
+    // Growth counts only while the run is still running: the chart gained ink and the Epoch field moved on.
+    const deadline = Date.now() + 90_000;
+    let last = first;
+    let grown: DashboardLook | undefined;
+    let advanced: DashboardLook | undefined;
+    while (Date.now() < deadline && (grown === undefined || advanced === undefined)) {
       await workbench.page.waitForTimeout(500);
-      later = await chartInk(dashboard);
+      last = await lookAtDashboard(dashboard);
+      if (last.status !== 'running') break;
+      if (last.ink > first.ink) grown ??= last;
+      if (last.epoch > first.epoch) advanced ??= last;
     }
     await workbench.screenshot('dashboard-curves-grown');
-    assert.ok(later > first, `the dashboard's charts did not grow (drawn pixels ${first} -> ${later})`);
+    const seen = `first seen: ${describeLook(first)}; last seen: ${describeLook(last)}`;
+    assert.ok(grown, `the "${WATCHED_CHART}" chart did not grow while the run was running (${seen})`);
+    assert.ok(advanced, `the dashboard's Epoch field did not advance while the run was running (${seen})`);
+    assert.ok(advanced.epoch <= advanced.totalEpochs, `Epoch ${advanced.epochText} counts past its total`);
   });
 
   it('the status bar reports the running epoch', async () => {

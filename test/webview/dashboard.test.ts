@@ -6,11 +6,17 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { DashboardModel, SequenceCounter } from '../../src/extension/dashboardModel';
-import type { HostToDashboardMessage } from '../../src/shared/webviewProtocol';
+import { DashboardModel, SequenceCounter, epochsOf } from '../../src/extension/dashboardModel';
+import { readRun } from '../../src/host/runStore';
+import type { ComparisonRun, DashboardShownMessage, HostToDashboardMessage } from '../../src/shared/webviewProtocol';
 import { formatCount, formatShape, gridLayout } from '../../webview/common/math';
 import { canvasPixels, distinctColours, OUTPUT, pageLog, postToPage, startHarness, type Harness } from './harness';
-import { recordedMessages, storedModel } from './fixture';
+import { FIXTURE_DIR, recordedMessages, storedModel } from './fixture';
+
+/** The last `shown` report the page sent to the host. */
+async function lastShown(page: Page): Promise<DashboardShownMessage | undefined> {
+  return ((await pageLog(page)).sent as DashboardShownMessage[]).filter((m) => m.type === 'shown').pop();
+}
 
 async function textOf(page: Page, selector: string): Promise<string> {
   return (await page.textContent(selector)) ?? '';
@@ -82,12 +88,126 @@ describe('dashboard webview (recorded run)', function () {
     assert.deepEqual(cells, ev.confusion.flat());
     assert.equal((await page.$$('#misclassified .sample')).length, ev.misclassified.length);
     assert.equal(await textOf(page, '#status'), 'completed');
+    // It tells the host what it shows: the stored sample, picks served by an inspection process.
+    assert.deepEqual(await lastShown(page), {
+      type: 'shown', seq: 1, sampleIndex: fm.sampleIndex, caption: await textOf(page, '#fm-caption'), picking: 'inspect',
+    });
 
     const log = await pageLog(page);
     assert.deepEqual(log.csp, [], 'no Content Security Policy violations');
     assert.deepEqual(log.errors, []);
     assert.equal(log.sent.filter((m) => (m as { type: string }).type === 'webviewError').length, 0);
     await page.screenshot({ path: path.join(OUTPUT, 'dashboard-finished.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('picks a sample of a finished run: the request, a loading line, the answer, and errors', async function () {
+    const model = await storedModel();
+    const seq = new SequenceCounter();
+    const page = await harness.open('dashboard');
+    await postToPage(page, { type: 'snapshot', seq: seq.next(), snapshot: model.snapshot(), l10n: null } satisfies HostToDashboardMessage);
+    await page.waitForSelector('#fm-caption');
+    assert.equal(await page.getAttribute('#show-sample', 'disabled'), null, 'a finished run with weights can be picked from');
+    assert.match(await textOf(page, '#pick-note'), /separate process/);
+
+    await page.evaluate("document.querySelector('#sample-index').value = '3'");
+    await page.click('#show-sample');
+    await page.waitForFunction("window.__log.sent.some((m) => m.type === 'requestFeatureMaps')");
+    assert.ok((await pageLog(page)).sent.some((m) => JSON.stringify(m) === JSON.stringify({ type: 'requestFeatureMaps', sampleIndex: 3 })));
+
+    // The host's answer, as DashboardPanel sends it: pending with progress, then the maps.
+    const post = async (update: Parameters<DashboardModel['setSamplePick']>[0]): Promise<void> => {
+      await postToPage(page, { type: 'append', seq: seq.next(), update: model.setSamplePick(update) } satisfies HostToDashboardMessage);
+    };
+    await post({ pending: 3, progress: 'Loading the run’s weights and data set…', error: null });
+    await page.waitForSelector('#pick-pending');
+    assert.match(await textOf(page, '#pick-pending'), /Loading sample 3… Loading the run’s weights/);
+    const recorded = model.snapshot().featureMaps;
+    assert.ok(recorded !== null);
+    // The recorded maps re-numbered as sample 3 (what an inspection process sends is covered by
+    // the integration suite); the page must draw the caption and clear the loading line.
+    for (const update of model.showFeatureMaps({ type: 'featureMaps', ...recorded, sampleIndex: 3 })) {
+      await postToPage(page, { type: 'append', seq: seq.next(), update } satisfies HostToDashboardMessage);
+    }
+    await page.waitForFunction(`document.body.dataset.seq === '${seq.current}'`);
+    assert.match(await textOf(page, '#fm-caption'), /^Sample 3 \(label: /);
+    assert.equal(await page.$('#pick-pending'), null);
+    const shown = await lastShown(page);
+    assert.equal(shown?.sampleIndex, 3);
+    assert.match(shown?.caption ?? '', /^Sample 3 /);
+
+    await post({ pending: null, progress: null, error: 'There is no test sample 500: the test set has 90 samples, numbered 0 to 89.' });
+    await page.waitForSelector('#pick-error');
+    assert.equal(await page.getAttribute('#pick-error', 'role'), 'alert');
+    // Clicking a misclassified sample asks for it too.
+    const misclassified = model.snapshot().evaluation?.misclassified[0];
+    assert.ok(misclassified !== undefined);
+    await page.click('#misclassified .sample');
+    await page.waitForFunction(`window.__log.sent.some((m) => m.type === 'requestFeatureMaps' && m.sampleIndex === ${misclassified.index})`);
+    // The picker scrolled into view below the sticky header, not under it.
+    const [pickerTop, headerBottom] = await page.evaluate(`[document.querySelector('#sample-index').getBoundingClientRect().top,
+      document.querySelector('#header').getBoundingClientRect().bottom]`) as [number, number];
+    assert.ok(pickerTop >= headerBottom, `picker at ${pickerTop}px is under the header ending at ${headerBottom}px`);
+    await page.screenshot({ path: path.join(OUTPUT, 'dashboard-pick-scrolled.png') });
+
+    // A run without weights (stopped before its first checkpoint) offers no pick, and says why.
+    const info = { ...model.runInfo, status: 'stopped' as const, inspectable: false };
+    await postToPage(page, { type: 'append', seq: seq.next(), update: { kind: 'info', info } } satisfies HostToDashboardMessage);
+    await page.waitForFunction(`document.body.dataset.seq === '${seq.current}'`);
+    assert.equal(await page.getAttribute('#show-sample', 'disabled'), '');
+    assert.match(await textOf(page, '#pick-note'), /first epoch/);
+    assert.equal((await lastShown(page))?.picking, 'none');
+
+    const log = await pageLog(page);
+    assert.deepEqual(log.csp, []);
+    assert.deepEqual(log.errors, []);
+    await page.screenshot({ path: path.join(OUTPUT, 'dashboard-pick-finished.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('overlays other runs\' validation curves for comparison when the user ticks them', async function () {
+    const model = await storedModel();
+    const snap = model.snapshot();
+    // The recorded run's own curve serves as the "other run", under another folder and name.
+    const other: ComparisonRun = { runDir: '/runs/other', name: 'shapes-fixture · earlier', epochs: epochsOf((await readRun(FIXTURE_DIR)).metrics) };
+    const page = await harness.open('dashboard');
+    await postToPage(page, { type: 'snapshot', seq: 1, snapshot: { ...snap, comparisons: [other] }, l10n: null } satisfies HostToDashboardMessage);
+    await page.waitForSelector('.compare vscode-checkbox');
+    const legend = async (): Promise<string[]> => page.$$eval('#epoch-acc .u-legend .u-series', (rows) => rows.map((r) => (r as { textContent: string | null }).textContent ?? ''));
+    const before = await legend();
+    assert.ok(!before.some((t) => t.includes('earlier')), 'not overlaid until ticked');
+    assert.equal(await page.getAttribute('.compare vscode-checkbox', 'label'), `${other.name} · ${other.epochs.length} epochs`);
+
+    await page.click('.compare vscode-checkbox');
+    await page.waitForFunction("Array.from(document.querySelectorAll('#epoch-acc .u-legend .u-series')).some((r) => r.textContent.includes('earlier'))");
+    const after = await legend();
+    assert.equal(after.length, before.length + 1, 'one more series: the other run\'s validation accuracy');
+    assert.ok((await page.$$eval('#epoch-loss .u-legend .u-series', (r) => r.length)) === before.length + 1, 'and its validation loss');
+    assert.equal(await pointsOf(page, 'epoch-acc'), Math.max(snap.epochs.length, other.epochs.length));
+
+    // Unticking removes it again.
+    await page.click('.compare vscode-checkbox');
+    await page.waitForFunction(`document.querySelectorAll('#epoch-acc .u-legend .u-series').length === ${before.length}`);
+    const log = await pageLog(page);
+    assert.deepEqual(log.csp, []);
+    assert.deepEqual(log.errors, []);
+    await page.close();
+  });
+
+  it("loads under the web workbench's exact cspSource ('self' https://*.vscode-cdn.net) without a CSP violation", async function () {
+    const model = await storedModel();
+    const page = await harness.open('dashboard', 'dark', 'web');
+    const csp = await page.evaluate("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content");
+    assert.match(String(csp), /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
+    await postToPage(page, { type: 'snapshot', seq: 1, snapshot: model.snapshot(), l10n: null } satisfies HostToDashboardMessage);
+    await page.waitForSelector('#summary table');
+    await page.waitForSelector('.fm-grid');
+    assert.ok((await page.$$('#curves canvas')).length >= 4);
+    // The style sheets came through style-src: media/dashboard.css lays the charts out as a flex row.
+    assert.equal(await page.evaluate("getComputedStyle(document.querySelector('.charts')).display"), 'flex');
+    const log = await pageLog(page);
+    assert.deepEqual(log.csp, []);
+    assert.deepEqual(log.errors, []);
     await page.close();
   });
 

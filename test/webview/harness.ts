@@ -16,13 +16,20 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'recorded-run');
 export const OUTPUT = path.join(ROOT, 'test-output', 'webview');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/** `webview.cspSource` in code-server 4.96 and VS Code for the Web. */
+export const WEB_CSP_SOURCE = "'self' https://*.vscode-cdn.net";
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.map': 'application/json' };
 
 export interface Harness {
   readonly context: BrowserContext;
   readonly origin: string;
-  open(app: 'dashboard' | 'filters', theme?: 'dark' | 'light'): Promise<Page>;
+  /**
+   * Opens an app page. `cspSource` 'web' builds the page with the exact `webview.cspSource` of the
+   * web workbench (code-server, VS Code for the Web), `'self' https://*.vscode-cdn.net`: the
+   * harness serves from 'self', so the page loads only if that policy admits it.
+   */
+  open(app: 'dashboard' | 'filters', theme?: 'dark' | 'light', cspSource?: 'origin' | 'web'): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -37,7 +44,7 @@ export async function startHarness(): Promise<Harness> {
         const [, , app, theme] = url.pathname.split('/');
         const origin = `http://${req.headers.host ?? ''}`;
         const html = buildWebviewHtml({
-          cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview/${app}.js`,
+          cspSource: url.searchParams.get('csp') === 'web' ? WEB_CSP_SOURCE : origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview/${app}.js`,
           styleUris: [
             `${origin}/test/webview/theme-${theme === 'light' ? 'light' : 'dark'}.css`,
             ...(app === 'dashboard' ? [`${origin}/dist/webview/dashboard.css`] : []),
@@ -91,12 +98,12 @@ export async function startHarness(): Promise<Harness> {
   return {
     context,
     origin,
-    async open(app, theme = 'dark') {
+    async open(app, theme = 'dark', cspSource = 'origin') {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => { errors.push(e.message); });
       pageErrors.set(page, errors);
-      await page.goto(`${origin}/page/${app}/${theme}`);
+      await page.goto(`${origin}/page/${app}/${theme}${cspSource === 'web' ? '?csp=web' : ''}`);
       await page.waitForFunction('window.__log.sent.length > 0');
       return page;
     },

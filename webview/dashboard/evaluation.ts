@@ -5,7 +5,8 @@ import { formatPercent, rowShare } from '../common/math';
 import { h } from '../common/dom';
 import { imageCanvas } from './featureMaps';
 
-export function renderEvaluation(ev: DashboardEvaluation | null, pick: (sampleIndex: number) => void, live: boolean): HTMLElement {
+/** `canPick`: a trainer or an inspection process can show a sample's feature maps. */
+export function renderEvaluation(ev: DashboardEvaluation | null, pick: (sampleIndex: number) => void, canPick: boolean): HTMLElement {
   const section = h('section', { id: 'evaluation', 'aria-labelledby': 'eval-title' }, h('h2', { id: 'eval-title' }, l10n.t('Evaluation on the test set')));
   if (ev === null) {
     section.append(h('p', { class: 'muted' }, l10n.t('The confusion matrix appears after the last epoch.')));
@@ -27,7 +28,7 @@ export function renderEvaluation(ev: DashboardEvaluation | null, pick: (sampleIn
   const gallery = h('div', { class: 'gallery', id: 'misclassified' });
   for (const m of ev.misclassified) {
     const caption = l10n.t('#{0}: {1} taken for {2} ({3})', m.index, ev.classNames[m.label] ?? m.label, ev.classNames[m.predicted] ?? m.predicted, formatPercent(m.confidence, 0));
-    const button = h('button', { class: 'sample', type: 'button', title: live ? l10n.t('Show its feature maps') : caption, disabled: !live, 'data-index': m.index },
+    const button = h('button', { class: 'sample', type: 'button', title: canPick ? l10n.t('Show its feature maps') : caption, disabled: !canPick, 'data-index': m.index },
       imageCanvas(m.image, 2, caption), h('span', {}, caption));
     button.addEventListener('click', () => pick(m.index));
     gallery.append(button);

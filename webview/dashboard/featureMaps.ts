@@ -3,7 +3,7 @@
  * channels) and every conv and pooling layer's activations as a grid of channels on one canvas.
  */
 import * as l10n from '@vscode/l10n';
-import type { DashboardFeatureMaps } from '../../src/shared/webviewProtocol';
+import type { DashboardFeatureMaps, SamplePickState, SamplePicking } from '../../src/shared/webviewProtocol';
 import type { ImagePayload } from '../../src/shared/trainerProtocol';
 import { channelPlane, decodeBase64, gridLayout, tileOrigin, tintChannel, toRgba } from '../common/math';
 import { h, pixelCanvas } from '../common/dom';
@@ -35,23 +35,81 @@ export function layerGridRgba(values: Uint8Array, shape: readonly [number, numbe
   return { rgba, width: layout.width, height: layout.height, cols: layout.cols, rows: layout.rows };
 }
 
-export function renderFeatureMaps(
-  fm: DashboardFeatureMaps | null,
-  classNames: readonly string[],
-  live: boolean,
-  request: (sampleIndex: number) => void,
-): HTMLElement {
-  const section = h('section', { id: 'feature-maps', 'aria-labelledby': 'fm-title' }, h('h2', { id: 'fm-title' }, l10n.t('Feature maps')));
-  const input = h('vscode-textfield', { type: 'number', min: 0, id: 'sample-index', 'aria-label': l10n.t('Test sample index'), value: fm?.sampleIndex ?? 0 });
-  const show = h('vscode-button', { id: 'show-sample', disabled: !live }, l10n.t('Show sample'));
-  const ask = (): void => {
-    const v = Number((input as HTMLElement & { value: string }).value);
-    if (Number.isInteger(v) && v >= 0) request(v);
-  };
-  show.addEventListener('click', ask);
-  input.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') ask(); });
-  section.append(h('div', { class: 'toolbar' }, h('label', { for: 'sample-index' }, l10n.t('Test sample')), input, show,
-    live ? null : h('span', { class: 'muted' }, l10n.t('Other samples can be picked while the run trains.'))));
+/** What the sample picker needs to know besides the feature maps themselves. */
+export interface PickerState {
+  readonly picking: SamplePicking;
+  readonly state: SamplePickState;
+  /** Valid picks are 0 … testCount − 1; null when unknown. */
+  readonly testCount: number | null;
+}
+
+/**
+ * The feature-map section. The picker (field and button) stays in the page across updates, so
+ * keyboard focus and a half-typed number survive each epoch's redraw; only the status line and
+ * the maps below it are replaced.
+ */
+export class FeatureMapsView {
+  readonly element: HTMLElement;
+  private readonly input: HTMLElement & { value: string };
+  private readonly show: HTMLElement & { disabled: boolean };
+  private readonly note: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly body: HTMLElement;
+  private shownSample: number | null = null;
+
+  constructor(private readonly request: (sampleIndex: number) => void) {
+    this.input = h('vscode-textfield', { type: 'number', min: 0, id: 'sample-index', 'aria-label': l10n.t('Test sample index'), value: 0 }) as HTMLElement & { value: string };
+    this.show = h('vscode-button', { id: 'show-sample' }, l10n.t('Show sample')) as HTMLElement & { disabled: boolean };
+    this.note = h('span', { class: 'muted', id: 'pick-note' });
+    this.status = h('div', { id: 'pick-status' });
+    this.body = h('div');
+    const ask = (): void => {
+      if (this.show.disabled) return;
+      const v = Number(this.input.value);
+      if (Number.isInteger(v) && v >= 0) this.request(v);
+    };
+    this.show.addEventListener('click', ask);
+    this.input.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') ask(); });
+    this.element = h('section', { id: 'feature-maps', 'aria-labelledby': 'fm-title' },
+      h('h2', { id: 'fm-title' }, l10n.t('Feature maps')),
+      h('div', { class: 'toolbar' }, h('label', { for: 'sample-index' }, l10n.t('Test sample')), this.input, this.show, this.note),
+      this.status,
+      this.body);
+  }
+
+  /** The caption of the maps on screen, or null when none are shown. */
+  get caption(): string | null {
+    return this.body.querySelector('#fm-caption')?.textContent ?? null;
+  }
+
+  updatePicker(p: PickerState): void {
+    this.show.disabled = p.picking === 'none';
+    if (p.testCount !== null) this.input.setAttribute('max', String(Math.max(0, p.testCount - 1)));
+    this.note.textContent = p.picking === 'none'
+      ? l10n.t('Samples can be picked once the run has trained weights (after its first epoch).')
+      : p.picking === 'inspect'
+        ? l10n.t("The run has ended: the first pick loads its weights in a separate process, which takes a few seconds.")
+        : '';
+    const s = p.state;
+    this.status.replaceChildren(
+      s.pending !== null
+        ? h('p', { class: 'muted', role: 'status', id: 'pick-pending' },
+          l10n.t('Loading sample {0}…', s.pending), s.progress !== null ? ` ${s.progress}` : '')
+        : '',
+      s.error !== null ? h('p', { class: 'error', role: 'alert', id: 'pick-error' }, s.error) : '',
+    );
+  }
+
+  update(fm: DashboardFeatureMaps | null, classNames: readonly string[]): void {
+    // Follow the sample on screen unless the user is typing another one.
+    if (fm !== null && fm.sampleIndex !== this.shownSample && document.activeElement !== this.input) this.input.value = String(fm.sampleIndex);
+    this.shownSample = fm?.sampleIndex ?? null;
+    this.body.replaceChildren(renderMaps(fm, classNames));
+  }
+}
+
+function renderMaps(fm: DashboardFeatureMaps | null, classNames: readonly string[]): HTMLElement {
+  const section = h('div');
   if (fm === null) {
     section.append(h('p', { class: 'muted' }, l10n.t('Feature maps appear at the end of the first epoch.')));
     return section;

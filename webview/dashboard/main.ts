@@ -7,14 +7,14 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import 'uplot/dist/uPlot.min.css';
 import * as l10n from '@vscode/l10n';
-import { isHostToDashboardMessage, type DashboardToHostMessage } from '../../src/shared/webviewProtocol';
+import { isHostToDashboardMessage, samplePicking, type DashboardToHostMessage } from '../../src/shared/webviewProtocol';
 import { getWebviewState, onHostMessage, postToHost, setWebviewState } from '../common/vscodeApi';
 import { h, reportErrors } from '../common/dom';
 import { formatDuration, formatPercent } from '../common/math';
 import { DashboardState, type MutableSnapshot } from './state';
 import { Curves, recentThroughput } from './curves';
 import { renderSummary } from './summaryTable';
-import { renderFeatureMaps } from './featureMaps';
+import { FeatureMapsView } from './featureMaps';
 import { renderEvaluation } from './evaluation';
 
 const post = (m: DashboardToHostMessage): void => postToHost(m);
@@ -33,9 +33,9 @@ const slots = {
   header: h('header', { id: 'header' }),
   summary: h('div'),
   curves: h('div'),
-  featureMaps: h('div'),
   evaluation: h('div'),
 };
+let featureMaps: FeatureMapsView | null = null;
 
 const header = {
   title: h('h1'),
@@ -95,15 +95,39 @@ function renderAll(s: MutableSnapshot): void {
     slots.curves.replaceChildren(curves.element);
   }
   curves.setData(s.batches, s.epochs, s.comparisons);
-  slots.featureMaps.replaceChildren(renderFeatureMaps(s.featureMaps, s.info.classNames, s.info.live, requestSample));
-  slots.evaluation.replaceChildren(renderEvaluation(s.evaluation, requestSample, s.info.live));
+  renderPicker(s);
+  featureMaps?.update(s.featureMaps, s.info.classNames);
+  renderEvaluationSection(s);
   document.body.dataset.seq = String(state.seq);
+}
+
+function renderPicker(s: MutableSnapshot): void {
+  featureMaps?.updatePicker({ picking: samplePicking(s.info), state: s.samplePick, testCount: s.info.testCount });
+}
+
+function renderEvaluationSection(s: MutableSnapshot): void {
+  // A click in the gallery shows that sample's maps, so bring them into view.
+  const pickFromGallery = (i: number): void => {
+    requestSample(i);
+    // Below the sticky header, which would otherwise cover the picker and its loading line.
+    if (featureMaps !== null) window.scrollTo({ top: featureMaps.element.getBoundingClientRect().top + window.scrollY - slots.header.offsetHeight - 8 });
+  };
+  slots.evaluation.replaceChildren(renderEvaluation(s.evaluation, pickFromGallery, samplePicking(s.info) !== 'none'));
+}
+
+/** Tells the host what the feature-map section now shows (its log; integration tests read it). */
+function reportShown(s: MutableSnapshot): void {
+  post({
+    type: 'shown', seq: state.seq, sampleIndex: s.featureMaps?.sampleIndex ?? null,
+    caption: featureMaps?.caption ?? null, picking: samplePicking(s.info),
+  });
 }
 
 function mount(): void {
   header.stop.textContent = l10n.t('Stop training');
   slots.header.replaceChildren(h('div', { class: 'title-row' }, header.title, header.badge, header.stop), header.facts, header.notes);
-  root.replaceChildren(slots.header, slots.summary, slots.curves, slots.featureMaps, slots.evaluation);
+  featureMaps = new FeatureMapsView(requestSample);
+  root.replaceChildren(slots.header, slots.summary, slots.curves, featureMaps.element, slots.evaluation);
 }
 
 onHostMessage((data) => {
@@ -122,19 +146,21 @@ onHostMessage((data) => {
   if (view.runDir !== s.info.runDir) { view.runDir = s.info.runDir; setWebviewState(view); }
   if (changed === 'resync') { post({ type: 'resync', lastSeq: state.seq }); return; }
   switch (changed) {
-    case 'all': renderAll(s); break;
+    case 'all': renderAll(s); reportShown(s); break;
     case 'info':
       renderHeader(s);
-      // Liveness decides whether samples can be picked.
-      slots.featureMaps.replaceChildren(renderFeatureMaps(s.featureMaps, s.info.classNames, s.info.live, requestSample));
-      slots.evaluation.replaceChildren(renderEvaluation(s.evaluation, requestSample, s.info.live));
+      // Liveness and weights decide whether and how samples can be picked.
+      renderPicker(s);
+      renderEvaluationSection(s);
+      reportShown(s);
       break;
+    case 'samplePick': renderPicker(s); reportShown(s); break;
     case 'summary': slots.summary.replaceChildren(renderSummary(s.modelSummary)); break;
     case 'batches': curves?.updateBatches(s.batches); renderHeader(s); break;
     case 'epochs': curves?.updateEpochs(s.epochs); renderHeader(s); break;
     case 'comparisons': curves?.setData(s.batches, s.epochs, s.comparisons); break;
-    case 'featureMaps': slots.featureMaps.replaceChildren(renderFeatureMaps(s.featureMaps, s.info.classNames, s.info.live, requestSample)); break;
-    case 'evaluation': slots.evaluation.replaceChildren(renderEvaluation(s.evaluation, requestSample, s.info.live)); break;
+    case 'featureMaps': featureMaps?.update(s.featureMaps, s.info.classNames); reportShown(s); break;
+    case 'evaluation': renderEvaluationSection(s); break;
   }
   document.body.dataset.seq = String(state.seq);
 });

@@ -11,7 +11,7 @@ import {
   type HostToDashboardMessage,
 } from '../../src/shared/webviewProtocol';
 
-export type Section = 'all' | 'info' | 'summary' | 'batches' | 'epochs' | 'featureMaps' | 'evaluation' | 'comparisons';
+export type Section = 'all' | 'info' | 'summary' | 'batches' | 'epochs' | 'featureMaps' | 'evaluation' | 'comparisons' | 'samplePick';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -56,6 +56,7 @@ export class DashboardState {
       case 'featureMaps': s.featureMaps = u.featureMaps; return 'featureMaps';
       case 'evaluation': s.evaluation = u.evaluation; return 'evaluation';
       case 'comparisons': s.comparisons = u.comparisons; return 'comparisons';
+      case 'samplePick': s.samplePick = u.samplePick; return 'samplePick';
     }
   }
 }

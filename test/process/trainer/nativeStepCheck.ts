@@ -56,7 +56,8 @@ function spec(layers: LayerSpec[], optimizer: OptimizerName, inputShape: [number
 const MODELS: Readonly<Record<string, LayerSpec[]>> = {
   // valid and same padding, a strided conv, a linear conv, overlapping and same-padded pooling, dense relu, softmax
   'conv-pool-dense': [conv(4, 3, 1, 'valid', 'relu'), pool(2, 2, 'valid'), conv(6, 2, 1, 'same', 'linear'), pool(3, 2, 'same'), { type: 'flatten' }, dense(7, 'relu'), dense(5, 'softmax')],
-  'strided-logits': [conv(5, 3, 2, 'same', 'relu'), { type: 'flatten' }, dense(5, 'linear', false)],
+  // a strided conv, its ReLU folded behind an overlapping same-padded pooling, logits out
+  'strided-logits': [conv(5, 3, 2, 'same', 'relu'), pool(3, 2, 'same'), { type: 'flatten' }, dense(5, 'linear', false)],
 };
 
 function batch(s: ModelSpec, seed: number): { x: tf.Tensor4D; labels: tf.Tensor1D; y: tf.Tensor2D } {

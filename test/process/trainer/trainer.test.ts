@@ -93,6 +93,15 @@ describe('trainer process', function () {
     assert.equal(summary.epochsCompleted, 3);
     assert.equal(summary.backend, backend.name);
     assert.equal(summary.testAcc, evaluation.testAcc);
+    assert.equal(summary.dataset, dataset.name);
+    assert.equal(summary.datasetSource, dataset.source);
+    assert.equal(summary.backendDetail, backend.detail);
+    assert.ok(summary.durationSec > 0 && summary.finishedAt !== null);
+    const rates = epochs.map((e) => e.samplesPerSec);
+    assert.ok(Math.abs((summary.samplesPerSec ?? 0) - rates.reduce((a, b) => a + b, 0) / rates.length) < 1e-6, 'mean samples/s of the epochs');
+    assert.equal(summary.versions.tfjs, tf.version.tfjs);
+    assert.equal(summary.versions.node, process.versions.node);
+    assert.equal(fs.readFileSync(path.join(runDir, RUN_FILES.model), 'utf8'), `name: ${smallSpec().name}\n`, 'the model file as trained');
     const metrics = readMetrics(runDir);
     assert.equal(metrics.filter((r) => r.kind === 'epoch').length, 3);
     assert.equal(metrics.filter((r) => r.kind === 'batch').length, batches.length);
@@ -215,6 +224,8 @@ describe('trainer process', function () {
     assert.equal(done.status, 'failed');
     const err = t.of('error')[0];
     assert.equal(err?.error.code, 'E_MODEL_INVALID');
+    assert.match(err?.error.stack ?? '', /main\.ts:\d+/, 'the error carries the trainer\'s stack');
+    assert.ok(err?.error.hint, 'and says what to do');
     assert.equal(t.exitCode, 1);
   });
 });

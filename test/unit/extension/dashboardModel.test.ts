@@ -50,7 +50,7 @@ describe('dashboard model (run → snapshot)', function () {
     const model = new DashboardModel({
       runDir: '/r', name: 'm', status: 'stopped', backend: 'cpu', backendDetail: null, dataset: 'mnist', datasetSource: null,
       classNames: [], inputShape: [28, 28, 1], totalEpochs: 4, batchesPerEpoch: 10, startedAt: null, durationSec: 0,
-      bestValAcc: null, testAcc: null, error: null, live: false,
+      bestValAcc: null, testAcc: null, error: null, live: false, inspectable: false, testCount: null,
     });
     for (const epoch of [1, 2, 3]) {
       model.apply({ type: 'batch', epoch, batch: 5, batchesPerEpoch: 10, loss: 1, acc: 0.5, samplesPerSec: 100, etaSec: 10 });
@@ -82,5 +82,44 @@ describe('dashboard model (run → snapshot)', function () {
     assert.equal(filtersState(model.runInfo, null), null);
     const gray = filtersState({ ...model.runInfo, inputShape: [28, 28, 1] }, data.filters ?? null);
     assert.deepEqual(gray?.inputChannels, ['gray']);
+  });
+
+  it('knows when a run can be inspected and answers a pending sample pick', async function () {
+    const data = await readRun(FIXTURE_DIR);
+    // The fixture keeps no weights, but it completed, and a completed run has its final weights.
+    const stored = DashboardModel.fromRunData(data, summarizeModelText);
+    assert.equal(stored.runInfo.inspectable, true);
+    assert.equal(DashboardModel.fromRunData({ ...data, entry: { ...data.entry, status: 'stopped', lastCheckpoint: null } }, summarizeModelText).runInfo.inspectable, false);
+    assert.equal(DashboardModel.fromRunData({ ...data, entry: { ...data.entry, status: 'stopped', lastCheckpoint: 2 } }, summarizeModelText).runInfo.inspectable, true);
+
+    const messages = recordedMessages();
+    const live = DashboardModel.forNewRun('/r', 'shapes-fixture', 4, null, 'shapes');
+    assert.equal(live.runInfo.inspectable, false, 'no weights before the first epoch');
+    const dataset = messages.find((m) => m.type === 'dataset');
+    assert.ok(dataset?.type === 'dataset');
+    live.apply(dataset);
+    assert.equal(live.runInfo.testCount, dataset.testCount);
+    const epoch = messages.find((m) => m.type === 'epochEnd');
+    assert.ok(epoch !== undefined);
+    live.apply(epoch);
+    assert.equal(live.runInfo.inspectable, true, 'epochEnd follows a checkpoint');
+
+    const maps = messages.find((m) => m.type === 'featureMaps');
+    assert.ok(maps?.type === 'featureMaps');
+    const pick = live.setSamplePick({ pending: maps.sampleIndex + 1, progress: 'loading', error: null });
+    assert.ok(isDashboardUpdate(pick));
+    // Maps of another sample (the per-epoch ones) leave the pick pending ...
+    assert.deepEqual(live.apply(maps).map((u) => u.kind), ['featureMaps']);
+    assert.equal(live.snapshot().samplePick.pending, maps.sampleIndex + 1);
+    // ... the picked sample's maps answer it.
+    const answer = live.showFeatureMaps({ ...maps, sampleIndex: maps.sampleIndex + 1 });
+    assert.deepEqual(answer.map((u) => u.kind), ['featureMaps', 'samplePick']);
+    assert.deepEqual(live.snapshot().samplePick, { pending: null, progress: null, error: null });
+    // A trainer that ends with a pick pending cannot answer it any more.
+    live.setSamplePick({ pending: 2 });
+    const done = live.apply({ type: 'done', status: 'completed', runDir: '/r', epochsCompleted: 4, testAcc: 0.9, durationSec: 3 });
+    assert.deepEqual(done.map((u) => u.kind), ['info', 'samplePick']);
+    assert.equal(live.snapshot().samplePick.pending, null);
+    assert.ok(isDashboardSnapshot(live.snapshot()));
   });
 });

@@ -26,6 +26,33 @@ describe('webview HTML and CSP', function () {
     assert.match(contentSecurityPolicy(`'self' ${SOURCE}`, a), new RegExp(`style-src 'self' ${SOURCE.replace(/[.+*]/g, '\\$&')};`));
   });
 
+  it("accepts the web workbench's exact cspSource (code-server, VS Code for the Web) and keeps the policy strict", function () {
+    // What `webview.cspSource` is in code-server 4.96 / vscode.dev: two sources, one a wildcard host.
+    const WEB_CSP_SOURCE = "'self' https://*.vscode-cdn.net";
+    const nonce = makeNonce();
+    const csp = contentSecurityPolicy(WEB_CSP_SOURCE, nonce);
+    assert.equal(csp, [
+      "default-src 'none'",
+      "img-src 'self' https://*.vscode-cdn.net",
+      "style-src 'self' https://*.vscode-cdn.net",
+      "font-src 'self' https://*.vscode-cdn.net",
+      `script-src 'nonce-${nonce}'`,
+      "base-uri 'none'",
+      "form-action 'none'",
+    ].join('; '));
+    // Scripts still only by nonce: the web origin never reaches script-src.
+    assert.ok(!/script-src[^;]*(self|vscode-cdn)/.test(csp));
+    // In the page the policy survives HTML escaping: the browser decodes &#39; back to '.
+    const html = buildWebviewHtml({
+      cspSource: WEB_CSP_SOURCE, nonce, scriptUri: 'https://abc.vscode-cdn.net/dist/webview/dashboard.js',
+      styleUris: [], title: 't', lang: 'en', app: 'dashboard',
+    });
+    const content = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1];
+    assert.ok(content !== undefined);
+    const decoded = content.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    assert.equal(decoded, csp);
+  });
+
   it('loads the one script with the nonce and escapes every inserted text', function () {
     const nonce = makeNonce();
     const html = buildWebviewHtml({

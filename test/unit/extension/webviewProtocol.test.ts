@@ -26,6 +26,10 @@ describe('webview protocol guards', function () {
     assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: snap, l10n: { a: 1 } }));
     assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'batch', batch: { epoch: 'x' } } }));
     assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'nope' } }));
+    assert.ok(isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'samplePick', samplePick: { pending: 3, progress: null, error: null } } }));
+    assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'samplePick', samplePick: { pending: -3, progress: null, error: null } } }));
+    assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: { ...snap, info: { ...snap.info, inspectable: 'yes' } }, l10n: null }));
+    assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: { ...snap, samplePick: undefined }, l10n: null }));
     assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'info', info: { ...snap.info, status: 'weird' } } }));
     const layer = { layerIndex: 0, name: 'c', kernel: [3, 3], inChannels: 1, outChannels: 2, weights: new Array(17).fill(0) };
     const state = { runDir: '/r', runName: 'r', status: 'completed', epoch: 1, inputChannels: ['gray'], layers: [layer] };
@@ -41,6 +45,12 @@ describe('webview protocol guards', function () {
       { type: 'resync' }, { type: 'webviewError', message: 'x'.repeat(20_000) }, { type: 'runCommand', command: 'rm -rf' }, { type: 'chooseRun' }]) {
       assert.ok(!isDashboardToHostMessage(bad), JSON.stringify(bad)?.slice(0, 60));
     }
+    const shown = { type: 'shown', seq: 4, sampleIndex: 3, caption: 'Sample 3 (label: 7), after epoch 1', picking: 'inspect' };
+    assert.ok(isDashboardToHostMessage(shown));
+    assert.ok(isDashboardToHostMessage({ ...shown, sampleIndex: null, caption: null, picking: 'none' }));
+    assert.ok(!isDashboardToHostMessage({ ...shown, picking: 'maybe' }));
+    assert.ok(!isDashboardToHostMessage({ ...shown, caption: 'x'.repeat(20_000) }));
+    assert.ok(!isDashboardToHostMessage({ ...shown, seq: -1 }));
     assert.ok(isFiltersToHostMessage({ type: 'chooseRun' }));
     assert.ok(isFiltersToHostMessage({ type: 'ready' }));
     assert.ok(!isFiltersToHostMessage({ type: 'stopTraining' }));
