@@ -84,7 +84,9 @@ class Checker {
       }
       const field = findField(fields, name);
       if (!field) {
-        const s = closest(name, fields.map((f) => f.key));
+        // Suggest only keys the map lacks: renaming to a present key would make a duplicate.
+        const present = new Set(map.items.map((p) => keyName(p)).flatMap((k) => (k === null ? [] : [findField(fields, k)?.key ?? k])));
+        const s = closest(name, fields.map((f) => f.key).filter((k) => !present.has(k)));
         const known = fields.map((f) => f.key).join(', ');
         this.error(kn, 'unknown-key',
           s !== undefined ? `unknown key "${name}" in ${where}; did you mean "${s}"?` : `unknown key "${name}" in ${where}; expected one of: ${known}`,
@@ -537,8 +539,19 @@ function emptyAnalysis(diagnostics: CoreDiagnostic[]): Analysis {
 function analyze(text: string): Analysis {
   const src = new SourceText(text);
   const c = new Checker(src);
-  for (const e of src.doc.errors) {
-    c.error(src.range(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)), 'yaml-syntax', e.message.split('\n')[0] ?? e.message);
+  const errors = src.doc.errors;
+  for (let i = 0; i < errors.length; i++) {
+    const e = errors[i] as (typeof errors)[number];
+    let message = e.message.split('\n')[0] ?? e.message;
+    // Once YAML loses the structure it reports every later token; one diagnostic says so.
+    let j = i;
+    while (e.code === 'UNEXPECTED_TOKEN' && errors[j + 1]?.code === 'UNEXPECTED_TOKEN') j++;
+    if (j > i) {
+      const last = errors[j] as (typeof errors)[number];
+      message += ` (and ${j - i} more unexpected tokens up to line ${src.position(last.pos[0]).line + 1})`;
+    }
+    c.error(src.range(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)), 'yaml-syntax', message);
+    i = j;
   }
   for (const w of src.doc.warnings) {
     c.report(src.range(w.pos[0], Math.max(w.pos[1], w.pos[0] + 1)), 'warning', 'yaml-warning', w.message.split('\n')[0] ?? w.message);

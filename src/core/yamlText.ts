@@ -1,8 +1,8 @@
 /**
- * YAML document access with exact source ranges: parsing with a LineCounter, offset ⇄ position
- * conversion, and the text spans of list items and map entries that edits need.
+ * YAML document access with exact source ranges: parsing, offset ⇄ position conversion (LSP
+ * lines), and the text spans of list items and map entries that edits need.
  */
-import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Node as YamlNode, Pair } from 'yaml';
 import type { Position, Range } from './types';
 
@@ -11,7 +11,7 @@ export type { YamlNode, Pair };
 export { isAlias, isMap, isPair, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, Alias };
 
 /**
- * LSP ends a line at `\n`, `\r\n` or a lone `\r`; YAML's line counter only at `\n`. A lone `\r`
+ * LSP ends a line at `\n`, `\r\n` or a lone `\r`; YAML only at `\n` and `\r\n`. A lone `\r`
  * becomes `\n` (same length, so every offset stays valid) and both agree on line numbers.
  */
 export function normaliseLineEnds(text: string): string {
@@ -19,22 +19,35 @@ export function normaliseLineEnds(text: string): string {
 }
 
 export class SourceText {
-  readonly lineCounter = new LineCounter();
   readonly doc: ParsedDoc;
   /** The document text with lone `\r` line ends turned into `\n` (offsets unchanged). */
   readonly text: string;
+  /** Offset of the first character of each line. */
+  readonly lineStarts: readonly number[];
 
   constructor(text: string) {
     this.text = normaliseLineEnds(text);
+    const starts = [0];
+    for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    this.lineStarts = starts;
     // uniqueKeys reports duplicate keys as errors; aliases are resolved lazily by the validator
     // (never via toJS), so alias bombs cannot expand.
-    this.doc = parseDocument(this.text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    this.doc = parseDocument(this.text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   }
 
+  /** LSP position of an offset (clamped to the text). */
   position(offset: number): Position {
-    const o = Math.max(0, Math.min(offset, this.text.length));
-    const lp = this.lineCounter.linePos(o);
-    return { line: lp.line - 1, character: lp.col - 1 };
+    let o = Math.max(0, Math.min(offset, this.text.length));
+    // Between the `\r` and `\n` of a CRLF is no LSP position: use the end of the line's text.
+    if (o > 0 && this.text.charCodeAt(o) === 10 && this.text.charCodeAt(o - 1) === 13) o--;
+    const starts = this.lineStarts;
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: o - (starts[lo] ?? 0) };
   }
 
   range(start: number, end: number): Range {
@@ -56,7 +69,7 @@ export class SourceText {
   }
 
   offset(pos: Position): number {
-    const starts = this.lineCounter.lineStarts;
+    const starts = this.lineStarts;
     if (pos.line < 0) return 0;
     if (pos.line >= starts.length) return this.text.length;
     const start = starts[pos.line] ?? 0;

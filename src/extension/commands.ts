@@ -489,6 +489,7 @@ export class Commands {
         const available = choice === 'auto' ? fastest !== undefined : p?.available === true;
         return {
           choice,
+          available,
           label: `${available ? '$(check)' : '$(circle-slash)'} ${choice}${choice === current ? ` ${vscode.l10n.t('(current)')}` : ''}`,
           description: available ? vscode.l10n.t('available') : vscode.l10n.t('not available'),
           detail: choice === 'auto'
@@ -496,9 +497,10 @@ export class Commands {
             : p?.detail ?? '',
         };
       });
-      backend = (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train with which TensorFlow.js backend?') }))?.choice;
-      if (backend === undefined) return undefined;
-      if (!items.find((i) => i.choice === backend)?.description.startsWith(vscode.l10n.t('available'))) {
+      const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train with which TensorFlow.js backend?') });
+      if (picked === undefined) return undefined;
+      backend = picked.choice;
+      if (!picked.available) {
         void vscode.window.showWarningMessage(vscode.l10n.t('The {0} backend is not available here; training will fail until it is installed.', backend));
       }
     }

@@ -167,6 +167,12 @@ class DashboardPanel implements vscode.Disposable {
     this.inspector ??= new SampleInspector(
       (featureSample) => this.owner.training.launchInspector(this.runDir, readFileSync(path.join(this.runDir, MODEL_FILE), 'utf8'), featureSample),
       {
+        log: (m) => {
+          const line = `[inspect] ${m.message}`;
+          if (m.level === 'error') this.owner.log.error(line);
+          else if (m.level === 'warn') this.owner.log.warn(line);
+          else this.owner.log.info(line);
+        },
         progress: (m) => {
           const pct = m.fraction !== null ? ` ${Math.round(m.fraction * 100)}%` : '';
           this.post(this.model.setSamplePick({ progress: `${m.task}${pct}${m.detail !== undefined ? ` — ${m.detail}` : ''}` }));

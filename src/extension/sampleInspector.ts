@@ -6,7 +6,7 @@
  * in memory). No vscode import: the dashboard hands in how to launch and what to do with answers.
  */
 import type { WireError } from '../shared/errors';
-import type { DatasetMessage, DoneMessage, FeatureMapsMessage, ProgressMessage, TrainerMessage } from '../shared/trainerProtocol';
+import type { DatasetMessage, DoneMessage, FeatureMapsMessage, LogMessage, ProgressMessage, TrainerMessage } from '../shared/trainerProtocol';
 
 /** The part of `TrainerClient` the inspector uses. */
 export interface InspectClient {
@@ -18,6 +18,8 @@ export interface InspectClient {
 }
 
 export interface InspectorEvents {
+  /** A line of the process's log (which weights it loaded, warnings). */
+  log(m: LogMessage): void;
   /** The process reports a long step (loading the data set, unpacking). */
   progress(m: ProgressMessage): void;
   /** The data set is loaded: its size bounds the valid picks. */
@@ -103,6 +105,9 @@ export class SampleInspector {
     switch (m.type) {
       case 'progress':
         this.events.progress(m);
+        break;
+      case 'log':
+        this.events.log(m);
         break;
       case 'dataset':
         this.events.dataset(m);

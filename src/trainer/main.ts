@@ -9,6 +9,7 @@
  * parent goes away: on IPC `disconnect`, when the parent pid no longer exists, or when pings that
  * used to arrive stop for `PING_TIMEOUT_MS` (a host that never pings relies on the other two).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { HostMessage, StartRequest, TrainerMessage } from '../shared/trainerProtocol';
@@ -52,7 +53,7 @@ async function run(start: StartRequest): Promise<void> {
   const t0 = Date.now();
   runDir = path.resolve(start.runDir);
   control.featureSample = start.featureSample ?? 0;
-  const backend = await selectBackend(start.backend, start.spec);
+  const { versions: backendVersions, ...backend } = await selectBackend(start.backend, start.spec);
   send({ type: 'backend', ...backend });
 
   const { spec } = start;
@@ -80,7 +81,7 @@ async function run(start: StartRequest): Promise<void> {
   const result = await train({
     spec, modelText: start.modelText, runDir, resume: start.resume, data, summary: inferSummary(spec),
     backend: { name: backend.name, detail: backend.detail }, batchIntervalMs: start.batchIntervalMs ?? 100,
-    control, send,
+    control, send, versions: { ...cnnLabVersion(), ...backendVersions },
   });
   finish({
     type: 'done', status: result.status, runDir, epochsCompleted: result.epochsCompleted,
@@ -113,6 +114,22 @@ function endInspection(open: Inspection): void {
   open.dispose();
   inspection = null;
   finish(done, 0);
+}
+
+/**
+ * CNN Lab's own version for summary.json, from the package.json next to the bundle (dist/..) or,
+ * run from source, two folders up; nothing when neither is CNN Lab's.
+ */
+function cnnLabVersion(): Record<string, string> {
+  for (const up of ['..', path.join('..', '..')]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'cnn-lab' && typeof pkg.version === 'string') return { cnnLab: pkg.version };
+    } catch {
+      // Not there: try the next candidate.
+    }
+  }
+  return {};
 }
 
 let failed = false;

@@ -10,7 +10,7 @@ import { DashboardModel, SequenceCounter, epochsOf } from '../../src/extension/d
 import { readRun } from '../../src/host/runStore';
 import type { ComparisonRun, DashboardShownMessage, HostToDashboardMessage } from '../../src/shared/webviewProtocol';
 import { formatCount, formatShape, gridLayout } from '../../webview/common/math';
-import { canvasPixels, distinctColours, OUTPUT, pageLog, postToPage, startHarness, type Harness } from './harness';
+import { canvasPixels, distinctColours, OUTPUT, pageLog, postToPage, reloadPage, startHarness, type Harness } from './harness';
 import { FIXTURE_DIR, recordedMessages, storedModel } from './fixture';
 
 /** The last `shown` report the page sent to the host. */
@@ -184,6 +184,15 @@ describe('dashboard webview (recorded run)', function () {
     assert.equal(after.length, before.length + 1, 'one more series: the other run\'s validation accuracy');
     assert.ok((await page.$$eval('#epoch-loss .u-legend .u-series', (r) => r.length)) === before.length + 1, 'and its validation loss');
     assert.equal(await pointsOf(page, 'epoch-acc'), Math.max(snap.epochs.length, other.epochs.length));
+
+    // Hidden and shown again (the page is unloaded, its state kept): the overlay is still ticked.
+    await page.evaluate("document.querySelector('#smoothing').value = '0.9'; document.querySelector('#smoothing').dispatchEvent(new Event('input'))");
+    await reloadPage(page);
+    await postToPage(page, { type: 'snapshot', seq: 1, snapshot: { ...snap, comparisons: [other] }, l10n: null } satisfies HostToDashboardMessage);
+    await page.waitForSelector('.compare vscode-checkbox');
+    assert.equal((await legend()).length, before.length + 1, 'the ticked run is overlaid again after a reload');
+    assert.equal(await page.evaluate("document.querySelector('.compare vscode-checkbox').checked"), true);
+    assert.equal(await textOf(page, '#smoothing-value'), '0.90', 'the smoothing survives too');
 
     // Unticking removes it again.
     await page.click('.compare vscode-checkbox');

@@ -33,6 +33,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * Reloads a page as VS Code does when a hidden webview is shown again: a fresh page, the saved
+ * webview state kept; resolves when the app has said `ready` again.
+ */
+export async function reloadPage(page: Page): Promise<void> {
+  await page.reload();
+  await page.waitForFunction('window.__log.sent.length > 0');
+}
+
 /** What the page's stand-in VS Code API and CSP listener have collected. */
 export interface PageLog { sent: unknown[]; csp: string[]; errors: string[] }
 
@@ -81,14 +90,15 @@ export async function startHarness(): Promise<Harness> {
   // Plain JavaScript: it runs in the page before the bundle (the stand-in for VS Code's API).
   await context.addInitScript({ content: `
     window.__log = { sent: [], csp: [], errors: [] };
-    let state; let acquired = false;
+    // Like VS Code, the state outlives the page: a hidden webview is unloaded and reloaded on show.
+    let acquired = false;
     window.acquireVsCodeApi = () => {
       if (acquired) throw new Error('acquireVsCodeApi called twice');
       acquired = true;
       return {
         postMessage: (m) => { window.__log.sent.push(JSON.parse(JSON.stringify(m))); },
-        getState: () => state,
-        setState: (s) => { state = s; },
+        getState: () => { const v = sessionStorage.getItem('vscodeState'); return v === null ? undefined : JSON.parse(v); },
+        setState: (s) => { sessionStorage.setItem('vscodeState', JSON.stringify(s)); },
       };
     };
     document.addEventListener('securitypolicyviolation', (e) => { window.__log.csp.push(e.violatedDirective + ' ' + e.blockedURI); });

@@ -69,8 +69,15 @@ export class Curves {
     requestAnimationFrame(() => { this.fitPending = false; this.fit(); });
   });
 
-  constructor(initialSmoothing: number, private readonly onSmoothingChange: (v: number) => void) {
+  constructor(
+    initialSmoothing: number,
+    private readonly onSmoothingChange: (v: number) => void,
+    /** Run folders ticked for comparison before the page was last unloaded (hidden). */
+    initialCompare: readonly string[] = [],
+    private readonly onCompareChange: (runDirs: string[]) => void = () => undefined,
+  ) {
     this.smoothing = initialSmoothing;
+    this.shown = new Set(initialCompare);
     const slider = h('input', {
       type: 'range', min: 0, max: 0.99, step: 0.01, value: initialSmoothing, id: 'smoothing',
       'aria-label': l10n.t('Smoothing of the batch curves'),
@@ -225,6 +232,7 @@ export class Curves {
       box.addEventListener('change', () => {
         if ((box as HTMLElement & { checked: boolean }).checked) this.shown.add(c.runDir);
         else this.shown.delete(c.runDir);
+        this.onCompareChange([...this.shown]);
         this.updateEpochCharts();
       });
       this.comparePicker.append(box);

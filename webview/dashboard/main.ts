@@ -21,9 +21,12 @@ const post = (m: DashboardToHostMessage): void => postToHost(m);
 reportErrors((m) => postToHost(m));
 
 /** Kept by VS Code across reloads; `runDir` lets the host's serializer reopen this run. */
-interface ViewState { smoothing: number; runDir?: string }
+interface ViewState { smoothing: number; runDir?: string; compare: string[] }
 const saved = getWebviewState() as Partial<ViewState> | undefined;
-const view: ViewState = { smoothing: typeof saved?.smoothing === 'number' ? saved.smoothing : 0.6 };
+const view: ViewState = {
+  smoothing: typeof saved?.smoothing === 'number' ? saved.smoothing : 0.6,
+  compare: Array.isArray(saved?.compare) ? saved.compare.filter((d): d is string => typeof d === 'string') : [],
+};
 
 const state = new DashboardState();
 const root = document.getElementById('app') as HTMLElement;
@@ -91,7 +94,8 @@ function renderAll(s: MutableSnapshot): void {
   renderHeader(s);
   slots.summary.replaceChildren(renderSummary(s.modelSummary));
   if (curves === null) {
-    curves = new Curves(view.smoothing, (v) => { view.smoothing = v; setWebviewState(view); });
+    curves = new Curves(view.smoothing, (v) => { view.smoothing = v; setWebviewState(view); },
+      view.compare, (dirs) => { view.compare = dirs; setWebviewState(view); });
     slots.curves.replaceChildren(curves.element);
   }
   curves.setData(s.batches, s.epochs, s.comparisons);

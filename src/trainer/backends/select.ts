@@ -17,7 +17,11 @@ export interface SelectedBackend {
   readonly name: BackendName;
   readonly detail: string;
   readonly fallbackReasons: readonly string[];
+  /** Versions of the backend's own libraries, for `summary.json`. */
+  readonly versions: Readonly<Record<string, string>>;
 }
+
+interface Loaded { readonly detail: string; readonly versions: Readonly<Record<string, string>> }
 
 function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -31,28 +35,32 @@ async function activate(name: BackendName): Promise<void> {
   }
 }
 
-async function loadTensorflow(spec: ModelSpec): Promise<string> {
+async function loadTensorflow(spec: ModelSpec): Promise<Loaded> {
   const m = await import('./tensorflow');
   // oneDNN must be decided before libtensorflow loads: it is read once, from the environment.
-  const { detail } = await m.loadTensorflowBackend({ disableOnednn: m.needsOnednnOff(spec) });
+  const loaded = await m.loadTensorflowBackend({ disableOnednn: m.needsOnednnOff(spec) });
   await activate('tensorflow');
-  return detail;
+  return loaded;
 }
 
-async function loadWasm(): Promise<string> {
+async function loadWasm(): Promise<Loaded> {
   const m = await import('./wasm');
-  const { detail } = await m.loadWasmBackend();
+  const loaded = await m.loadWasmBackend();
   await activate('wasm');
-  return detail;
+  return loaded;
 }
 
-async function loadCpu(): Promise<string> {
+async function loadCpu(): Promise<Loaded> {
   registerFastCpuKernels();
   await activate('cpu');
-  return `tfjs-backend-cpu ${tf.version.tfjs} (pure JavaScript; CNN Lab kernels: fast Conv2DBackpropFilter and MaxPoolGrad, corrected AvgPoolGrad)`;
+  const version = tf.version['tfjs-backend-cpu'];
+  return {
+    detail: `tfjs-backend-cpu ${version} (pure JavaScript; CNN Lab kernels: fast Conv2DBackpropFilter and MaxPoolGrad, corrected AvgPoolGrad)`,
+    versions: { 'tfjs-backend-cpu': version },
+  };
 }
 
-async function load(name: BackendName, spec: ModelSpec): Promise<string> {
+async function load(name: BackendName, spec: ModelSpec): Promise<Loaded> {
   switch (name) {
     case 'tensorflow': return loadTensorflow(spec);
     case 'wasm': return loadWasm();
@@ -68,7 +76,7 @@ async function load(name: BackendName, spec: ModelSpec): Promise<string> {
 export async function selectBackend(requested: BackendChoice, spec: ModelSpec): Promise<SelectedBackend> {
   if (requested !== 'auto') {
     try {
-      return { requested, name: requested, detail: await load(requested, spec), fallbackReasons: [] };
+      return { requested, name: requested, ...await load(requested, spec), fallbackReasons: [] };
     } catch (err) {
       if (err instanceof CnnLabError) throw err;
       throw new CnnLabError('E_BACKEND_UNAVAILABLE', `The ${requested} backend could not be loaded: ${reason(err)}`,
@@ -78,7 +86,7 @@ export async function selectBackend(requested: BackendChoice, spec: ModelSpec): 
   const fallbackReasons: string[] = [];
   for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
     try {
-      return { requested, name, detail: await load(name, spec), fallbackReasons };
+      return { requested, name, ...await load(name, spec), fallbackReasons };
     } catch (err) {
       fallbackReasons.push(`${name}: ${reason(err)}`);
     }

@@ -160,7 +160,7 @@ function onednnFromEnv(): boolean {
  * addon is missing or does not load, and when libtensorflow is already loaded with oneDNN on but
  * this model needs it off (a process loads the library once).
  */
-export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promise<{ detail: string }> {
+export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promise<{ detail: string; versions: Record<string, string> }> {
   const alreadyLoaded = loadedOnednn !== undefined || inRequireCache();
   if (alreadyLoaded) {
     // Loaded earlier, maybe by other code: the environment it saw is the best record we have.
@@ -196,5 +196,6 @@ export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promis
   const inter = process.env.TF_NUM_INTEROP_THREADS;
   if (intra !== undefined || inter !== undefined) parts.push(`threads intra ${intra ?? 'auto'}/inter ${inter ?? 'auto'}`);
   if (process.versions.electron !== undefined) parts.push(`Electron ${process.versions.electron}`);
-  return { detail: parts.join(', ') };
+  const nodeVersion = tfn.version?.['tfjs-node'];
+  return { detail: parts.join(', '), versions: { ...(nodeVersion !== undefined ? { 'tfjs-node': nodeVersion } : {}), libtensorflow: tfVersion } };
 }

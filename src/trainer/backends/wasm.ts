@@ -37,7 +37,7 @@ let pathsSet = false;
  * Registers the extra kernels, points the backend at its binaries, activates it and waits for
  * it. Throws when the backend cannot initialise (the caller falls back to `cpu`).
  */
-export async function loadWasmBackend(opts: WasmLoadOptions = {}): Promise<{ detail: string }> {
+export async function loadWasmBackend(opts: WasmLoadOptions = {}): Promise<{ detail: string; versions: Record<string, string> }> {
   const kernels = registerWasmGradientKernels();
   if (!pathsSet) {
     // Must precede the first initialisation; harmless after a successful one.
@@ -52,5 +52,5 @@ export async function loadWasmBackend(opts: WasmLoadOptions = {}): Promise<{ det
   const running = wasmBackend.getThreadsCount();
   const detail = `tfjs-backend-wasm ${wasmBackend.version_wasm}, SIMD ${simd ? 'on' : 'off'}, `
     + `${running} thread${running === 1 ? '' : 's'}${threadNote}, +${kernels.length} kernels (${kernels.join(', ')})`;
-  return { detail };
+  return { detail, versions: { 'tfjs-backend-wasm': wasmBackend.version_wasm } };
 }

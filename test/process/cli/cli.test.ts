@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastCheckpointEpoch, readRun } from '../../../src/host/runStore';
@@ -131,6 +131,27 @@ describe('cnn-lab CLI (real trainer)', function () {
     const list = await cli(['runs', '--out', 'runs']);
     assert.equal(list.code, 0);
     assert.match(list.stdout, new RegExp(`${path.basename(dir)}\\s+tiny-digits\\s+mnist\\s+completed\\s+1/1`));
+  });
+
+  it('--backend and --dataset choose what runs, and the run records both', async () => {
+    const r = await cli(['train', 'tiny.cnn.yaml', '--epochs', '1', '--backend', 'cpu', '--dataset', 'shapes', ...quick]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^backend: cpu /m);
+    assert.match(r.stdout, /^data:\s+shapes — generated/m);
+    assert.match(r.stdout, /images of 32×32×3, 9 classes/);
+    const run = await readRun(runDirOf(r.stdout));
+    assert.equal(run.summary?.backend, 'cpu');
+    assert.equal(run.summary?.dataset, 'shapes');
+    assert.match(run.modelText ?? '', /dataset: shapes/, 'the switched data set is in the saved model text');
+  });
+
+  it('a run that fails before the trainer writes anything leaves no empty run folder', async () => {
+    writeFileSync(path.join(tmp, 'nofolder.cnn.yaml'), 'name: nofolder\ndataset: { folder: ./missing, imageSize: [16, 16] }\nlayers:\n  - flatten\n  - dense: { units: 2, activation: softmax }\n');
+    const r = await cli(['train', 'nofolder.cnn.yaml', '--backend', 'cpu', '--out', 'runs']);
+    assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /E_DATASET_UNAVAILABLE/);
+    assert.match(r.stdout, /^run:\s+none/m);
+    assert.deepEqual(readdirSync(path.join(tmp, 'runs')), []);
   });
 
   it('--json prints one trainer message per line and a final done line', async () => {

@@ -198,6 +198,64 @@ describe('language server over stdio (pull-diagnostics client)', function () {
     await assert.rejects(s.conn.sendRequest(MODEL_SPEC_REQUEST, { uri: 'file:///no/such/file.cnn.yaml' }));
   });
 
+  it('shape errors in the issue\'s words, on the kernel value; CRLF files get the same ranges', async () => {
+    const text = 'dataset: mnist\nlayers:\n  - conv2d: { filters: 64, kernel: 13, strides: 2 }\n  - conv2d: { filters: 64, kernel: 3, strides: 2 }\n  - conv2d: { filters: 8, kernel: 5 }\n  - flatten\n  - dense: { units: 10, activation: softmax }\n';
+    for (const [i, t] of [text, text.replace(/\n/g, '\r\n')].entries()) {
+      const uri = `file:///virtual/kernel${i}.cnn.yaml`;
+      await open(s, uri, t);
+      const items = fullItems(await pull(s, uri));
+      const d = items.find((x) => x.code === 'shape-mismatch');
+      assert.equal(d?.message, 'conv2d kernel 5×5 does not fit a 3×3×64 input with valid padding');
+      assert.deepEqual(d?.range, { start: { line: 4, character: 34 }, end: { line: 4, character: 35 } });
+    }
+  });
+
+  it('hover on the first conv of a colour model tells what colour costs against grayscale', async () => {
+    const uri = 'file:///virtual/alexnet.cnn.yaml';
+    const text = readFileSync(join(ROOT, 'examples', 'cifar10-alexnet.cnn.yaml'), 'utf8');
+    await open(s, uri, text);
+    const line = text.split('\n').findIndex((l) => l.includes('filters: 16'));
+    const h = await s.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 6 } }) as Hover;
+    const md = (h.contents as MarkupContent).value;
+    assert.match(md, /Parameters \| 208 = 2·2·3·16 weights \+ 16 biases/);
+    assert.match(md, /Colour input:.*208 parameters; on grayscale input \(`grayscale: true`\) it would have 80/);
+  });
+
+  it('completion offers the keys a layer still lacks, and data set names after dataset:', async () => {
+    const uri = 'file:///virtual/keys.cnn.yaml';
+    const text = 'dataset: \nlayers:\n  - conv2d: { filters: 8,  }\n';
+    await open(s, uri, text);
+    const r1 = await s.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 2, character: 26 } }) as CompletionItem[] | CompletionList;
+    const keys = (Array.isArray(r1) ? r1 : r1.items).map((i) => i.label);
+    assert.ok(keys.includes('kernel') && keys.includes('strides') && keys.includes('padding') && !keys.includes('filters'), keys.join(','));
+    const r2 = await s.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 9 } }) as CompletionItem[] | CompletionList;
+    assert.deepEqual((Array.isArray(r2) ? r2 : r2.items).map((i) => i.label).slice(0, 4), ['mnist', 'fashion-mnist', 'cifar10', 'shapes']);
+  });
+
+  it('typo and dropout quick fixes, applied as the editor would, clear their diagnostics on the next pull', async () => {
+    const uri = 'file:///virtual/fixes.cnn.yaml';
+    let text = MNIST.replace('maxpool2d: { pool: 2 }', 'maxpol2d: { pool: 2 }').replace('kernel: 3, padding', 'kernl: 3, padding')
+      .replace('  - dense: { units: 10, activation: softmax }\n', '  - dense: { units: 10, activation: softmax }\n  - dropout: { rate: 0.3 }\n');
+    let version = 1;
+    await open(s, uri, text, version);
+    for (const code of ['unknown-layer', 'unknown-key', 'dropout-useless']) {
+      const items = fullItems(await pull(s, uri));
+      const d = items.find((x) => x.code === code);
+      assert.ok(d, `${code} in ${JSON.stringify(items.map((x) => x.code))}`);
+      const actions = await s.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: d.range, context: { diagnostics: [d], only: ['quickfix'] } }) as CodeAction[];
+      const fix = actions.find((a) => a.isPreferred === true && a.diagnostics?.[0]?.code === code);
+      assert.ok(fix, `${code}: ${JSON.stringify(actions.map((a) => a.title))}`);
+      const before = items.filter((x) => x.code === code).length;
+      text = applyEdits(text, fix.edit?.changes?.[uri] as TextEdit[]);
+      version++;
+      await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] });
+      const after = fullItems(await pull(s, uri));
+      assert.equal(after.filter((x) => x.code === code).length, before - 1, `${fix.title}: ${JSON.stringify(after)}`);
+    }
+    assert.deepEqual(fullItems(await pull(s, uri)).map((x) => x.code), []);
+    assert.match(text, /- dropout: \{ rate: 0\.3 \}\n {2}- dense: \{ units: 10, activation: softmax \}\n/);
+  });
+
   it('never crashes: garbage documents and absurd positions get answers, and the server stays up', async () => {
     const garbage = [
       '', '\u0000\u0001\u0002', Array.from({ length: 3000 }, (_, i) => String.fromCharCode((i * 7919) % 65536)).join(''),

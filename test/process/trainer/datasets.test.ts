@@ -13,6 +13,7 @@ import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { ModelSpec } from '../../../src/shared/modelSpec';
 import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
+import { asBytes } from '../../../src/trainer/data/bytes';
 import { DEFAULT_LOCAL_FASHION_MNIST_DIR } from '../../../src/trainer/data/index';
 import { readSummary } from '../../../src/trainer/runFolder';
 import { TrainerHarness, smallSpec, startRequest } from './harness';
@@ -55,9 +56,9 @@ function writeColourFolder(root: string, classes: Record<string, readonly [numbe
       if (i % 2 === 0) {
         const img = new PNG({ width: w, height: h });
         img.data.set(data);
-        fs.writeFileSync(path.join(root, name, `${i}.png`), PNG.sync.write(img));
+        fs.writeFileSync(path.join(root, name, `${i}.png`), asBytes(PNG.sync.write(img)));
       } else {
-        fs.writeFileSync(path.join(root, name, `${i}.jpg`), jpeg.encode({ width: w, height: h, data }, 90).data);
+        fs.writeFileSync(path.join(root, name, `${i}.jpg`), asBytes(jpeg.encode({ width: w, height: h, data }, 90).data));
       }
     }
   }

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainerClient } from '../../../src/host/trainerClient';
+import { asBytes } from '../../../src/trainer/data/bytes';
 import type { FeatureMapsMessage, TrainerMessage } from '../../../src/shared/trainerProtocol';
 import { RUN_FILES, listCheckpoints, readModelDir, readSummary } from '../../../src/trainer/runFolder';
 import { TrainerHarness, smallSpec, startRequest } from './harness';
@@ -23,7 +24,7 @@ function snapshot(dir: string): Map<string, string> {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), createHash('sha256').update(fs.readFileSync(p)).digest('hex'));
+      else out.set(path.relative(dir, p), createHash('sha256').update(asBytes(fs.readFileSync(p))).digest('hex'));
     }
   };
   walk(dir);

@@ -101,6 +101,10 @@ describe('trainer process', function () {
     assert.ok(Math.abs((summary.samplesPerSec ?? 0) - rates.reduce((a, b) => a + b, 0) / rates.length) < 1e-6, 'mean samples/s of the epochs');
     assert.equal(summary.versions.tfjs, tf.version.tfjs);
     assert.equal(summary.versions.node, process.versions.node);
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    assert.equal(summary.versions.cnnLab, pkg.version);
+    const library = { tensorflow: 'libtensorflow', wasm: 'tfjs-backend-wasm', cpu: 'tfjs-backend-cpu' }[backend.name];
+    assert.ok(summary.versions[library], `${library} version in ${JSON.stringify(summary.versions)}`);
     assert.equal(fs.readFileSync(path.join(runDir, RUN_FILES.model), 'utf8'), `name: ${smallSpec().name}\n`, 'the model file as trained');
     const metrics = readMetrics(runDir);
     assert.equal(metrics.filter((r) => r.kind === 'epoch').length, 3);

@@ -66,6 +66,7 @@ function setup() {
   const inspector = new SampleInspector(
     (sample) => { const c = new StandInClient(sample); clients.push(c); return c; },
     {
+      log: () => undefined,
       progress: (m) => progress.push(m.task),
       dataset: () => undefined,
       featureMaps: (m) => shown.push(m.sampleIndex),
@@ -79,7 +80,7 @@ function setup() {
 
 describe('sample inspector (picks on a finished run)', function () {
   it('starts one process on the first pick, with that sample, and reuses it for later picks', function () {
-    const { clients, shown, inspector } = setup();
+    const { clients, shown, progress, inspector } = setup();
     assert.equal(inspector.running, false, 'nothing is started before a pick');
     inspector.request(3);
     assert.equal(clients.length, 1);
@@ -92,6 +93,7 @@ describe('sample inspector (picks on a finished run)', function () {
     assert.deepEqual(clients[0]?.requests, [7]);
     clients[0]?.say(mapsOf(7));
     assert.deepEqual(shown, [3, 7]);
+    assert.deepEqual(progress, ['Loading MNIST'], 'progress is passed on');
     assert.equal(inspector.launches, 1);
   });
 
