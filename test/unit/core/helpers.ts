@@ -1,4 +1,4 @@
-/** Test helpers: locate text in a document as an LSP range, and read the shipped examples. */
+/** Test helpers: locate text in a document as an LSP range, read the shipped examples, mutate them at random (seeded). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Range } from '../../../src/core/index';
@@ -32,4 +32,78 @@ export function rangeIn(text: string, context: string, inner: string): Range {
   if (within < 0) throw new Error(`"${inner}" not in "${context}"`);
   const r = rangeOf(text.slice(0, at + within + inner.length), inner, text.slice(0, at + within).split(inner).length - 1);
   return r;
+}
+
+/** mulberry32: a small seeded generator, so a failure reproduces from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CHARS = [
+  ...'abcdefghijklmnopqrstuvwxyz0123456789', ' ', ' ', ' ', '\n', '\n', '\t', '\r', ':', '-', '{', '}', '[', ']', ',', '#',
+  '&', '*', '!', '|', '>', '"', "'", '?', '%', '@', '.', '~', '×', '😀', '\u0000', '\u2028', '\ufeff',
+];
+
+const FRAGMENTS = [
+  '  - conv2d: { filters: 8, kernel: 3 }', '  - conv2d: { filters: 8, kernel: 40, padding: valid }', '  - flatten',
+  '  - flatten: {}', '  - dense: { units: 10, activation: softmax }', '  - dense: { units: 0 }', '  - dense:\n      units: 3',
+  '  - dropout: 1.5', '  - dropout: { rate: 0.5 }', '  - dropout: 0', '  - activation: relu', '  - batchnorm: {}',
+  '  - globalavgpool2d', '  - maxpool2d: { pool: 9 }', '  - avgpool2d: { pool: [2, 3], strides: 1, padding: same }',
+  '  - maxpol2d: {}', '  - conv2d:', '  -', '  - [1, 2]', '  - &x dense: { units: 4 }', '  - *x', '  - *nothing',
+  'layers:', 'layers: []', 'layers: [ { flatten: {} }, { dense: { units: 10 } } ]', 'train: { epochs: 1, batchSize: 0 }',
+  'train:\n  epochs: 2\n  augment: { flipHorizontal: yes, shift: 2 }', 'dataset: { folder: ./x, imageSize: [8, 8] }',
+  'dataset: cifar', 'dataset: shapes', 'grayscale: true', 'grayscale: yes', 'input: [28, 28, 3]', 'input: 5', 'classes: 3',
+  'name: ""', 'name: [a]', '? [a]\n: b', '---', '...', '%YAML 1.2', '|\n  text', 'key: >\n  folded', '"unterminated', "'x",
+  '{', '}', ']', '# comment', 'a: &a [*a]', 'dataset: !!binary aGk=', '\t- flatten', '      deeply: indented',
+];
+
+export function mutate(text: string, r: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const at = (): number => Math.floor(r() * (text.length + 1));
+  switch (Math.floor(r() * 9)) {
+    case 0: case 1: { // insert characters
+      const i = at();
+      let s = '';
+      for (let n = 1 + Math.floor(r() * 3); n > 0; n--) s += pick(CHARS);
+      return text.slice(0, i) + s + text.slice(i);
+    }
+    case 2: { // delete a span
+      const i = at();
+      return text.slice(0, i) + text.slice(i + 1 + Math.floor(r() * 12));
+    }
+    case 3: { // swap two lines
+      const lines = text.split('\n');
+      const a = Math.floor(r() * lines.length), b = Math.floor(r() * lines.length);
+      [lines[a], lines[b]] = [lines[b] ?? '', lines[a] ?? ''];
+      return lines.join('\n');
+    }
+    case 4: { // duplicate or drop a line
+      const lines = text.split('\n');
+      const a = Math.floor(r() * lines.length);
+      if (r() < 0.5) lines.splice(a, 0, lines[a] ?? '');
+      else lines.splice(a, 1);
+      return lines.join('\n');
+    }
+    case 5: case 6: { // insert a YAML fragment as a line
+      const lines = text.split('\n');
+      lines.splice(Math.floor(r() * (lines.length + 1)), 0, pick(FRAGMENTS));
+      return lines.join('\n');
+    }
+    case 7: { // change a line's indentation
+      const lines = text.split('\n');
+      const a = Math.floor(r() * lines.length);
+      const l = lines[a] ?? '';
+      lines[a] = r() < 0.5 ? ` ${l}` : l.replace(/^ {1,2}/, '');
+      return lines.join('\n');
+    }
+    default: // line ends: CRLF, or a lone CR somewhere
+      return r() < 0.5 ? text.replace(/\n/g, '\r\n') : text.replace('\n', '\r');
+  }
 }
