@@ -5,11 +5,11 @@
  * accuracy and the run folder. Ctrl-C stops after the current batch (with a checkpoint); a second
  * Ctrl-C kills the trainer.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeModelText } from '../core/index';
-import { lastCheckpointEpoch, isRunDir, MODEL_FILE, newRunDir, runsRoot } from '../host/runStore';
+import { discardRunDirIfNeverStarted, lastCheckpointEpoch, isRunDir, MODEL_FILE, newRunDir, runsRoot } from '../host/runStore';
 import { TrainerClient } from '../host/trainerClient';
 import type { ModelSpec } from '../shared/modelSpec';
 import type { DoneMessage, TrainerMessage } from '../shared/trainerProtocol';
@@ -190,23 +190,10 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
   const code = done.status === 'completed' ? EXIT.ok
     : done.status === 'stopped' || (done.status === 'interrupted' && userStopped) ? EXIT.stopped
       : EXIT.failed;
-  view.finish(done, keepRunDir(runDir, prepared.resume) ? runDir : null, failure, code === EXIT.failed ? stderrTail : []);
+  // A new folder the trainer never wrote to is removed: the runs list holds no empty folders.
+  const gone = await discardRunDirIfNeverStarted(runDir, prepared.resume);
+  view.finish(done, gone ? null : runDir, failure, code === EXIT.failed ? stderrTail : []);
   return code;
-}
-
-/**
- * A new run folder the trainer never wrote to (it failed while loading the data set or the
- * backend) is removed, so the runs list holds no empty folders; it is not a run.
- */
-function keepRunDir(runDir: string, resumed: boolean): boolean {
-  if (resumed) return true;
-  try {
-    if (readdirSync(runDir).length > 0) return true;
-    rmdirSync(runDir);
-    return false;
-  } catch {
-    return existsSync(runDir);
-  }
 }
 
 interface View {

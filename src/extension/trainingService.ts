@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { TrainerClient, type TrainerLaunchOptions } from '../host/trainerClient';
 import { analyzeModelText } from '../core/index';
 import { CnnLabError } from '../shared/errors';
-import { newRunDir } from '../host/runStore';
+import { discardRunDirIfNeverStarted, newRunDir } from '../host/runStore';
 import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
 import type { BackendChoice, DoneMessage, FiltersMessage, TrainerMessage } from '../shared/trainerProtocol';
 import type { WireError } from '../shared/errors';
@@ -43,7 +43,13 @@ export class ActiveRun implements vscode.Disposable {
   /** Each `filters` message (once per epoch). */
   readonly onFilters = this.filters.event;
 
-  constructor(readonly runDir: string, readonly model: DashboardModel, readonly client: TrainerClient) {}
+  constructor(
+    readonly runDir: string,
+    readonly model: DashboardModel,
+    readonly client: TrainerClient,
+    /** The run continues an existing folder (its folder is never removed when the trainer fails). */
+    readonly resumed = false,
+  ) {}
 
   /** Settles with the trainer's `done` (or one the client made up when the process died). */
   get done(): Promise<DoneMessage> { return this.client.done; }
@@ -171,7 +177,7 @@ export class TrainingService implements vscode.Disposable {
       ...(s.mnistMirrors.length > 0 ? { mirrors: s.mnistMirrors } : {}),
       ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
     }, this.launchOptions(s, '[trainer]'));
-    const run = new ActiveRun(runDir, model, client);
+    const run = new ActiveRun(runDir, model, client, req.resumeDir !== undefined);
     this.current = run;
     run.push(model.setLive(true, 'running'));
     client.onMessage((m) => this.onMessage(run, m));
@@ -268,14 +274,18 @@ export class TrainingService implements vscode.Disposable {
     }));
   }
 
-  private finish(run: ActiveRun, done: DoneMessage): void {
+  private async finish(run: ActiveRun, done: DoneMessage): Promise<void> {
     this.deps.log.info(`[run] ${done.status}: ${done.epochsCompleted} epochs in ${done.durationSec.toFixed(1)} s, test accuracy ${percent(done.testAcc)} (${done.runDir})`);
+    // A new folder the trainer never wrote to (it failed on the backend or the data set, e.g. a
+    // download while offline) is not a run: remove it before `onDidEnd` refreshes the runs list.
+    const discarded = await discardRunDirIfNeverStarted(run.runDir, run.resumed);
+    if (discarded) this.deps.log.info(`[run] removed ${run.runDir}: the trainer ended before writing anything to it`);
     // A made-up `done` (process died) has no model update yet.
     if (run.model.runInfo.live) run.push(run.model.setLive(false, done.status));
     const failure = run.client.failure;
     if (done.status === 'interrupted' && failure !== undefined && run.model.runInfo.error === null) {
       run.push(run.model.setError(failure.hint !== undefined ? `${failure.message} ${failure.hint}` : failure.message));
-      this.showError(failure, run.runDir);
+      this.showError(failure, run.runDir, !discarded);
     }
     if (this.current === run) this.current = undefined;
     this.updateStatus(run);
@@ -290,7 +300,7 @@ export class TrainingService implements vscode.Disposable {
   }
 
   /** An actionable message for a typed trainer error: what happened, what to do, a button for it. */
-  private showError(error: WireError, runDir: string): void {
+  private showError(error: WireError, runDir: string, resumable = true): void {
     const showLog = vscode.l10n.t('Show Log');
     const actions: { title: string; run: () => void }[] = [{ title: showLog, run: () => this.deps.log.show(true) }];
     switch (error.code) {
@@ -304,7 +314,8 @@ export class TrainingService implements vscode.Disposable {
         break;
       case 'E_TRAINER_CRASHED':
       case 'E_TRAINER_UNRESPONSIVE':
-        actions.unshift({ title: vscode.l10n.t('Resume Run'), run: () => void vscode.commands.executeCommand('cnnLab.resumeRun', runDir) });
+        // Nothing to resume when the folder was removed because the trainer never wrote to it.
+        if (resumable) actions.unshift({ title: vscode.l10n.t('Resume Run'), run: () => void vscode.commands.executeCommand('cnnLab.resumeRun', runDir) });
         break;
       default:
         break;

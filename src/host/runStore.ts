@@ -255,44 +255,81 @@ export function effectiveStatus(summary: RunSummary, alive: (pid: number) => boo
   return summary.status === 'running' && !alive(summary.pid) ? 'interrupted' : summary.status;
 }
 
-async function describeRun(dir: string, metricsText: string | null, alive: (pid: number) => boolean): Promise<{ entry: RunListEntry; summary: RunSummary | null; metrics: MetricRecord[] }> {
-  const problems: string[] = [];
-  const raw = await readJson(path.join(dir, SUMMARY_FILE));
-  let summary: RunSummary | null = null;
+const errorText = (err: unknown): string =>
+  (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+
+/** summary.json when it is readable and well-formed; otherwise null, with the reason added to `problems`. */
+async function readSummaryChecked(dir: string, problems: string[]): Promise<RunSummary | null> {
+  let raw: unknown;
+  try {
+    raw = await readJson(path.join(dir, SUMMARY_FILE));
+  } catch (err) {
+    problems.push(`summary.json is unreadable (${errorText(err)})`);
+    return null;
+  }
   if (raw === undefined) problems.push('summary.json is missing');
   else if (raw instanceof Error) problems.push(`summary.json is corrupt (${raw.message})`);
   else if (!isRunSummary(raw)) problems.push('summary.json lacks required fields');
-  else summary = raw;
+  else return raw;
+  return null;
+}
 
-  const { records, skipped } = metricsText === null ? { records: [], skipped: 0 } : parseMetrics(metricsText);
+function noteSkipped(problems: string[], skipped: number): void {
   if (skipped > 0) problems.push(`${skipped} unreadable line${skipped === 1 ? '' : 's'} in metrics.jsonl skipped`);
-  const epochRecords = records.filter((r): r is Extract<MetricRecord, { kind: 'epoch' }> => r.kind === 'epoch');
-  const lastCheckpoint = await lastCheckpointEpoch(dir);
+}
 
+/**
+ * The list row of a run folder. With a summary every field comes from it (`records` unused);
+ * without one, what can be rebuilt comes from the folder name and the metric records.
+ */
+async function entryFor(dir: string, summary: RunSummary | null, records: readonly MetricRecord[], problems: readonly string[], alive: (pid: number) => boolean): Promise<RunListEntry> {
+  const lastCheckpoint = await lastCheckpointEpoch(dir);
   const runId = path.basename(dir);
-  let entry: RunListEntry;
   if (summary !== null) {
-    entry = {
+    return {
       dir, runId, name: summary.name, status: effectiveStatus(summary, alive), dataset: summary.dataset,
       backend: summary.backend, startedAt: summary.startedAt, finishedAt: summary.finishedAt,
       totalEpochs: summary.totalEpochs, epochsCompleted: summary.epochsCompleted,
       bestValAcc: summary.bestValAcc, testAcc: summary.testAcc, durationSec: summary.durationSec,
       lastCheckpoint, summary, problems,
     };
-  } else {
-    // Rebuild what we can: the folder name carries the model name, metrics carry the epochs.
-    const stat = await fsp.stat(dir);
-    const nameFromDir = runId.replace(/^\d{8}-\d{6}-/, '').replace(/-\d+$/, '') || runId;
-    const valAccs = epochRecords.map((r) => r.valAcc).filter((v): v is number => v !== null);
-    const lastEpoch = epochRecords.reduce((m, r) => Math.max(m, r.epoch), 0);
-    entry = {
-      dir, runId, name: nameFromDir, status: 'interrupted', dataset: null, backend: null,
-      startedAt: (stat.birthtimeMs > 0 ? stat.birthtime : stat.mtime).toISOString(), finishedAt: null, totalEpochs: null,
-      epochsCompleted: lastEpoch, bestValAcc: valAccs.length > 0 ? Math.max(...valAccs) : null,
-      testAcc: null, durationSec: null, lastCheckpoint, summary: null, problems,
-    };
   }
-  return { entry, summary, metrics: records };
+  // Rebuild what we can: the folder name carries the model name, metrics carry the epochs.
+  const epochRecords = records.filter((r): r is Extract<MetricRecord, { kind: 'epoch' }> => r.kind === 'epoch');
+  const stat = await fsp.stat(dir);
+  const nameFromDir = runId.replace(/^\d{8}-\d{6}-/, '').replace(/-\d+$/, '') || runId;
+  const valAccs = epochRecords.map((r) => r.valAcc).filter((v): v is number => v !== null);
+  const lastEpoch = epochRecords.reduce((m, r) => Math.max(m, r.epoch), 0);
+  return {
+    dir, runId, name: nameFromDir, status: 'interrupted', dataset: null, backend: null,
+    startedAt: (stat.birthtimeMs > 0 ? stat.birthtime : stat.mtime).toISOString(), finishedAt: null, totalEpochs: null,
+    epochsCompleted: lastEpoch, bestValAcc: valAccs.length > 0 ? Math.max(...valAccs) : null,
+    testAcc: null, durationSec: null, lastCheckpoint, summary: null, problems,
+  };
+}
+
+/**
+ * The list row of one run folder, cheaply: a valid summary.json (small, rewritten atomically by
+ * the trainer at start, per epoch and at the end) already holds every field of the row, so
+ * metrics.jsonl (thousands of batch lines) is read only when the summary is missing, corrupt or
+ * incomplete. The row's `problems` then cover metrics.jsonl only when it was read.
+ */
+async function listEntry(dir: string, alive: (pid: number) => boolean): Promise<RunListEntry> {
+  const problems: string[] = [];
+  const summary = await readSummaryChecked(dir, problems);
+  if (summary !== null) return entryFor(dir, summary, [], problems, alive);
+  let records: MetricRecord[] = [];
+  try {
+    const text = await readText(path.join(dir, METRICS_FILE));
+    if (text !== null) {
+      const parsed = parseMetrics(text);
+      records = parsed.records;
+      noteSkipped(problems, parsed.skipped);
+    }
+  } catch (err) {
+    problems.push(`metrics.jsonl is unreadable (${errorText(err)})`);
+  }
+  return entryFor(dir, null, records, problems, alive);
 }
 
 /** True when `dir` looks like a run folder (the trainer wrote at least one of its files). */
@@ -302,8 +339,10 @@ export async function isRunDir(dir: string): Promise<boolean> {
 }
 
 /**
- * Every run folder under `root`, newest first. Never throws for a damaged run: such a run is
- * listed with what could be read and its `problems`. A missing root gives an empty list.
+ * Every run folder under `root`, newest first. Reads each run's summary.json, and its
+ * metrics.jsonl only when the summary is not usable (see `listEntry`), so refreshing the list
+ * stays cheap with many long runs. Never throws for a damaged run: such a run is listed with what
+ * could be read and its `problems`. A missing root gives an empty list.
  */
 export async function listRuns(root: string, alive: (pid: number) => boolean = isPidAlive): Promise<RunListEntry[]> {
   let dirents: import('node:fs').Dirent[];
@@ -318,8 +357,7 @@ export async function listRuns(root: string, alive: (pid: number) => boolean = i
     if (!d.isDirectory()) continue;
     const dir = path.resolve(root, d.name);
     if (!(await isRunDir(dir))) continue;
-    const metricsText = await readText(path.join(dir, METRICS_FILE));
-    entries.push((await describeRun(dir, metricsText, alive)).entry);
+    entries.push(await listEntry(dir, alive));
   }
   return entries.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId)));
 }
@@ -328,7 +366,11 @@ export async function listRuns(root: string, alive: (pid: number) => boolean = i
 export async function readRun(dir: string, alive: (pid: number) => boolean = isPidAlive): Promise<RunData> {
   const abs = path.resolve(dir);
   const metricsText = await readText(path.join(abs, METRICS_FILE));
-  const { entry, summary, metrics } = await describeRun(abs, metricsText, alive);
+  const problems: string[] = [];
+  const summary = await readSummaryChecked(abs, problems);
+  const { records: metrics, skipped } = metricsText === null ? { records: [], skipped: 0 } : parseMetrics(metricsText);
+  noteSkipped(problems, skipped);
+  const entry = await entryFor(abs, summary, metrics, problems, alive);
   const [modelText, featureMaps, filters, evaluation] = await Promise.all([
     readText(path.join(abs, MODEL_FILE)),
     readMessageFile<FeatureMapsMessage>(path.join(abs, FEATURE_MAPS_FILE), 'featureMaps'),
@@ -371,4 +413,24 @@ export async function deleteRun(dir: string): Promise<void> {
   const abs = path.resolve(dir);
   if (!(await isRunDir(abs))) throw new Error(`${abs} is not a CNN Lab run folder; nothing deleted`);
   await fsp.rm(abs, { recursive: true, force: true });
+}
+
+/**
+ * Called once the trainer of a run has ended: removes a run folder that `newRunDir` made for this
+ * run when the trainer never wrote anything into it (it failed while choosing the backend or
+ * loading the data set, e.g. a data set that cannot be downloaded offline). Such a folder is not a
+ * run, and left behind it would show in the runs list as a broken one. A resumed run's folder is
+ * never removed, and only an empty folder is (`rmdir` refuses anything else, so a trainer that
+ * wrote after all keeps its files). Never throws. Returns true when no run folder is left to show
+ * (removed now, or already gone); false when the folder stays.
+ */
+export async function discardRunDirIfNeverStarted(runDir: string, resumed: boolean): Promise<boolean> {
+  if (resumed) return false;
+  try {
+    if ((await fsp.readdir(runDir)).length > 0) return false;
+    await fsp.rmdir(runDir);
+    return true;
+  } catch {
+    return !(await exists(runDir));
+  }
 }

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  deleteRun, lastCheckpointEpoch, listRuns, markRunEnded, newRunDir, parseMetrics, readRun, runsRoot, safeName,
+  deleteRun, discardRunDirIfNeverStarted, lastCheckpointEpoch, listRuns, markRunEnded, newRunDir, parseMetrics, readRun,
+  runsRoot, safeName,
 } from '../../../src/host/runStore';
 import type { MetricRecord, RunSummary } from '../../../src/shared/trainerProtocol';
 
@@ -154,6 +155,65 @@ describe('run store', () => {
     const runs = await listRuns(root, dead);
     assert.deepEqual(runs.map((r) => r.runId), ['new', 'old']);
     assert.deepEqual(await listRuns(path.join(root, 'missing')), []);
+  });
+
+  it('listRuns takes a valid summary as is and never reads metrics.jsonl for it', async () => {
+    // metrics.jsonl is a folder here: any attempt to read it fails (EISDIR), as readRun shows.
+    const dir = makeRun('20250103-090000-mnist-cnn', { summary: summary({ bestValAcc: 0.9812, epochsCompleted: 3 }) });
+    mkdirSync(path.join(dir, 'metrics.jsonl'));
+    writeCheckpoint(dir, 3);
+    await assert.rejects(readRun(dir, dead), /EISDIR/);
+    const [r] = await listRuns(root, dead);
+    assert.ok(r);
+    assert.equal(r.bestValAcc, 0.9812);
+    assert.equal(r.epochsCompleted, 3);
+    assert.equal(r.lastCheckpoint, 3);
+    assert.equal(r.status, 'completed');
+    assert.deepEqual(r.problems, []);
+  });
+
+  it('listRuns falls back to metrics.jsonl only for an unusable summary and survives an unreadable one', async () => {
+    const lines = `${JSON.stringify(batchRecord(1, 1))}\n${JSON.stringify(epochRecord(1, 0.61))}\n${JSON.stringify(epochRecord(2, 0.58))}\n`;
+    // Complete-looking but the metrics disagree: the summary wins, the metrics are not consulted.
+    makeRun('20250104-090000-trusted', { summary: summary({ startedAt: '2025-01-04T09:00:00.000Z', bestValAcc: 0.5, epochsCompleted: 1 }), metrics: `${lines}{"kind":` });
+    makeRun('20250105-090000-missing', { metrics: lines });
+    const unreadable = makeRun('20250106-090000-unreadable', { summary: '{"runId":' });
+    mkdirSync(path.join(unreadable, 'metrics.jsonl'));
+    const byId = new Map((await listRuns(root, dead)).map((r) => [r.runId, r]));
+    const trusted = byId.get('20250104-090000-trusted');
+    assert.equal(trusted?.bestValAcc, 0.5);
+    assert.equal(trusted?.epochsCompleted, 1);
+    assert.deepEqual(trusted?.problems, [], 'the torn metrics line is not seen: metrics.jsonl was not read');
+    const missing = byId.get('20250105-090000-missing');
+    assert.equal(missing?.bestValAcc, 0.61);
+    assert.equal(missing?.epochsCompleted, 2);
+    assert.deepEqual(missing?.problems, ['summary.json is missing']);
+    const broken = byId.get('20250106-090000-unreadable');
+    assert.equal(broken?.name, 'unreadable');
+    assert.equal(broken?.epochsCompleted, 0);
+    assert.match(broken?.problems.join('; ') ?? '', /summary\.json is corrupt.*; metrics\.jsonl is unreadable \(EISDIR\)/);
+  });
+
+  it('discardRunDirIfNeverStarted removes only a new run folder the trainer never wrote to', async () => {
+    const runs = path.join(root, 'runs');
+    const empty = newRunDir(runs, 'offline-cifar');
+    assert.equal(await discardRunDirIfNeverStarted(empty, false), true);
+    assert.equal(existsSync(empty), false);
+    assert.equal(await discardRunDirIfNeverStarted(empty, false), true, 'already gone: nothing left to show');
+
+    const resumed = newRunDir(runs, 'resumed');
+    assert.equal(await discardRunDirIfNeverStarted(resumed, true), false);
+    assert.ok(existsSync(resumed), 'a resumed folder is the user\'s run and stays');
+
+    const wrote = newRunDir(runs, 'wrote');
+    writeFileSync(path.join(wrote, 'model.cnn.yaml'), 'name: wrote\n');
+    assert.equal(await discardRunDirIfNeverStarted(wrote, false), false);
+    assert.ok(existsSync(path.join(wrote, 'model.cnn.yaml')));
+
+    const tempOnly = newRunDir(runs, 'checkpointing');
+    mkdirSync(path.join(tempOnly, 'checkpoints'));
+    assert.equal(await discardRunDirIfNeverStarted(tempOnly, false), false, 'anything written keeps the folder');
+    assert.deepEqual((await listRuns(runs, dead)).map((r) => r.name), ['wrote']);
   });
 
   it('lastCheckpointEpoch picks the highest complete checkpoint and ignores temp and partial ones', async () => {
