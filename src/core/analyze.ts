@@ -536,8 +536,8 @@ function emptyAnalysis(diagnostics: CoreDiagnostic[]): Analysis {
   };
 }
 
-function analyze(text: string): Analysis {
-  const src = new SourceText(text);
+function analyze(text: string, options: AnalyzeOptions): Analysis {
+  const src = new SourceText(text, options.fullYamlParser === true);
   const c = new Checker(src);
   const errors = src.doc.errors;
   for (let i = 0; i < errors.length; i++) {
@@ -680,10 +680,15 @@ function analyze(text: string): Analysis {
   };
 }
 
+export interface AnalyzeOptions {
+  /** Always use the general YAML parser, never the plain-YAML fast path (tests and benchmarks compare the two). */
+  readonly fullYamlParser?: boolean;
+}
+
 /** Parses, validates and infers shapes. Total: any input gives an Analysis, never an exception. */
-export function analyzeModelText(text: string): Analysis {
+export function analyzeModelText(text: string, options: AnalyzeOptions = {}): Analysis {
   try {
-    return analyze(typeof text === 'string' ? text : String(text));
+    return analyze(typeof text === 'string' ? text : String(text), options);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     return emptyAnalysis([{

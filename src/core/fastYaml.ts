@@ -30,8 +30,10 @@ interface Line {
 
 type Range3 = [number, number, number];
 
+/** Thrown to leave the fast path; one instance, so giving up costs no stack trace. */
 class GiveUp extends Error {}
-const giveUp = (): never => { throw new GiveUp(); };
+const GIVE_UP = new GiveUp('not plain YAML');
+const giveUp = (): never => { throw GIVE_UP; };
 
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const INT_RE = /^[-+]?[0-9]+$/;
@@ -63,13 +65,17 @@ function scalar(value: string | number | boolean, range: Range3): Scalar {
 function scanLines(text: string): Line[] {
   const lines: Line[] = [];
   let pos = 0;
+  let lastComment = -1;
   const n = text.length;
   while (pos < n) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = n;
     const next = nl < n ? nl + 1 : n;
     let lineEnd = nl;
-    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) {
+      if (nl === n) giveUp(); // a lone `\r` at the end
+      lineEnd--;
+    }
     let i = pos;
     while (i < lineEnd && text.charCodeAt(i) === 32) i++;
     let end = i;
@@ -95,17 +101,23 @@ function scanLines(text: string): Line[] {
     if (end > i) {
       if (i === pos && (text.startsWith('---', i) || text.startsWith('...', i))) giveUp();
       lines.push({ indent: i - pos, start: i, end, next });
-    } else if (comment && lines.length > 0) {
-      // A comment line after content can fall inside a block collection's value range.
-      giveUp();
+    } else if (comment) {
+      lastComment = pos;
     }
     pos = next;
   }
+  // Comments after the last content line: where the document's range ends then varies.
+  const last = lines[lines.length - 1];
+  if (last && lastComment > last.start) giveUp();
   return lines;
 }
 
+/** Deeper nesting than any model file needs is left to the full parser (and keeps recursion shallow). */
+const MAX_DEPTH = 64;
+
 class FastParser {
   private i = 0;
+  private depth = 0;
 
   constructor(private readonly text: string, private readonly lines: readonly Line[]) {}
 
@@ -131,6 +143,7 @@ class FastParser {
    * `this.i` (after a `- ` for a map inside a list item).
    */
   private blockMap(indent: number, from: number): YAMLMap {
+    if (++this.depth > MAX_DEPTH) giveUp();
     const map = new YAMLMap();
     const start = from;
     let keyAt = from;
@@ -170,6 +183,7 @@ class FastParser {
       keyAt = nl.start;
     }
     map.range = [start, end, this.blockEnd()];
+    this.depth--;
     return map;
   }
 
@@ -180,12 +194,12 @@ class FastParser {
 
   /** A block node starting on line `l` (the current line). */
   private blockNode(l: Line): YamlNode {
-    if (this.text.charCodeAt(l.start) === 45 /* - */) return this.blockSeq(l.indent);
-    return this.blockMap(l.indent, l.start);
+    return this.text.charCodeAt(l.start) === 45 /* - */ ? this.blockSeq(l.indent) : this.blockMap(l.indent, l.start);
   }
 
   /** A block list whose dashes sit at `indent`. */
   private blockSeq(indent: number): YAMLSeq {
+    if (++this.depth > MAX_DEPTH) giveUp();
     const seq = new YAMLSeq();
     const first = this.line(this.i) ?? giveUp();
     const start = first.start;
@@ -217,6 +231,7 @@ class FastParser {
       if (this.text.charCodeAt(nl.start) !== 45) break;
     }
     seq.range = [start, end, this.blockEnd()];
+    this.depth--;
     return seq;
   }
 
@@ -246,6 +261,7 @@ class FastParser {
 /** One-line flow collections: `{ a: 1, b: [2, 3] }`. */
 class FlowParser {
   pos: number;
+  private depth = 0;
 
   constructor(private readonly text: string, start: number, private readonly end: number) {
     this.pos = start;
@@ -261,7 +277,10 @@ class FlowParser {
   }
 
   collection(): YAMLMap | YAMLSeq {
-    return this.text.charCodeAt(this.pos) === 123 ? this.map() : this.seq();
+    if (++this.depth > MAX_DEPTH) giveUp();
+    const node = this.text.charCodeAt(this.pos) === 123 ? this.map() : this.seq();
+    this.depth--;
+    return node;
   }
 
   private map(): YAMLMap {
@@ -344,7 +363,7 @@ export function parsePlainYaml(text: string): YAMLMap | null {
     if (lines.length === 0) return null;
     return new FastParser(text, lines).parseRoot();
   } catch (err) {
-    if (err instanceof GiveUp) return null;
+    if (err === GIVE_UP) return null;
     throw err;
   }
 }

@@ -7,6 +7,7 @@ export type {
 } from './types';
 export { DIAGNOSTIC_CODES } from './types';
 export { analyzeModelText } from './analyze';
+export type { AnalyzeOptions } from './analyze';
 export { inferLayer, inferSummary, formatShape, layerNames } from './shapes';
 export type { LayerShape, LayerShapeResult, ShapeError } from './shapes';
 export { formatSummaryTable } from './summaryTable';

@@ -4,6 +4,7 @@
  */
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Node as YamlNode, Pair } from 'yaml';
+import { parsePlainYaml } from './fastYaml';
 import type { Position, Range } from './types';
 
 export type ParsedDoc = Document.Parsed;
@@ -25,14 +26,31 @@ export class SourceText {
   /** Offset of the first character of each line. */
   readonly lineStarts: readonly number[];
 
-  constructor(text: string) {
+  /** `fullParser`: skip the plain-YAML fast path (for tests and benchmarks). */
+  constructor(text: string, fullParser = false) {
     this.text = normaliseLineEnds(text);
     const starts = [0];
     for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
     this.lineStarts = starts;
-    // uniqueKeys reports duplicate keys as errors; aliases are resolved lazily by the validator
-    // (never via toJS), so alias bombs cannot expand.
-    this.doc = parseDocument(this.text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    const plain = fullParser ? null : parsePlainYaml(this.text);
+    if (plain) {
+      // The common case, several times faster: same nodes and ranges, no errors by construction.
+      const doc = new Document() as ParsedDoc;
+      doc.contents = plain as YAMLMap.Parsed;
+      this.doc = doc;
+    } else {
+      // uniqueKeys reports duplicate keys as errors; aliases are resolved lazily by the validator
+      // (never via toJS), so alias bombs cannot expand.
+      // A broken file can make hundreds of YAMLErrors; their stack traces (never read) would
+      // cost more than the parse itself.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        this.doc = parseDocument(this.text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    }
   }
 
   /** LSP position of an offset (clamped to the text). */
