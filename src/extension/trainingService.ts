@@ -276,19 +276,21 @@ export class TrainingService implements vscode.Disposable {
 
   private async finish(run: ActiveRun, done: DoneMessage): Promise<void> {
     this.deps.log.info(`[run] ${done.status}: ${done.epochsCompleted} epochs in ${done.durationSec.toFixed(1)} s, test accuracy ${percent(done.testAcc)} (${done.runDir})`);
+    // The run is over as soon as `done` arrives: clear it synchronously, before anyone awaiting
+    // `done` (the train commands) looks at the service again.
+    // A made-up `done` (process died) has no model update yet.
+    if (run.model.runInfo.live) run.push(run.model.setLive(false, done.status));
+    if (this.current === run) this.current = undefined;
+    this.updateStatus(run);
     // A new folder the trainer never wrote to (it failed on the backend or the data set, e.g. a
     // download while offline) is not a run: remove it before `onDidEnd` refreshes the runs list.
     const discarded = await discardRunDirIfNeverStarted(run.runDir, run.resumed);
     if (discarded) this.deps.log.info(`[run] removed ${run.runDir}: the trainer ended before writing anything to it`);
-    // A made-up `done` (process died) has no model update yet.
-    if (run.model.runInfo.live) run.push(run.model.setLive(false, done.status));
     const failure = run.client.failure;
     if (done.status === 'interrupted' && failure !== undefined && run.model.runInfo.error === null) {
       run.push(run.model.setError(failure.hint !== undefined ? `${failure.message} ${failure.hint}` : failure.message));
       this.showError(failure, run.runDir, !discarded);
     }
-    if (this.current === run) this.current = undefined;
-    this.updateStatus(run);
     if (done.status === 'completed') {
       const open = vscode.l10n.t('Open Dashboard');
       void vscode.window.showInformationMessage(
