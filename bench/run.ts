@@ -3,7 +3,7 @@
  * to bench/results.json and docs/benchmarks.md and printed as tables.
  *
  *   npm run bench [-- --quick] [--rounds N] [--threads N] [--no-install] [--no-build] [--cifar DIR]
- *                 [--skip steps,peers,wasm-bench,cpu] [--out-md FILE] [--out-json FILE]
+ *                 [--skip steps,peers,wasm-bench,cpu] [--out-md FILE] [--out-json FILE] [--steps-only]
  *
  * 1. Training throughput: CNN Lab's trainer (dist/trainer.js, forked as the extension forks it)
  *    on each backend that loads, Keras (model.fit) and PyTorch (eager loop), on the same training
@@ -440,7 +440,22 @@ function goalsAndNotes(r: Results): string[] {
 
 // ------------------------------------------------------------------ main
 
+/** `--steps-only`: re-measures the speed steps into an existing results.json and rewrites the report. */
+async function stepsOnly(): Promise<void> {
+  const previous = JSON.parse(fs.readFileSync(outJson, 'utf8')) as Results;
+  const steps: StepsResult[] = [];
+  for (const f of ['examples/mnist-keras-example.cnn.yaml', 'examples/cifar10-alexnet.cnn.yaml']) {
+    log(`speed steps: ${f}`);
+    steps.push(await measureSteps(path.join(ROOT, f), quick ? 1 : 3, quick ? 10 : 30, log));
+  }
+  const r: Results = { ...previous, steps };
+  fs.writeFileSync(outJson, `${JSON.stringify(r, null, 2)}\n`);
+  fs.writeFileSync(outMd, markdown(r));
+  for (const s of steps) console.log(`\n${s.model}, batch ${s.batchSize}:\n${stepsTable(s)}`);
+}
+
 async function main(): Promise<void> {
+  if (flag('steps-only')) return stepsOnly();
   const started = Date.now();
   const machine = machineInfo();
   log(`CNN Lab benchmark on ${machine.cpuModel}, ${machine.logicalCpus} CPUs, load ${machine.loadAverageAtStart.join(' ')}${quick ? ' (quick)' : ''}`);

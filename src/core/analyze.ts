@@ -9,9 +9,11 @@ import type {
   OptimizerName, Padding, Pair, TrainSpec,
 } from '../shared/modelSpec';
 import {
-  AUGMENT_FIELDS, findField, FOLDER_FIELDS, isLayerType, LAYER_ALIASES, LAYER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS,
+  AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, isLayerType, LAYER_ALIASES, LAYER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS,
 } from './schema';
 import type { FieldDef } from './schema';
+import { t } from './messages';
+import type { Locale, LocaleOptions, MessageArgs, MessageId } from './messages';
 import { formatShape, inferLayer, layerNames, summaryRow, totals } from './shapes';
 import { closest } from './suggest';
 import { addKeyToMap, insertLayerAfter, insertLayerBefore, removeLayer, replaceNode } from './textEdits';
@@ -39,7 +41,12 @@ class Checker {
   readonly diagnostics: CoreDiagnostic[] = [];
   errorCount = 0;
 
-  constructor(readonly src: SourceText) {}
+  constructor(readonly src: SourceText, readonly locale: Locale) {}
+
+  /** A catalog message in this analysis's locale. */
+  t(id: MessageId, args?: MessageArgs): string {
+    return t(this.locale, id, args);
+  }
 
   rangeOf(node: YamlNode | null): Range {
     return this.src.nodeRange(node);
@@ -62,7 +69,7 @@ class Checker {
     if (node === null || !isAlias(node)) return node;
     const target = node.resolve(this.src.doc);
     if (target === undefined) {
-      this.error(node, 'unresolved-alias', `alias *${node.source} refers to no anchor &${node.source} before it`);
+      this.error(node, 'unresolved-alias', this.t('alias.unresolved', { alias: node.source }));
       return null;
     }
     return target;
@@ -79,7 +86,7 @@ class Checker {
       const kn = keyNode(pair);
       const name = keyName(pair);
       if (name === null) {
-        this.error(kn, 'wrong-type', `keys in ${where} must be plain words`);
+        this.error(kn, 'wrong-type', this.t('key.notPlain', { where }));
         continue;
       }
       const field = findField(fields, name);
@@ -89,12 +96,12 @@ class Checker {
         const s = closest(name, fields.map((f) => f.key).filter((k) => !present.has(k)));
         const known = fields.map((f) => f.key).join(', ');
         this.error(kn, 'unknown-key',
-          s !== undefined ? `unknown key "${name}" in ${where}; did you mean "${s}"?` : `unknown key "${name}" in ${where}; expected one of: ${known}`,
-          s !== undefined && kn ? [this.replaceFix(`Change to "${s}"`, kn, s)] : undefined);
+          s !== undefined ? this.t('key.unknownSuggest', { name, where, suggestion: s }) : this.t('key.unknownList', { name, where, known }),
+          s !== undefined && kn ? [this.replaceFix(this.t('fix.changeToQuoted', { value: s }), kn, s)] : undefined);
         continue;
       }
       if (out.has(field.key)) {
-        this.error(kn, 'unknown-key', `"${name}" repeats "${field.key}" in ${where}`);
+        this.error(kn, 'unknown-key', this.t('key.repeats', { name, key: field.key, where }));
         continue;
       }
       const raw = valueNode(pair);
@@ -105,15 +112,16 @@ class Checker {
         // On the owner's key (or the map's first key), never on the whole document.
         const first = map.items[0];
         const at = missingAt ?? (map.flow === true || !first ? map : keyNode(first));
-        this.error(at, 'missing-key', `${where} needs "${f.key}": ${f.doc}`);
+        this.error(at, 'missing-key', this.t('key.missing', { where, key: f.key, doc: fieldDoc(this.locale, f) }));
       }
     }
     return out;
   }
 
   private typeError(e: Entry, expected: string): void {
-    const shown = isScalar(e.value) ? JSON.stringify(e.value.value) : isSeq(e.value) ? 'a list' : isMap(e.value) ? 'a map' : 'nothing';
-    this.error(e.at, 'wrong-type', `"${e.field.key}" must be ${expected}, not ${shown}`);
+    const shown = isScalar(e.value) ? JSON.stringify(e.value.value)
+      : this.t(isSeq(e.value) ? 'shown.list' : isMap(e.value) ? 'shown.map' : 'shown.nothing');
+    this.error(e.at, 'wrong-type', this.t('type.wrong', { key: e.field.key, expected, shown }));
   }
 
   private rangeError(e: Entry, v: number, code: DiagnosticCode = 'out-of-range'): boolean {
@@ -124,18 +132,18 @@ class Checker {
     const lo = f.min === undefined ? '' : `${f.minExclusive === true ? '(' : '['}${f.min}`;
     const hi = f.max === undefined ? '' : `${f.max}${f.maxExclusive === true ? ')' : ']'}`;
     const span = lo !== '' && hi !== '' ? `${lo}, ${hi}` : lo !== '' ? `${f.minExclusive === true ? '>' : '≥'} ${f.min ?? 0}` : `≤ ${f.max ?? 0}`;
-    this.error(e.at, code, `"${f.key}" is ${v}, outside ${span}`);
+    this.error(e.at, code, this.t('range.outside', { key: f.key, value: v, span }));
     return true;
   }
 
   number(e: Entry, code: DiagnosticCode = 'out-of-range'): number | undefined {
     if (!isScalar(e.value) || typeof e.value.value !== 'number') {
-      this.typeError(e, e.field.kind === 'int' ? 'a whole number' : 'a number');
+      this.typeError(e, this.t(e.field.kind === 'int' ? 'expected.wholeNumber' : 'expected.number'));
       return undefined;
     }
     const v = e.value.value;
     if (e.field.kind === 'int' && !Number.isInteger(v)) {
-      this.error(e.at, 'wrong-type', `"${e.field.key}" must be a whole number, not ${v}`);
+      this.error(e.at, 'wrong-type', this.t('int.notWhole', { key: e.field.key, value: v }));
       return undefined;
     }
     return this.rangeError(e, v, code) ? undefined : v;
@@ -145,8 +153,8 @@ class Checker {
     if (isScalar(e.value) && typeof e.value.value === 'boolean') return e.value.value;
     const s = isScalar(e.value) ? String(e.value.value).toLowerCase() : '';
     const guess = ['yes', 'on', 'y', '1'].includes(s) ? 'true' : ['no', 'off', 'n', '0'].includes(s) ? 'false' : undefined;
-    this.error(e.at, 'wrong-type', `"${e.field.key}" must be true or false`,
-      guess !== undefined && e.value ? [this.replaceFix(`Change to ${guess}`, e.value, guess)] : undefined);
+    this.error(e.at, 'wrong-type', this.t('bool.expected', { key: e.field.key }),
+      guess !== undefined && e.value ? [this.replaceFix(this.t('fix.changeTo', { value: guess }), e.value, guess)] : undefined);
     return undefined;
   }
 
@@ -154,21 +162,23 @@ class Checker {
     if (isScalar(e.value) && (typeof e.value.value === 'string' || typeof e.value.value === 'number') && String(e.value.value) !== '') {
       return String(e.value.value);
     }
-    this.typeError(e, 'text');
+    this.typeError(e, this.t('expected.text'));
     return undefined;
   }
 
   enumValue<T extends string>(e: Entry, values: readonly T[], aliases?: Readonly<Record<string, string>>): T | undefined {
     if (!isScalar(e.value) || typeof e.value.value !== 'string') {
-      this.typeError(e, `one of ${values.join(', ')}`);
+      this.typeError(e, this.t('expected.oneOf', { values: values.join(', ') }));
       return undefined;
     }
     const v = e.value.value;
     if ((values as readonly string[]).includes(v)) return v as T;
     const s = closest(v, values, aliases);
     this.error(e.at, 'unknown-value',
-      s !== undefined ? `unknown ${e.field.key} "${v}"; did you mean "${s}"?` : `unknown ${e.field.key} "${v}"; expected one of: ${values.join(', ')}`,
-      s !== undefined ? [this.replaceFix(`Change to "${s}"`, e.value, s)] : undefined);
+      s !== undefined
+        ? this.t('enum.unknownSuggest', { key: e.field.key, value: v, suggestion: s })
+        : this.t('enum.unknownList', { key: e.field.key, value: v, values: values.join(', ') }),
+      s !== undefined ? [this.replaceFix(this.t('fix.changeToQuoted', { value: s }), e.value, s)] : undefined);
     return undefined;
   }
 
@@ -177,7 +187,7 @@ class Checker {
     const f = e.field;
     const check = (n: YamlNode | null, at: YamlNode | null): number | undefined => {
       if (!isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value)) {
-        this.error(at, 'wrong-type', `"${f.key}" takes whole numbers`);
+        this.error(at, 'wrong-type', this.t('ints.whole', { key: f.key }));
         return undefined;
       }
       return this.rangeError({ ...e, at }, n.value) ? undefined : n.value;
@@ -186,9 +196,8 @@ class Checker {
       const v = check(e.value, e.at);
       return v === undefined ? undefined : [v, v];
     }
-    const shape = count === 2 ? '[height, width] (or one number for a square)' : '[height, width, channels]';
     if (!isSeq(e.value) || e.value.items.length !== count) {
-      this.error(e.at, 'wrong-type', `"${f.key}" must be ${shape}`);
+      this.error(e.at, 'wrong-type', this.t(count === 2 ? 'ints.pair' : 'ints.triple', { key: f.key }));
       return undefined;
     }
     const out: number[] = [];
@@ -231,7 +240,7 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
     params = c.resolve(paramsAt);
     extra = item.items.slice(1);
   } else {
-    c.error(raw ?? item, 'layer-form', 'a layer is a single-key map such as `- conv2d: { filters: 32, kernel: 3 }` or a bare type such as `- flatten`');
+    c.error(raw ?? item, 'layer-form', c.t('layer.form'));
     return { node, params: null, entries };
   }
   if (typeKey) node.typeRange = c.rangeOf(typeKey);
@@ -239,8 +248,10 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
   if (!isLayerType(node.type)) {
     const s = closest(node.type, LAYER_TYPES, LAYER_ALIASES);
     c.error(typeKey, 'unknown-layer',
-      s !== undefined ? `unknown layer type "${node.type}"; did you mean "${s}"?` : `unknown layer type "${node.type}"; expected one of: ${LAYER_TYPES.join(', ')}`,
-      s !== undefined && typeKey ? [c.replaceFix(`Change to "${s}"`, typeKey, s)] : undefined);
+      s !== undefined
+        ? c.t('layer.unknownSuggest', { type: node.type, suggestion: s })
+        : c.t('layer.unknownList', { type: node.type, types: LAYER_TYPES.join(', ') }),
+      s !== undefined && typeKey ? [c.replaceFix(c.t('fix.changeToQuoted', { value: s }), typeKey, s)] : undefined);
     return { node, params: null, entries };
   }
   const type: LayerType = node.type;
@@ -250,7 +261,7 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
   if (extra.length > 0) {
     // `- conv2d:` followed by under-indented keys: YAML reads them as siblings of the type.
     const k = keyNode(extra[0] as YamlPair);
-    c.error(k, 'layer-form', `a layer is a single-key map: indent "${keyName(extra[0] as YamlPair) ?? ''}" under "${type}", or write "${type}: { ... }"`);
+    c.error(k, 'layer-form', c.t('layer.underIndented', { key: keyName(extra[0] as YamlPair) ?? '', type }));
   }
   const shorthand = !isNullish(params) && isScalar(params) && (type === 'activation' || type === 'dropout');
   if (shorthand) {
@@ -262,11 +273,11 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
     paramsMap = params;
     for (const [k, v] of c.fields(params, fields, type, typeKey)) entries.set(k, v);
   } else if (!isNullish(params)) {
-    c.error(paramsAt, 'wrong-type', `${type} takes a map of parameters, e.g. ${example(type)}`);
+    c.error(paramsAt, 'wrong-type', c.t('layer.paramsMap', { type, example: example(type) }));
     return { node, params: null, entries };
   } else {
     for (const f of fields) {
-      if (f.required === true) c.error(typeKey, 'missing-key', `${type} needs "${f.key}": ${f.doc} For example ${example(type)}`);
+      if (f.required === true) c.error(typeKey, 'missing-key', c.t('layer.missingKey', { type, key: f.key, doc: fieldDoc(c.locale, f), example: example(type) }));
     }
   }
   const before = c.errorCount;
@@ -326,7 +337,7 @@ function buildLayer(c: Checker, type: LayerType, entries: Map<string, Entry>): L
     name = c.string(ne);
     if (name === undefined) bad = true;
     else if (!LAYER_NAME_RE.test(name)) {
-      c.error(ne.at, 'wrong-type', `layer name "${name}" may only hold letters, digits, "_", ".", "-" and "/"`);
+      c.error(ne.at, 'wrong-type', c.t('layer.badName', { name }));
       bad = true;
     }
   }
@@ -394,14 +405,14 @@ function parseDataset(c: Checker, e: Entry, grayscale: boolean): DatasetInfoReso
       shape: [imageSize[0], imageSize[1], grayscale ? 1 : 3], classes: null,
     };
   }
-  c.error(e.at, 'wrong-type', `"dataset" must be one of ${BUILTIN_DATASETS.join(', ')} or a folder: { folder: ./images, imageSize: [32, 32] }`);
+  c.error(e.at, 'wrong-type', c.t('dataset.wrongType', { values: BUILTIN_DATASETS.join(', ') }));
   return null;
 }
 
 function parseTrain(c: Checker, e: Entry | undefined): TrainSpec | null {
   if (!e || isNullish(e.value)) return DEFAULT_TRAIN;
   if (!isMap(e.value)) {
-    c.error(e.at, 'wrong-type', '"train" must be a map such as { epochs: 12, batchSize: 128 }');
+    c.error(e.at, 'wrong-type', c.t('train.wrongType'));
     return null;
   }
   const f = c.fields(e.value, TRAIN_FIELDS, 'train');
@@ -420,7 +431,7 @@ function parseTrain(c: Checker, e: Entry | undefined): TrainSpec | null {
   const augE = f.get('augment');
   if (augE && !isNullish(augE.value)) {
     if (!isMap(augE.value)) {
-      c.error(augE.at, 'wrong-type', '"augment" must be a map such as { flipHorizontal: true, shift: 0.1 }');
+      c.error(augE.at, 'wrong-type', c.t('augment.wrongType'));
       bad = true;
     } else {
       const a = c.fields(augE.value, AUGMENT_FIELDS, 'augment');
@@ -457,19 +468,18 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
       if (numClasses !== null) {
         const a = insertLayerAfter(src, seq, layers.length - 1, 'flatten: {}');
         const b = insertLayerAfter(src, seq, layers.length - 1, `dense: { units: ${numClasses}, activation: softmax }`);
-        if (a && b) fix.push({ title: `Add flatten and a dense output of ${numClasses} units`, edits: [a, b], preferred: true });
+        if (a && b) fix.push({ title: c.t('fix.addFlattenDense', { units: numClasses }), edits: [a, b], preferred: true });
       }
-      c.error(lastNode.typeRange, 'output-not-flat',
-        `the model ends with a ${formatShape(out)} tensor; a classifier must end with flatten and a dense layer of ${numClasses ?? 'N'} units`, fix);
+      c.error(lastNode.typeRange, 'output-not-flat', c.t('output.notFlat', { shape: formatShape(out), units: numClasses ?? 'N' }), fix);
     } else if (numClasses !== null && out[0] !== numClasses) {
       const outLayer = outIdx >= 0 ? layers[outIdx] : undefined;
       const unitsE = outLayer?.entries.get('units');
       const ds = numClasses;
       if (outLayer && unitsE?.value && outIdx >= 0) {
-        c.error(unitsE.at, 'class-mismatch', `the output layer has ${out[0] ?? 0} units but the data set has ${ds} classes`,
-          [c.replaceFix(`Set units to ${ds}`, unitsE.value, String(ds))]);
+        c.error(unitsE.at, 'class-mismatch', c.t('class.mismatchUnits', { units: out[0] ?? 0, classes: ds }),
+          [c.replaceFix(c.t('fix.setUnits', { value: ds }), unitsE.value, String(ds))]);
       } else {
-        c.error(lastNode.typeRange, 'class-mismatch', `the model outputs ${out[0] ?? 0} values but the data set has ${ds} classes; end with dense: { units: ${ds}, activation: softmax }`);
+        c.error(lastNode.typeRange, 'class-mismatch', c.t('class.mismatchOutputs', { units: out[0] ?? 0, classes: ds }));
       }
     }
   }
@@ -482,13 +492,13 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
   if (lr && lrSpec && (lrSpec.type === 'dense' || lrSpec.type === 'activation') && lrSpec.activation !== 'softmax') {
     const actE = lr.entries.get('activation');
     const fix: CoreFix[] = [];
-    if (actE?.value) fix.push(c.replaceFix('Use softmax', actE.value, 'softmax'));
+    if (actE?.value) fix.push(c.replaceFix(c.t('fix.useSoftmax'), actE.value, 'softmax'));
     else if (lr.params) {
       const ed = addKeyToMap(src, lr.params, 'activation', 'softmax');
-      if (ed) fix.push({ title: 'Add activation: softmax', edits: [ed], preferred: true });
+      if (ed) fix.push({ title: c.t('fix.addSoftmax'), edits: [ed], preferred: true });
     }
     c.report(actE?.at ?? lr.node.typeRange, 'warning', 'output-not-softmax',
-      `the output layer's activation is ${lrSpec.activation}, not softmax; class probabilities and the categorical cross-entropy loss expect softmax`, fix);
+      c.t('output.notSoftmax', { activation: lrSpec.activation }), fix);
   }
 
   // Dropout placement.
@@ -500,19 +510,19 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
     const rateE = l.entries.get('rate');
     if (s.rate === 0) {
       const rm = removeLayer(src, seq, i);
-      c.report(rateE?.at ?? l.node.typeRange, 'warning', 'dropout-useless', 'dropout with rate 0 drops nothing', rm ? [{ title: 'Remove this dropout', edits: [rm] }] : undefined);
+      c.report(rateE?.at ?? l.node.typeRange, 'warning', 'dropout-useless', c.t('dropout.zero'), rm ? [{ title: c.t('fix.removeDropout'), edits: [rm] }] : undefined);
     } else if (outIdx >= 0 && i > outIdx) {
       const fix: CoreFix[] = [];
       const rm = removeLayer(src, seq, i);
       const text = src.text.slice(src.offset(l.node.range.start), src.offset(l.node.range.end));
       const ins = insertLayerBefore(src, seq, outIdx, seq.flow === true ? text.replace(/^\{\s*|\s*\}$/g, '') : text);
-      if (rm && ins) fix.push({ title: 'Move this dropout before the output layer', edits: [ins, rm], preferred: true });
-      if (rm) fix.push({ title: 'Remove this dropout', edits: [rm] });
-      c.report(l.node.typeRange, 'warning', 'dropout-useless', 'dropout after the output layer does nothing useful: it only zeroes class probabilities while training; place it between the flattened features and the output', fix);
+      if (rm && ins) fix.push({ title: c.t('fix.moveDropout'), edits: [ins, rm], preferred: true });
+      if (rm) fix.push({ title: c.t('fix.removeDropout'), edits: [rm] });
+      c.report(l.node.typeRange, 'warning', 'dropout-useless', c.t('dropout.afterOutput'), fix);
     } else if (i > 0 && specs[i - 1]?.type === 'dropout') {
       const rm = removeLayer(src, seq, i);
-      c.report(l.node.typeRange, 'warning', 'dropout-useless', 'stacked dropout: a dropout right after another dropout only compounds the rate; use one dropout with the rate you want',
-        rm ? [{ title: 'Remove this dropout', edits: [rm], preferred: true }] : undefined);
+      c.report(l.node.typeRange, 'warning', 'dropout-useless', c.t('dropout.stacked'),
+        rm ? [{ title: c.t('fix.removeDropout'), edits: [rm], preferred: true }] : undefined);
     }
   });
   if (dropouts === 0 && outIdx >= 0) {
@@ -520,9 +530,8 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
     const flat = layers[flatIdx];
     if (flat) {
       const ins = insertLayerAfter(src, seq, flatIdx, 'dropout: { rate: 0.5 }');
-      c.report(flat.node.typeRange, 'hint', 'dropout-suggested',
-        'no dropout: the course recommends dropout (e.g. rate 0.5) between the flattened features and the output to reduce overfitting',
-        ins ? [{ title: 'Insert dropout 0.5 after flatten', edits: [ins], preferred: true }] : undefined);
+      c.report(flat.node.typeRange, 'hint', 'dropout-suggested', c.t('dropout.suggested'),
+        ins ? [{ title: c.t('fix.insertDropout'), edits: [ins], preferred: true }] : undefined);
     }
   }
 }
@@ -538,34 +547,35 @@ function emptyAnalysis(diagnostics: CoreDiagnostic[]): Analysis {
 
 function analyze(text: string, options: AnalyzeOptions): Analysis {
   const src = new SourceText(text, options.fullYamlParser === true);
-  const c = new Checker(src);
+  const c = new Checker(src, options.locale ?? 'en');
   const errors = src.doc.errors;
   for (let i = 0; i < errors.length; i++) {
     const e = errors[i] as (typeof errors)[number];
-    let message = e.message.split('\n')[0] ?? e.message;
+    const first = e.message.split('\n')[0] ?? e.message;
+    let message = c.t('yaml.syntax', { message: first });
     // Once YAML loses the structure it reports every later token; one diagnostic says so.
     let j = i;
     while (e.code === 'UNEXPECTED_TOKEN' && errors[j + 1]?.code === 'UNEXPECTED_TOKEN') j++;
     if (j > i) {
       const last = errors[j] as (typeof errors)[number];
-      message += ` (and ${j - i} more unexpected tokens up to line ${src.position(last.pos[0]).line + 1})`;
+      message = c.t('yaml.syntax', { message: c.t('yaml.moreTokens', { message: first, count: j - i, line: src.position(last.pos[0]).line + 1 }) });
     }
     c.error(src.range(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)), 'yaml-syntax', message);
     i = j;
   }
   for (const w of src.doc.warnings) {
-    c.report(src.range(w.pos[0], Math.max(w.pos[1], w.pos[0] + 1)), 'warning', 'yaml-warning', w.message.split('\n')[0] ?? w.message);
+    c.report(src.range(w.pos[0], Math.max(w.pos[1], w.pos[0] + 1)), 'warning', 'yaml-warning', c.t('yaml.warning', { message: w.message.split('\n')[0] ?? w.message }));
   }
   const root = c.resolve(src.doc.contents as YamlNode | null);
   if (isNullish(root)) {
-    c.error(src.range(0, 0), 'empty-model', 'empty model file: add at least `dataset:` and `layers:` (see examples/mnist.cnn.yaml)');
+    c.error(src.range(0, 0), 'empty-model', c.t('model.empty'));
     return emptyAnalysis(c.diagnostics);
   }
   if (!isMap(root)) {
-    c.error(root, 'not-a-map', 'a model file is a map of keys: name, dataset, layers, train, ...');
+    c.error(root, 'not-a-map', c.t('model.notMap'));
     return emptyAnalysis(c.diagnostics);
   }
-  const top = c.fields(root, TOP_LEVEL_FIELDS, 'the model file');
+  const top = c.fields(root, TOP_LEVEL_FIELDS, c.t('where.modelFile'));
   const nameE = top.get('name');
   const name = nameE ? c.string(nameE) : 'model';
 
@@ -580,8 +590,8 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
     const n = c.number(clsE);
     if (n !== undefined && ds) {
       if (ds.spec.kind === 'builtin' && n !== ds.classes) {
-        c.error(clsE.at, 'dataset-classes', `${ds.label} has ${ds.classes ?? 0} classes, not ${n}; "classes" is only needed for image folders`,
-          clsE.value ? [c.replaceFix(`Set classes to ${ds.classes ?? 0}`, clsE.value, String(ds.classes ?? 0))] : undefined);
+        c.error(clsE.at, 'dataset-classes', c.t('dataset.classes', { dataset: ds.label, classes: ds.classes ?? 0, given: n }),
+          clsE.value ? [c.replaceFix(c.t('fix.setClasses', { value: ds.classes ?? 0 }), clsE.value, String(ds.classes ?? 0))] : undefined);
       } else if (ds.spec.kind === 'folder') numClasses = n;
     }
   }
@@ -599,9 +609,9 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
         inputShape = expected;
       }
       if (given.join() !== expected.join()) {
-        const why = ds.spec.kind === 'builtin' ? `${ds.label}${grayscale ? ' with grayscale' : ''} gives` : 'the image folder gives';
-        c.error(inE.at, 'input-mismatch', `input [${given.join(', ')}] does not match the data set: ${why} [${expected.join(', ')}]`,
-          inE.value ? [c.replaceFix(`Set input to [${expected.join(', ')}]`, inE.value, `[${expected.join(', ')}]`)] : undefined);
+        const why = ds.spec.kind === 'builtin' ? c.t(grayscale ? 'input.whyBuiltinGray' : 'input.whyBuiltin', { dataset: ds.label }) : c.t('input.whyFolder');
+        c.error(inE.at, 'input-mismatch', c.t('input.mismatch', { given: given.join(', '), why, expected: expected.join(', ') }),
+          inE.value ? [c.replaceFix(c.t('fix.setInput', { value: expected.join(', ') }), inE.value, `[${expected.join(', ')}]`)] : undefined);
       }
     }
   }
@@ -616,9 +626,9 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
   if (!layersE) {
     // Reported by `fields` as a missing key.
   } else if (isNullish(layersE.value) || (isSeq(layersE.value) && layersE.value.items.length === 0)) {
-    c.error(layersE.key, 'empty-model', 'the model has no layers; add e.g. `- conv2d: { filters: 32, kernel: 3, activation: relu }`');
+    c.error(layersE.key, 'empty-model', c.t('model.noLayers'));
   } else if (!isSeq(layersE.value)) {
-    c.error(layersE.at, 'wrong-type', '"layers" must be a list: one `- type: { ... }` line per layer');
+    c.error(layersE.at, 'wrong-type', c.t('layers.notList'));
   } else {
     seq = layersE.value;
     seq.items.forEach((raw, i) => {
@@ -632,7 +642,7 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
   for (const p of parsed) {
     const n = p.node.spec?.name;
     if (n === undefined) continue;
-    if (seen.has(n)) c.error(p.entries.get('name')?.at ?? null, 'duplicate-name', `layer name "${n}" is already used by layer ${(seen.get(n) ?? 0) + 1}`);
+    if (seen.has(n)) c.error(p.entries.get('name')?.at ?? null, 'duplicate-name', c.t('layer.duplicateName', { name: n, index: (seen.get(n) ?? 0) + 1 }));
     else seen.set(n, p.node.index);
   }
 
@@ -645,13 +655,13 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
     for (const p of parsed) {
       const s = p.node.spec;
       if (!s) break;
-      const r = inferLayer(s, shape);
+      const r = inferLayer(s, shape, c.locale);
       if (!r.ok) {
         const at = r.error.key !== null ? (p.entries.get(r.error.key)?.at ?? null) : null;
         const fix: CoreFix[] = [];
         if (r.error.code === 'missing-flatten' && seq) {
           const ed = insertLayerBefore(src, seq, p.node.index, 'flatten: {}');
-          if (ed) fix.push({ title: 'Insert flatten before this layer', edits: [ed], preferred: true });
+          if (ed) fix.push({ title: c.t('fix.insertFlatten'), edits: [ed], preferred: true });
         }
         c.error(at ?? p.node.typeRange, r.error.code, r.error.message, fix);
         break;
@@ -680,7 +690,7 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
   };
 }
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends LocaleOptions {
   /** Always use the general YAML parser, never the plain-YAML fast path (tests and benchmarks compare the two). */
   readonly fullYamlParser?: boolean;
 }
@@ -693,7 +703,7 @@ export function analyzeModelText(text: string, options: AnalyzeOptions = {}): An
     const msg = err instanceof Error ? err.message : String(err);
     return emptyAnalysis([{
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'internal-error',
-      message: `the model file could not be analysed (${msg.slice(0, 200)}); simplify the YAML around the last change`,
+      message: t(options.locale ?? 'en', 'internal.error', { detail: msg.slice(0, 200) }),
     }]);
   }
 }

@@ -6,7 +6,9 @@ import { DATASETS } from '../shared/datasets';
 import { ACTIVATIONS, BUILTIN_DATASETS, LAYER_TYPES, OPTIMIZERS, PADDINGS } from '../shared/modelSpec';
 import type { LayerType } from '../shared/modelSpec';
 import { splitLines } from './locate';
-import { AUGMENT_FIELDS, findField, FOLDER_FIELDS, isLayerType, LAYER_DOCS, LAYER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
+import { DATASET_TEXT_KO, t } from './messages';
+import type { Locale, LocaleOptions } from './messages';
+import { AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, isLayerType, LAYER_FIELDS, layerDoc, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
 import type { FieldDef } from './schema';
 import type { Position } from './types';
 
@@ -35,34 +37,36 @@ const LAYER_SNIPPETS: Readonly<Record<LayerType, string>> = {
   activation: 'activation: ${1|relu,elu,tanh,sigmoid,softmax|}',
 };
 
-function layerItems(): CoreCompletionItem[] {
-  return LAYER_TYPES.map((t, i) => ({
-    label: t, kind: 'layer', detail: 'layer', documentation: LAYER_DOCS[t],
-    insertText: LAYER_SNIPPETS[t], snippet: true, sortText: String(i).padStart(2, '0'),
+function layerItems(locale: Locale): CoreCompletionItem[] {
+  const detail = t(locale, 'completion.layer');
+  return LAYER_TYPES.map((type, i) => ({
+    label: type, kind: 'layer', detail, documentation: layerDoc(locale, type),
+    insertText: LAYER_SNIPPETS[type], snippet: true, sortText: String(i).padStart(2, '0'),
   }));
 }
 
-function keyItems(fields: readonly FieldDef[], present: ReadonlySet<string>): CoreCompletionItem[] {
+function keyItems(fields: readonly FieldDef[], present: ReadonlySet<string>, locale: Locale): CoreCompletionItem[] {
   return fields
     .filter((f) => !present.has(f.key) && !(f.aliases ?? []).some((a) => present.has(a)))
     .map((f, i) => ({
-      label: f.key, kind: 'key', detail: f.required === true ? 'required' : f.default !== undefined ? `default ${f.default}` : undefined,
-      documentation: f.doc, insertText: `${f.key}: `, sortText: `${f.required === true ? 0 : 1}${String(i).padStart(2, '0')}`,
+      label: f.key, kind: 'key',
+      detail: f.required === true ? t(locale, 'completion.required') : f.default !== undefined ? t(locale, 'completion.default', { value: f.default }) : undefined,
+      documentation: fieldDoc(locale, f), insertText: `${f.key}: `, sortText: `${f.required === true ? 0 : 1}${String(i).padStart(2, '0')}`,
     }));
 }
 
-function valueItems(key: string, owner: string | null): CoreCompletionItem[] {
+function valueItems(key: string, owner: string | null, locale: Locale): CoreCompletionItem[] {
   const vals = (vs: readonly string[], doc?: (v: string) => string | undefined): CoreCompletionItem[] =>
     vs.map((v, i) => ({ label: v, kind: 'value', documentation: doc?.(v), sortText: String(i).padStart(2, '0') }));
   switch (key) {
     case 'activation': return vals(ACTIVATIONS);
-    case 'padding': return vals(PADDINGS, (v) => (v === 'same' ? 'Pad so the output is ceil(input / stride).' : 'No padding: the output shrinks by kernel − 1.'));
+    case 'padding': return vals(PADDINGS, (v) => t(locale, v === 'same' ? 'completion.paddingSame' : 'completion.paddingValid'));
     case 'optimizer': return vals(OPTIMIZERS);
     case 'dataset':
       if (owner !== null) return [];
       return [
-        ...vals(BUILTIN_DATASETS, (v) => DATASETS[v as keyof typeof DATASETS].description),
-        { label: '{ folder: … }', kind: 'value', documentation: 'An image folder with one sub-folder per class.', insertText: '{ folder: ${1:./images}, imageSize: [${2:32}, ${3:32}] }', snippet: true, sortText: '99' },
+        ...vals(BUILTIN_DATASETS, (v) => (locale === 'ko' ? DATASET_TEXT_KO : DATASETS)[v as keyof typeof DATASETS].description),
+        { label: '{ folder: … }', kind: 'value', documentation: t(locale, 'completion.folder'), insertText: '{ folder: ${1:./images}, imageSize: [${2:32}, ${3:32}] }', snippet: true, sortText: '99' },
       ];
     case 'grayscale': case 'useBias': case 'use_bias': case 'flipHorizontal':
       return vals(['true', 'false']);
@@ -118,7 +122,9 @@ function presentBlockKeys(lines: readonly string[], ownerLine: number, indent: n
   return out;
 }
 
-export function completionsAt(text: string, pos: Position): CoreCompletionItem[] {
+/** Completion items at `pos`; details and docs in `options.locale` (English by default). */
+export function completionsAt(text: string, pos: Position, options: LocaleOptions = {}): CoreCompletionItem[] {
+  const locale = options.locale ?? 'en';
   const lines = splitLines(text);
   const full = lines[pos.line] ?? '';
   const head = full.slice(0, pos.character);
@@ -141,27 +147,27 @@ export function completionsAt(text: string, pos: Position): CoreCompletionItem[]
     const inner = head.slice(brace + 1);
     const seg = inner.slice(Math.max(inner.lastIndexOf(','), -1) + 1);
     const kv = /^\s*([\w-]+)\s*:\s*([\w-]*)$/.exec(seg);
-    if (kv?.[1]) return valueItems(kv[1], owner === 'dataset' ? 'dataset' : owner ?? 'flow');
+    if (kv?.[1]) return valueItems(kv[1], owner === 'dataset' ? 'dataset' : owner ?? 'flow', locale);
     if (!/^\s*[\w-]*$/.test(seg) || owner === null) return [];
     const present = new Set([...full.slice(brace).matchAll(/([\w-]+)\s*:/g)].map((m) => m[1] ?? ''));
-    return keyItems(fieldsFor(owner), present);
+    return keyItems(fieldsFor(owner), present, locale);
   }
 
   // `  - |` in a list: layer types when the list is `layers`.
   const dash = /^(\s*)-\s+([\w-]*)$/.exec(head);
   if (dash) {
     const owner = blockOwner(lines, pos.line, dash[1]?.length ?? 0, true);
-    return owner.key === 'layers' ? layerItems() : [];
+    return owner.key === 'layers' ? layerItems(locale) : [];
   }
   // `key: |` → values.
   const kv = /^(\s*)(-\s+)?([\w-]+)\s*:\s*([\w-]*)$/.exec(head);
   if (kv?.[3]) {
     const indent = kv[1]?.length ?? 0;
     const key = kv[3];
-    if (kv[2] !== undefined) return key === 'activation' ? valueItems('activation', 'layers') : [];
+    if (kv[2] !== undefined) return key === 'activation' ? valueItems('activation', 'layers', locale) : [];
     const owner = indent === 0 ? null : blockOwner(lines, pos.line, indent, false).key;
     if (owner !== null && !findField(fieldsFor(owner), key)) return [];
-    return valueItems(key, owner);
+    return valueItems(key, owner, locale);
   }
   // A key position: `  |`.
   const k = /^(\s*)([\w-]*)$/.exec(head);
@@ -172,7 +178,7 @@ export function completionsAt(text: string, pos: Position): CoreCompletionItem[]
     if (owner.key === 'layers') return [];
     const present = presentBlockKeys(lines, owner.line, indent);
     present.delete(k[2] ?? '');
-    return keyItems(fieldsFor(owner.key), present);
+    return keyItems(fieldsFor(owner.key), present, locale);
   }
   return [];
 }

@@ -4,7 +4,10 @@ import { BUILTIN_DATASETS } from '../shared/modelSpec';
 import type { BuiltinDatasetName, LayerSummary } from '../shared/modelSpec';
 import { compact, groupDigits } from './format';
 import { layerAt, lineOf, wordAt } from './locate';
-import { AUGMENT_FIELDS, findField, FOLDER_FIELDS, isLayerType, KERAS_CLASS, LAYER_DOCS, LAYER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
+import { DATASET_TEXT_KO, t } from './messages';
+import type { Locale, LocaleOptions } from './messages';
+import { AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, isLayerType, KERAS_CLASS, LAYER_FIELDS, layerDoc, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
+import type { FieldDef } from './schema';
 import { formatShape } from './shapes';
 import type { Analysis, ColourCost, LayerNode, Position, Range } from './types';
 
@@ -30,53 +33,58 @@ export function colourCost(analysis: Analysis, layer: LayerNode): ColourCost | n
   return null;
 }
 
-function paramFormula(row: LayerSummary, layer: LayerNode): string {
+function paramFormula(row: LayerSummary, layer: LayerNode, locale: Locale): string {
   const s = layer.spec;
-  if (s?.type === 'conv2d') {
-    const w = `${s.kernel[0]}·${s.kernel[1]}·${row.inputShape[2] ?? 0}·${s.filters}`;
-    return s.useBias ? ` = ${w} weights + ${s.filters} biases` : ` = ${w} weights`;
-  }
-  if (s?.type === 'dense') return s.useBias ? ` = ${row.inputShape[0] ?? 0}·${s.units} weights + ${s.units} biases` : ` = ${row.inputShape[0] ?? 0}·${s.units} weights`;
-  if (s?.type === 'batchnorm') return ` = 4·${row.outputShape[row.outputShape.length - 1] ?? 0} (gamma, beta trainable; moving mean and variance not)`;
+  const formula = (weights: string, biases: number | null): string =>
+    biases === null ? t(locale, 'hover.weights', { weights }) : t(locale, 'hover.weightsBiases', { weights, biases });
+  if (s?.type === 'conv2d') return formula(`${s.kernel[0]}·${s.kernel[1]}·${row.inputShape[2] ?? 0}·${s.filters}`, s.useBias ? s.filters : null);
+  if (s?.type === 'dense') return formula(`${row.inputShape[0] ?? 0}·${s.units}`, s.useBias ? s.units : null);
+  if (s?.type === 'batchnorm') return t(locale, 'hover.batchnorm', { channels: row.outputShape[row.outputShape.length - 1] ?? 0 });
   return '';
 }
 
-function layerHover(analysis: Analysis, layer: LayerNode, fieldDoc: string | null): string {
+/** A key's doc with its default, in `locale`. */
+function keyDoc(locale: Locale, f: FieldDef): string {
+  const doc = `\`${f.key}\`: ${fieldDoc(locale, f)}`;
+  return f.default !== undefined ? t(locale, 'hover.default', { doc, value: f.default }) : doc;
+}
+
+function layerHover(analysis: Analysis, layer: LayerNode, fieldDocText: string | null, locale: Locale): string {
   const type = layer.type;
   const parts: string[] = [];
-  if (!isLayerType(type)) return `Unknown layer type \`${type}\`.`;
+  if (!isLayerType(type)) return t(locale, 'hover.unknownLayer', { type });
   const row = analysis.partialSummary.layers[layer.index];
   parts.push(`**${type}**${row ? ` \`${row.name}\`` : ''} — Keras \`${KERAS_CLASS[type]}\``);
-  if (fieldDoc !== null) parts.push(fieldDoc);
+  if (fieldDocText !== null) parts.push(fieldDocText);
   if (row) {
     const table = [
       '| | |', '|---|---|',
-      `| Input | ${formatShape(row.inputShape)} |`,
-      `| Output | **${formatShape(row.outputShape)}** |`,
-      `| Parameters | ${groupDigits(row.params)}${paramFormula(row, layer)} |`,
+      `| ${t(locale, 'hover.input')} | ${formatShape(row.inputShape)} |`,
+      `| ${t(locale, 'hover.output')} | **${formatShape(row.outputShape)}** |`,
+      `| ${t(locale, 'hover.parameters')} | ${groupDigits(row.params)}${paramFormula(row, layer, locale)} |`,
     ];
-    if (row.nonTrainableParams > 0) table.push(`| Non-trainable | ${groupDigits(row.nonTrainableParams)} |`);
-    table.push(`| MACs per sample | ${groupDigits(row.macs)}${row.macs >= 1000 ? ` (${compact(row.macs)})` : ''} |`);
+    if (row.nonTrainableParams > 0) table.push(`| ${t(locale, 'hover.nonTrainable')} | ${groupDigits(row.nonTrainableParams)} |`);
+    table.push(`| ${t(locale, 'hover.macs')} | ${groupDigits(row.macs)}${row.macs >= 1000 ? ` (${compact(row.macs)})` : ''} |`);
     parts.push(table.join('\n'));
     const cc = colourCost(analysis, layer);
     if (cc && layer.spec?.type === 'conv2d') {
       const k = `${layer.spec.kernel[0]}×${layer.spec.kernel[1]}`;
-      parts.push(cc.channels === 3
-        ? `**Colour input:** each of the ${layer.spec.filters} filters has one ${k} slice per channel (R, G, B), so this layer has ${groupDigits(cc.params)} parameters; on grayscale input (\`grayscale: true\`) it would have ${groupDigits(cc.grayscaleParams)} — colour triples the weights.`
-        : `**Grayscale input:** one ${k} slice per filter gives ${groupDigits(cc.grayscaleParams)} parameters; on the colour images (\`grayscale: false\`) each filter needs a slice per channel (R, G, B): ${groupDigits(cc.params)} parameters, three times the weights.`);
+      const args = { filters: layer.spec.filters, kernel: k, params: groupDigits(cc.params), grayParams: groupDigits(cc.grayscaleParams) };
+      parts.push(t(locale, cc.channels === 3 ? 'hover.colour' : 'hover.grayscale', args));
     }
     if (row.macs === 0 && (type === 'maxpool2d' || type === 'avgpool2d' || type === 'globalavgpool2d')) {
-      parts.push('Pooling has no weights and counts as 0 MACs (comparisons/additions only).');
+      parts.push(t(locale, 'hover.poolNoMacs'));
     }
   } else {
-    parts.push(LAYER_DOCS[type]);
-    parts.push('_Output shape unknown: fix the problems reported on this or an earlier layer._');
+    parts.push(layerDoc(locale, type));
+    parts.push(t(locale, 'hover.shapeUnknown'));
   }
   return parts.join('\n\n');
 }
 
-/** Hover at a position, or null. */
-export function hoverAt(text: string, analysis: Analysis, pos: Position): CoreHover | null {
+/** Hover at a position, or null; markdown in `options.locale` (English by default). */
+export function hoverAt(text: string, analysis: Analysis, pos: Position, options: LocaleOptions = {}): CoreHover | null {
+  const locale = options.locale ?? 'en';
   const line = lineOf(text, pos.line);
   const w = wordAt(line, pos.character);
   const wordRange: Range = { start: { line: pos.line, character: w.start }, end: { line: pos.line, character: w.end } };
@@ -85,16 +93,21 @@ export function hoverAt(text: string, analysis: Analysis, pos: Position): CoreHo
     const fields = isLayerType(layer.type) ? LAYER_FIELDS[layer.type] : [];
     const f = w.word !== '' && line.slice(w.end).trimStart().startsWith(':') ? findField(fields, w.word) : undefined;
     const onType = w.word === layer.type;
-    const fieldDoc = f ? `\`${f.key}\`: ${f.doc}${f.default !== undefined ? ` Default: \`${f.default}\`.` : ''}` : onType ? LAYER_DOCS[layer.type as keyof typeof LAYER_DOCS] ?? null : null;
-    return { range: f || onType ? wordRange : layer.range, markdown: layerHover(analysis, layer, fieldDoc) };
+    const doc = f ? keyDoc(locale, f) : onType && isLayerType(layer.type) ? layerDoc(locale, layer.type) : null;
+    return { range: f || onType ? wordRange : layer.range, markdown: layerHover(analysis, layer, doc, locale) };
   }
   if (w.word === '') return null;
   // Data set values.
   if ((BUILTIN_DATASETS as readonly string[]).includes(w.word) && /^\s*dataset\s*:/.test(line)) {
-    const info = DATASETS[w.word as BuiltinDatasetName];
+    const name = w.word as BuiltinDatasetName;
+    const info = DATASETS[name];
+    const text = locale === 'ko' ? DATASET_TEXT_KO[name] : info;
     return {
       range: wordRange,
-      markdown: `**${info.title}** — ${info.description}\n\nInput ${formatShape(info.inputShape)}, ${info.classNames.length} classes, ${groupDigits(info.trainCount)} training / ${groupDigits(info.testCount)} test images.`,
+      markdown: t(locale, 'hover.dataset', {
+        title: text.title, description: text.description, shape: formatShape(info.inputShape), classes: info.classNames.length,
+        train: groupDigits(info.trainCount), test: groupDigits(info.testCount),
+      }),
     };
   }
   // Keys: top level, train, augment, dataset folder.
@@ -105,8 +118,10 @@ export function hoverAt(text: string, analysis: Analysis, pos: Position): CoreHo
   for (const fields of pools) {
     const f = findField(fields, w.word);
     if (f) {
-      let md = `\`${f.key}\`: ${f.doc}${f.default !== undefined ? ` Default: \`${f.default}\`.` : ''}`;
-      if (f.key === 'layers' && analysis.summary) md += `\n\n${analysis.layers.length} layers, ${groupDigits(analysis.summary.totalParams)} parameters, ${compact(analysis.summary.totalMacs)} MACs per sample.`;
+      let md = keyDoc(locale, f);
+      if (f.key === 'layers' && analysis.summary) {
+        md += `\n\n${t(locale, 'hover.layersTotals', { layers: analysis.layers.length, params: groupDigits(analysis.summary.totalParams), macs: compact(analysis.summary.totalMacs) })}`;
+      }
       return { range: wordRange, markdown: md };
     }
   }

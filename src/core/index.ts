@@ -22,3 +22,5 @@ export type { CoreInlayHint } from './inlayHints';
 export { codeLenses, SUMMARY_COMMAND, TRAIN_COMMAND } from './codeLens';
 export type { CoreCodeLens } from './codeLens';
 export { compact, groupDigits, bytes } from './format';
+export { LOCALES, MESSAGES, placeholders, resolveLocale, t } from './messages';
+export type { Locale, LocaleOptions, MessageArgs, MessageId, MessageTemplate } from './messages';

@@ -1,13 +1,16 @@
 /** Inlay hints: each layer's output shape and parameters at the end of its line; the input shape after `dataset`. */
 import { groupDigits } from './format';
 import { splitLines } from './locate';
+import { t } from './messages';
+import type { LocaleOptions } from './messages';
 import { formatShape } from './shapes';
 import type { Analysis, Position, Range } from './types';
 
 export interface CoreInlayHint { position: Position; label: string; tooltip?: string }
 
 /** Hints whose line falls in `range` (all lines when omitted). */
-export function inlayHints(text: string, analysis: Analysis, range?: Range): CoreInlayHint[] {
+export function inlayHints(text: string, analysis: Analysis, range?: Range, options: LocaleOptions = {}): CoreInlayHint[] {
+  const locale = options.locale ?? 'en';
   const lines = splitLines(text);
   const inRange = (line: number): boolean => !range || (line >= range.start.line && line <= range.end.line);
   const endOf = (line: number): Position => ({ line, character: (lines[line] ?? '').replace(/\s+$/, '').length });
@@ -18,7 +21,7 @@ export function inlayHints(text: string, analysis: Analysis, range?: Range): Cor
     if (dsLine >= 0 && inRange(dsLine)) {
       out.push({
         position: endOf(dsLine),
-        label: ` input ${formatShape(input)}${analysis.numClasses !== null ? ` · ${analysis.numClasses} classes` : ''}`,
+        label: `${t(locale, 'hint.input', { shape: formatShape(input) })}${analysis.numClasses !== null ? t(locale, 'hint.classes', { classes: analysis.numClasses }) : ''}`,
       });
     }
   }
@@ -26,11 +29,11 @@ export function inlayHints(text: string, analysis: Analysis, range?: Range): Cor
     const row = analysis.partialSummary.layers[layer.index];
     const line = layer.typeRange.start.line;
     if (!row || !inRange(line)) continue;
-    const params = row.params > 0 ? ` · ${groupDigits(row.params)} params` : '';
+    const params = row.params > 0 ? t(locale, 'hint.params', { params: groupDigits(row.params) }) : '';
     out.push({
       position: endOf(line),
       label: ` → ${formatShape(row.outputShape)}${params}`,
-      tooltip: `${row.name}: output ${formatShape(row.outputShape)}, ${groupDigits(row.params)} parameters, ${groupDigits(row.macs)} MACs per sample`,
+      tooltip: t(locale, 'hint.tooltip', { name: row.name, shape: formatShape(row.outputShape), params: groupDigits(row.params), macs: groupDigits(row.macs) }),
     });
   }
   return out;

@@ -11,6 +11,8 @@
  */
 import { CnnLabError } from '../shared/errors';
 import type { LayerSpec, LayerSummary, LayerType, ModelSpec, ModelSummary, Pair } from '../shared/modelSpec';
+import { t } from './messages';
+import type { Locale } from './messages';
 import { KERAS_NAME } from './schema';
 
 /** A shape error with the layer key it is about (for the diagnostic range). */
@@ -39,44 +41,44 @@ function windowOut(size: number, k: number, s: number, padding: 'valid' | 'same'
   return padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1;
 }
 
-function describeInput(shape: readonly number[]): string {
-  return shape.length === 1 ? `a flat vector of ${shape[0] ?? 0} values` : `a ${formatShape(shape)} tensor`;
+function describeInput(shape: readonly number[], locale: Locale): string {
+  return shape.length === 1 ? t(locale, 'shape.flatVector', { size: shape[0] ?? 0 }) : t(locale, 'shape.tensor', { shape: formatShape(shape) });
 }
 
-function spatial(layer: LayerSpec, input: readonly number[]): ShapeError | null {
+function spatial(layer: LayerSpec, input: readonly number[], locale: Locale): ShapeError | null {
   if (input.length === 3) return null;
-  return {
-    code: 'shape-mismatch',
-    message: `${layer.type} needs a height×width×channels input, but gets ${describeInput(input)}; spatial layers must come before flatten`,
-    key: null,
-  };
+  return { code: 'shape-mismatch', message: t(locale, 'shape.spatial', { type: layer.type, input: describeInput(input, locale) }), key: null };
 }
 
-function windowed(layer: LayerSpec & { readonly padding: 'valid' | 'same'; readonly strides: Pair }, input: readonly number[], win: Pair, what: string, key: string): { h: number; w: number } | ShapeError {
+function windowed(
+  layer: LayerSpec & { readonly padding: 'valid' | 'same'; readonly strides: Pair }, input: readonly number[], win: Pair, what: string, key: string, locale: Locale,
+): { h: number; w: number } | ShapeError {
   const [ih, iw] = [input[0] ?? 0, input[1] ?? 0];
   const h = windowOut(ih, win[0], layer.strides[0], layer.padding);
   const w = windowOut(iw, win[1], layer.strides[1], layer.padding);
   if (h >= 1 && w >= 1) return { h, w };
   if (layer.type === 'conv2d') {
-    return { code: 'shape-mismatch', key, message: `conv2d ${what} ${formatShape(win)} does not fit a ${formatShape(input)} input with ${layer.padding} padding` };
+    return { code: 'shape-mismatch', key, message: t(locale, 'shape.convNoFit', { what, window: formatShape(win), input: formatShape(input), padding: layer.padding }) };
   }
   return {
     code: 'shape-zero', key,
-    message: `${layer.type} ${what} ${formatShape(win)} shrinks a ${formatShape(input)} input to zero size (${Math.max(0, h)}×${Math.max(0, w)}) with ${layer.padding} padding; use padding: same, a smaller pool or fewer pooling layers`,
+    message: t(locale, 'shape.zero', {
+      type: layer.type, what, window: formatShape(win), input: formatShape(input), height: Math.max(0, h), width: Math.max(0, w), padding: layer.padding,
+    }),
   };
 }
 
-/** Output shape, parameters and MACs of one layer for an input shape (no batch dimension). */
-export function inferLayer(layer: LayerSpec, input: readonly number[]): LayerShapeResult {
+/** Output shape, parameters and MACs of one layer for an input shape (no batch dimension); errors worded in `locale`. */
+export function inferLayer(layer: LayerSpec, input: readonly number[], locale: Locale = 'en'): LayerShapeResult {
   const fail = (error: ShapeError): LayerShapeResult => ({ ok: false, error });
   const ok = (outputShape: readonly number[], trainableParams: number, macs: number, nonTrainableParams = 0): LayerShapeResult =>
     ({ ok: true, value: { outputShape, trainableParams, nonTrainableParams, macs } });
   const last = input[input.length - 1] ?? 0;
   switch (layer.type) {
     case 'conv2d': {
-      const e = spatial(layer, input);
+      const e = spatial(layer, input, locale);
       if (e) return fail(e);
-      const r = windowed(layer, input, layer.kernel, 'kernel', 'kernel');
+      const r = windowed(layer, input, layer.kernel, 'kernel', 'kernel', locale);
       if ('code' in r) return fail(r);
       const perFilter = layer.kernel[0] * layer.kernel[1] * last;
       const params = perFilter * layer.filters + (layer.useBias ? layer.filters : 0);
@@ -84,14 +86,14 @@ export function inferLayer(layer: LayerSpec, input: readonly number[]): LayerSha
     }
     case 'maxpool2d':
     case 'avgpool2d': {
-      const e = spatial(layer, input);
+      const e = spatial(layer, input, locale);
       if (e) return fail(e);
-      const r = windowed(layer, input, layer.pool, 'pool', 'pool');
+      const r = windowed(layer, input, layer.pool, 'pool', 'pool', locale);
       if ('code' in r) return fail(r);
       return ok([r.h, r.w, last], 0, 0);
     }
     case 'globalavgpool2d': {
-      const e = spatial(layer, input);
+      const e = spatial(layer, input, locale);
       if (e) return fail(e);
       return ok([last], 0, 0);
     }
@@ -101,7 +103,7 @@ export function inferLayer(layer: LayerSpec, input: readonly number[]): LayerSha
       if (input.length !== 1) {
         return fail({
           code: 'missing-flatten', key: null,
-          message: `dense expects a flat vector, but gets a ${formatShape(input)} tensor; add flatten (or globalavgpool2d) before it`,
+          message: t(locale, 'shape.denseNeedsFlat', { shape: formatShape(input) }),
         });
       }
       return ok([layer.units], last * layer.units + (layer.useBias ? layer.units : 0), last * layer.units);

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { DocumentDiagnosticReportKind, ResponseError, ErrorCodes, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import type { Connection, InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeModelText, codeLenses, completionsAt, hoverAt, inlayHints } from '../core/index';
-import type { Analysis } from '../core/index';
+import { analyzeModelText, codeLenses, completionsAt, hoverAt, inlayHints, resolveLocale } from '../core/index';
+import type { Analysis, Locale } from '../core/index';
 import { MODEL_SPEC_REQUEST } from '../shared/lspProtocol';
 import type { ModelSpecParams, ModelSpecResult } from '../shared/lspProtocol';
 import { toCodeActions, toCodeLens, toCompletion, toDiagnostic, toHover, toInlayHint } from './convert';
@@ -20,6 +20,8 @@ export function startLanguageServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const cache = new Map<string, Cached>();
   let pullDiagnostics = false;
+  /** Fixed for the session at initialize, so the per-version cache needs no locale key. */
+  let locale: Locale = 'en';
 
   const log = (msg: string): void => {
     try { connection.console.error(msg); } catch { /* the client is gone */ }
@@ -41,7 +43,7 @@ export function startLanguageServer(connection: Connection): void {
   function analysisOf(doc: TextDocument): Analysis {
     const hit = cache.get(doc.uri);
     if (hit?.version === doc.version) return hit.analysis;
-    const analysis = analyzeModelText(doc.getText());
+    const analysis = analyzeModelText(doc.getText(), { locale });
     cache.set(doc.uri, { version: doc.version, analysis });
     return analysis;
   }
@@ -53,6 +55,10 @@ export function startLanguageServer(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     pullDiagnostics = params.capabilities.textDocument?.diagnostic !== undefined;
+    // `initializationOptions.locale` overrides the editor's display language (`InitializeParams.locale`).
+    const options: unknown = params.initializationOptions;
+    const override = typeof options === 'object' && options !== null && 'locale' in options ? (options as { locale: unknown }).locale : undefined;
+    locale = resolveLocale(typeof override === 'string' && override !== '' ? override : params.locale);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -92,23 +98,23 @@ export function startLanguageServer(connection: Connection): void {
 
   connection.onHover(guard('hover', null, (params) => {
     const a = analysisFor(params.textDocument.uri);
-    const h = a ? hoverAt(a.doc.getText(), a.analysis, params.position) : null;
+    const h = a ? hoverAt(a.doc.getText(), a.analysis, params.position, { locale }) : null;
     return h ? toHover(h) : null;
   }));
 
   connection.onCompletion(guard('completion', [], (params) => {
     const doc = documents.get(params.textDocument.uri);
-    return doc ? completionsAt(doc.getText(), params.position).map(toCompletion) : [];
+    return doc ? completionsAt(doc.getText(), params.position, { locale }).map(toCompletion) : [];
   }));
 
   connection.languages.inlayHint.on(guard('inlayHint', [], (params) => {
     const a = analysisFor(params.textDocument.uri);
-    return a ? inlayHints(a.doc.getText(), a.analysis, params.range).map(toInlayHint) : [];
+    return a ? inlayHints(a.doc.getText(), a.analysis, params.range, { locale }).map(toInlayHint) : [];
   }));
 
   connection.onCodeLens(guard('codeLens', [], (params) => {
     const a = analysisFor(params.textDocument.uri);
-    return a ? codeLenses(a.analysis).map((l) => toCodeLens(l, params.textDocument.uri)) : [];
+    return a ? codeLenses(a.analysis, { locale }).map((l) => toCodeLens(l, params.textDocument.uri)) : [];
   }));
 
   connection.onCodeAction(guard('codeAction', [], (params) => {
@@ -135,7 +141,7 @@ export function startLanguageServer(connection: Connection): void {
         throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${params.uri}: ${err instanceof Error ? err.message : String(err)}`);
       }
       version = 0;
-      analysis = analyzeModelText(text);
+      analysis = analyzeModelText(text, { locale });
     }
     const errors = analysis.diagnostics
       .filter((d) => d.severity === 'error')

@@ -257,8 +257,9 @@ function foldReluIntoPool(plan: Step[]): Step[] {
   });
 }
 
-function makePlan(built: BuiltModel, spec: ModelSpec): Step[] {
-  return foldReluIntoPool(planLayers(built, spec));
+function makePlan(built: BuiltModel, spec: ModelSpec, fold: boolean): Step[] {
+  const plan = planLayers(built, spec);
+  return fold ? foldReluIntoPool(plan) : plan;
 }
 
 function planLayers(built: BuiltModel, spec: ModelSpec): Step[] {
@@ -345,6 +346,8 @@ export interface NativeStepOptions {
   readonly dropoutMasks?: 'tensorflow' | 'javascript';
   /** Update with one ResourceApply op per variable (default) or with the tfjs optimizer's element-wise ops. */
   readonly update?: 'resource' | 'tfjs';
+  /** Run a ReLU that precedes max pooling behind it (see `foldReluIntoPool`). Default true. */
+  readonly foldRelu?: boolean;
 }
 
 /**
@@ -376,7 +379,7 @@ export class NativeStep {
     // its kernels may run, so the stock ops are used.
     const onednnOff = ['0', 'false'].includes((process.env.TF_ENABLE_ONEDNN_OPTS ?? '').trim().toLowerCase());
     this.mkl = options.mkl !== false && !onednnOff && this.ops.mklWorks();
-    this.plan = makePlan(built, spec);
+    this.plan = makePlan(built, spec, options.foldRelu !== false);
     this.vars = [];
     for (const s of this.plan) {
       if (s.kind === 'conv' || s.kind === 'dense') {
