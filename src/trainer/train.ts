@@ -27,6 +27,7 @@ import type {
   BackendName, EpochEndMessage, EvaluationMessage, MetricRecord, RunStatus, RunSummary, TrainerMessage,
 } from '../shared/trainerProtocol';
 import { augmentActive, makeBatch, makeImages, makeLabels, range, type ImageSet, type ImageShape } from './batches';
+import type { LoadedDataset } from './data/types';
 import {
   activationModel, confusionAndMistakes, evaluateSet, featureLayerIndices, featureMaps, filters,
 } from './inspect';
@@ -38,16 +39,6 @@ import {
   readSummary, removeStaleTemps, restoreModelDir, truncateMetrics, writeFileAtomic, writeJsonAtomic,
   writeModelDir, writeSummary,
 } from './runFolder';
-
-/** What the trainer needs of a loaded data set (the data loaders' `LoadedDataset` fits). */
-export interface DatasetLike {
-  readonly name: string;
-  readonly source: string;
-  readonly shape: readonly [number, number, number];
-  readonly classNames: readonly string[];
-  readonly train: ImageSet;
-  readonly test: ImageSet;
-}
 
 /** The data as training sees it: index views into the training images, a capped test set. */
 export interface PreparedData {
@@ -67,7 +58,7 @@ export interface PreparedData {
  * what the course's notebooks do with `train_test_split`). `maxTrainSamples` caps the training
  * part after the split; the validation part shrinks in proportion.
  */
-export function prepareData(ds: DatasetLike, spec: ModelSpec, maxTrainSamples?: number, maxTestSamples?: number): PreparedData {
+export function prepareData(ds: LoadedDataset, spec: ModelSpec, maxTrainSamples?: number, maxTestSamples?: number): PreparedData {
   const split = Math.min(0.9, Math.max(0, spec.train.validationSplit));
   const all = stream(spec.train.seed, 'validation-split').shuffle(range(ds.train.count));
   let pool = all;

@@ -34,17 +34,8 @@ export function rangeIn(text: string, context: string, inner: string): Range {
   return r;
 }
 
-/** mulberry32: a small seeded generator, so a failure reproduces from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the trainer's seeded generator), so a failure reproduces from its seed. */
+export { mulberry32 as rng } from '../../../src/trainer/data/random';
 
 const CHARS = [
   ...'abcdefghijklmnopqrstuvwxyz0123456789', ' ', ' ', ' ', '\n', '\n', '\t', '\r', ':', '-', '{', '}', '[', ']', ',', '#',

@@ -5,6 +5,7 @@
  * kernel tests.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../../src/trainer/data/random';
 
 export type Shape4 = [number, number, number, number];
 
@@ -21,14 +22,8 @@ export const AVG_POOL_CASES: readonly AvgPoolCase[] = [5, 7].flatMap((h) => [2, 
 
 /** Seeded values in [-1, 1) (mulberry32), so a failure reproduces. */
 export function seededValues(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
 }
 
 /** Output shape by TF's rules: `valid` ⌈(n − k + 1)/s⌉, `same` ⌈n/s⌉. */

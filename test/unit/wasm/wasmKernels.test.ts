@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmBackend, registerWasmGradientKernels } from '../../../src/trainer/backends/wasm';
 import { shippedWasmKernel } from '../../../src/trainer/backends/wasmKernels';
+import { mulberry32 } from '../../../src/trainer/data/random';
 import {
   AVG_POOL_CASES, avgPoolForward, avgPoolNumericGrad, avgPoolOnBackend, avgPoolOutShape, relativeError, seededValues,
 } from '../trainer/avgPoolReference';
@@ -16,20 +17,9 @@ import {
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
 
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Seeded (mulberry32) values in [-1, 1), or integers -2..2 when `quantise`, so failures reproduce. */
 function randomArray(n: number, seed: number, quantise = false): Float32Array {
-  const r = seeded(seed);
+  const r = mulberry32(seed);
   // Quantised values make ties in pooling windows likely, which exercises the tie rule.
   return Float32Array.from({ length: n }, () => (quantise ? Math.round(r() * 4 - 2) : r() * 2 - 1));
 }
