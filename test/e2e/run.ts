@@ -6,7 +6,7 @@
  *
  *   npx tsx test/e2e/run.ts [--no-build] [--keep] [--grep <regexp>]
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Mocha from 'mocha';
@@ -14,24 +14,21 @@ import { launchChromium, workbenchUrl, type Browser } from '../../scripts/code-s
 import { startCodeServer, type CodeServer } from '../../scripts/code-server/server';
 import { ensureCodeServer } from '../../scripts/code-server/setup';
 import { REPO_ROOT, buildExtension, prepareWorkspace } from '../integration/prepare';
+import { phaseLogger, runMain, saveServerLogs, stopOnSignal } from '../integration/runner';
 import { E2E_TRAINING, setSession } from './session';
 import { Workbench } from './workbench';
 
 const OUTPUT = join(REPO_ROOT, 'test-output', 'e2e');
-
-function phase(label: string, since: number): void {
-  process.stderr.write(`[e2e] ${label} (${((Date.now() - since) / 1000).toFixed(1)} s)\n`);
-}
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const keep = argv.includes('--keep');
   const grepAt = argv.indexOf('--grep');
   const grep = grepAt >= 0 ? argv[grepAt + 1] : undefined;
-  const t0 = Date.now();
+  const phase = phaseLogger('e2e', Date.now());
   const setup = ensureCodeServer();
-  phase(setup.installed ? 'code-server installed' : 'code-server ready (cached)', t0);
-  if (!argv.includes('--no-build')) { buildExtension(); phase('extension built', t0); }
+  phase(setup.installed ? 'code-server installed' : 'code-server ready (cached)');
+  if (!argv.includes('--no-build')) { buildExtension(); phase('extension built'); }
   rmSync(OUTPUT, { recursive: true, force: true });
   mkdirSync(OUTPUT, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'cnne2e-'));
@@ -46,14 +43,12 @@ async function main(): Promise<number> {
     await browser?.close();
     await server?.stop();
   };
-  const onSignal = (): void => { void stopAll().finally(() => process.exit(130)); };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const removeSignalHandlers = stopOnSignal(stopAll);
   let passed = 0;
   let failed = 0;
   try {
     server = await startCodeServer({ folder: ws.folder });
-    phase(`code-server listening on ${server.url}`, t0);
+    phase(`code-server listening on ${server.url}`);
     browser = await launchChromium();
     const page = browser.context.pages()[0] ?? await browser.context.newPage();
     page.on('pageerror', (e) => process.stderr.write(`[workbench error] ${e.message}\n`));
@@ -79,14 +74,9 @@ async function main(): Promise<number> {
     process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     failed = Math.max(failed, 1);
   } finally {
-    if (failed > 0 && server !== undefined && existsSync(server.logFile)) {
-      copyFileSync(server.logFile, join(OUTPUT, 'server.log'));
-      const logs = join(server.stateDir, 'data', 'logs');
-      if (existsSync(logs)) cpSync(logs, join(OUTPUT, 'vscode-logs'), { recursive: true });
-    }
+    if (failed > 0 && server !== undefined) saveServerLogs(server, OUTPUT);
     await stopAll();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    removeSignalHandlers();
   }
   if (!keep) {
     rmSync(work, { recursive: true, force: true });
@@ -95,13 +85,9 @@ async function main(): Promise<number> {
     process.stdout.write(`kept ${work} and ${server?.stateDir ?? ''}\n`);
   }
   process.stdout.write(`screenshots: ${OUTPUT}\n`);
-  phase('done', t0);
+  phase('done');
   process.stdout.write(`e2e: ${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.stdout.write('e2e: 0 passed, 1 failed\n');
-  process.exitCode = 1;
-});
+runMain('e2e', main);

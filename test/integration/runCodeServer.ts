@@ -11,7 +11,7 @@
  * code kills the extension host, so the suite's result file and the extension host's connection are
  * checked too. Exit status: 0 only when every test passed.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
@@ -19,7 +19,7 @@ import { launchChromium, workbenchUrl, type Browser } from '../../scripts/code-s
 import { startCodeServer, type CodeServer } from '../../scripts/code-server/server';
 import { ensureCodeServer } from '../../scripts/code-server/setup';
 import { REPO_ROOT, buildExtension, bundleSuite, prepareWorkspace } from './prepare';
-import type { SuiteResults } from './suite/index';
+import { phaseLogger, readSuiteResults, runMain, saveServerLogs, stopOnSignal } from './runner';
 
 const OUTPUT = join(REPO_ROOT, 'test-output', 'integration');
 
@@ -41,16 +41,12 @@ function parseArgs(argv: readonly string[]): Options {
 /** Extension-host console noise that says nothing about the tests. */
 const NOISE = /socket (close|timeout|end) event|Creating a socket|Creation of workbench contribution|connection token|Service Worker|builtin extensions|vsda|\[remote-connection\]|Extension host .* started|ExtensionService#_doActivateExtension/;
 
-function phase(label: string, since: number): void {
-  process.stderr.write(`[integration] ${label} (${((Date.now() - since) / 1000).toFixed(1)} s)\n`);
-}
-
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const t0 = Date.now();
+  const phase = phaseLogger('integration', Date.now());
   const setup = ensureCodeServer();
-  phase(setup.installed ? 'code-server installed' : 'code-server ready (cached)', t0);
-  if (opts.build) { buildExtension(); phase('extension built', t0); }
+  phase(setup.installed ? 'code-server installed' : 'code-server ready (cached)');
+  if (opts.build) { buildExtension(); phase('extension built'); }
   const suite = await bundleSuite();
   const work = mkdtempSync(join(tmpdir(), 'cnnit-'));
   const ws = prepareWorkspace(join(work, 'workspace'));
@@ -66,15 +62,13 @@ async function main(): Promise<number> {
     await browser?.close();
     await server?.stop();
   };
-  const onSignal = (): void => { void stopAll().finally(() => process.exit(130)); };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const removeSignalHandlers = stopOnSignal(stopAll);
   try {
     server = await startCodeServer({
       folder: ws.folder,
       env: { CNN_LAB_TEST_RESULTS: resultsFile, CNN_LAB_TEST_GREP: opts.grep },
     });
-    phase(`code-server listening on ${server.url} in ${server.startupMs} ms`, t0);
+    phase(`code-server listening on ${server.url} in ${server.startupMs} ms`);
     browser = await launchChromium();
     const page = browser.context.pages()[0] ?? await browser.context.newPage();
     let finish: (code: number) => void = () => undefined;
@@ -90,7 +84,7 @@ async function main(): Promise<number> {
     await page.exposeFunction('codeAutomationExit', (code: number) => finish(code));
     page.on('pageerror', (e) => process.stderr.write(`[workbench error] ${e.message}\n`));
     await page.goto(workbenchUrl({ server: server.url, folder: ws.folder, extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: suite }));
-    phase('workbench loading; tests run in the extension host', t0);
+    phase('workbench loading; tests run in the extension host');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), opts.timeoutS * 1000); });
     exitCode = await Promise.race([exited, timeout]);
@@ -98,11 +92,10 @@ async function main(): Promise<number> {
     if (exitCode !== 0) await page.screenshot({ path: join(OUTPUT, 'workbench-at-exit.png') }).catch(() => undefined);
   } finally {
     await stopAll();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    removeSignalHandlers();
   }
 
-  const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) as SuiteResults : null;
+  const results = readSuiteResults(resultsFile);
   let failed = results?.failed ?? 0;
   const passed = results?.passed ?? 0;
   const problems: string[] = [];
@@ -111,25 +104,17 @@ async function main(): Promise<number> {
   if (results === null) problems.push('the suite wrote no results (it did not load, or the extension host died before mocha finished)');
   if (hostDropped && results === null) problems.push('the extension host connection dropped (crash or process.exit)');
   if (problems.length > 0) failed = Math.max(failed, 1);
-  for (const t of results?.tests ?? []) if (t.state === 'failed') process.stdout.write(`FAILED: ${t.title}\n`);
   for (const p of problems) process.stdout.write(`FAILED: ${p}\n`);
   if (failed > 0 && server !== undefined) {
-    // What a reader needs to find the cause: the server's log and VS Code's own logs.
-    copyFileSync(server.logFile, join(OUTPUT, 'server.log'));
-    const logs = join(server.stateDir, 'data', 'logs');
-    if (existsSync(logs)) cpSync(logs, join(OUTPUT, 'vscode-logs'), { recursive: true });
+    saveServerLogs(server, OUTPUT);
     process.stdout.write(`logs and a screenshot are in ${OUTPUT}\n`);
   }
   if (server !== undefined && !opts.keep) rmSync(server.stateDir, { recursive: true, force: true });
   if (!opts.keep) rmSync(work, { recursive: true, force: true });
   else process.stdout.write(`kept ${work} and ${server?.stateDir ?? ''}\n`);
-  phase('done', t0);
+  phase('done');
   process.stdout.write(`integration: ${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.stdout.write('integration: 0 passed, 1 failed\n');
-  process.exitCode = 1;
-});
+runMain('integration', main);

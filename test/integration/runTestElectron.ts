@@ -7,13 +7,13 @@
  *
  * Set VSCODE_EXECUTABLE to use an installed VS Code instead of downloading one.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { VSCODE_VERSION } from '../../scripts/code-server/paths';
 import { REPO_ROOT, buildExtension, bundleSuite, prepareWorkspace } from './prepare';
-import type { SuiteResults } from './suite/index';
+import { readSuiteResults, runMain } from './runner';
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -37,18 +37,13 @@ async function main(): Promise<number> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     code = 1;
   }
-  const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) as SuiteResults : null;
+  const results = readSuiteResults(resultsFile);
   const passed = results?.passed ?? 0;
   // No result file means the suite never finished, whatever exit code VS Code reported.
   const failed = results === null ? 1 : results.failed + (code !== 0 && results.failed === 0 ? 1 : 0);
-  for (const t of results?.tests ?? []) if (t.state === 'failed') process.stdout.write(`FAILED: ${t.title}\n`);
   rmSync(work, { recursive: true, force: true });
   process.stdout.write(`integration: ${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.stdout.write('integration: 0 passed, 1 failed\n');
-  process.exitCode = 1;
-});
+runMain('integration', main);

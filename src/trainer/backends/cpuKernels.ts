@@ -97,15 +97,24 @@ const fastKernel: KernelFunc = (args) => {
   return backend.makeTensorInfo(info.filterShape, 'float32', out);
 };
 
-/** dx of max pooling (NHWC): each window's dy goes to the first position holding its maximum. */
+/**
+ * dx of max pooling (NHWC): each window's dy goes to the first position (row-major window order)
+ * holding its maximum; overlapping windows add up. One pass over each window with the channels
+ * innermost (contiguous in NHWC), remembering per channel where the maximum is, then a scatter of
+ * dy onto those positions. Written into `out` when given (the wasm kernel passes its heap view).
+ */
 export function maxPoolGradNhwc(
-  x: ArrayLike<number>, dy: ArrayLike<number>, info: tf.backend_util.Conv2DInfo,
+  x: ArrayLike<number>, dy: ArrayLike<number>, info: tf.backend_util.Conv2DInfo, out?: Float32Array,
 ): Float32Array {
   const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const dx = new Float32Array(batchSize * inH * inW * c);
+  const dx = out ?? new Float32Array(batchSize * inH * inW * c);
+  dx.fill(0);
+  // Float64, so the comparison is exact whatever precision x holds.
+  const best = new Float64Array(c);
+  const at = new Int32Array(c);
   for (let b = 0; b < batchSize; b++) {
     const bOff = b * inH * inW * c;
     for (let yR = 0; yR < outH; yR++) {
@@ -114,18 +123,21 @@ export function maxPoolGradNhwc(
       for (let yC = 0; yC < outW; yC++) {
         const c0 = Math.max(0, yC * sw - left);
         const c1 = Math.min(inW, yC * sw - left + fw);
-        const dyOff = ((b * outH + yR) * outW + yC) * c;
-        for (let d = 0; d < c; d++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let r = r0; r < r1; r++) {
-            for (let q = c0; q < c1; q++) {
-              const i = bOff + (r * inW + q) * c + d;
-              const v = x[i] as number;
-              if (v > best) { best = v; at = i; }
+        best.fill(-Infinity);
+        at.fill(-1);
+        for (let r = r0; r < r1; r++) {
+          for (let q = c0; q < c1; q++) {
+            const xOff = bOff + (r * inW + q) * c;
+            for (let d = 0; d < c; d++) {
+              const v = x[xOff + d] as number;
+              if (v > (best[d] as number)) { best[d] = v; at[d] = xOff + d; }
             }
           }
-          if (at >= 0) dx[at] = (dx[at] as number) + (dy[dyOff + d] as number);
+        }
+        const dyOff = ((b * outH + yR) * outW + yC) * c;
+        for (let d = 0; d < c; d++) {
+          const i = at[d] as number;
+          if (i >= 0) dx[i] = (dx[i] as number) + (dy[dyOff + d] as number);
         }
       }
     }

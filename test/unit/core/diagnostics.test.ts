@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { analyzeModelText, applyEdits } from '../../../src/core/index';
 import type { CoreDiagnostic } from '../../../src/core/index';
-import { example, rangeIn, rangeOf } from './helpers';
+import { SMALL_MODEL, example, rangeIn, rangeOf } from './helpers';
 
 function diag(text: string, code: string): CoreDiagnostic {
   const d = analyzeModelText(text).diagnostics.find((x) => x.code === code);
@@ -22,15 +22,7 @@ function fixed(text: string, d: CoreDiagnostic, title?: RegExp): string {
 
 const codes = (text: string): string[] => analyzeModelText(text).diagnostics.map((d) => d.code);
 
-const BASE = `name: t
-dataset: mnist
-layers:
-  - conv2d: { filters: 8, kernel: 3, activation: relu }
-  - maxpool2d: { pool: 2 }
-  - flatten: {}
-  - dropout: { rate: 0.5 }
-  - dense: { units: 10, activation: softmax }
-`;
+const BASE = SMALL_MODEL;
 
 describe('core diagnostics', () => {
   it('a clean model has no diagnostics at all', () => {

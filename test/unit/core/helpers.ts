@@ -9,6 +9,17 @@ export function example(name: string): string {
   return readFileSync(join(EXAMPLES, name), 'utf8');
 }
 
+/** A small valid MNIST model without a `train` section: no diagnostics at all; tests edit it into faults. */
+export const SMALL_MODEL = `name: t
+dataset: mnist
+layers:
+  - conv2d: { filters: 8, kernel: 3, activation: relu }
+  - maxpool2d: { pool: 2 }
+  - flatten: {}
+  - dropout: { rate: 0.5 }
+  - dense: { units: 10, activation: softmax }
+`;
+
 /** The range of the `nth` (0-based) occurrence of `needle` in `text`. */
 export function rangeOf(text: string, needle: string, nth = 0): Range {
   let at = -1;

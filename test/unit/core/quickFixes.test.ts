@@ -6,17 +6,9 @@
 import * as assert from 'node:assert/strict';
 import { analyzeModelText, applyEdits } from '../../../src/core/index';
 import type { CoreDiagnostic, DiagnosticCode } from '../../../src/core/index';
-import { example } from './helpers';
+import { SMALL_MODEL, example } from './helpers';
 
-const BASE = `name: t
-dataset: mnist
-layers:
-  - conv2d: { filters: 8, kernel: 3, activation: relu }
-  - maxpool2d: { pool: 2 }
-  - flatten: {}
-  - dropout: { rate: 0.5 }
-  - dense: { units: 10, activation: softmax }
-train:
+const BASE = `${SMALL_MODEL}train:
   epochs: 2
   augment: { flipHorizontal: true }
 `;

@@ -4,6 +4,7 @@
  * its input gradient by central differences of that forward pass. Shared by the cpu and wasm
  * kernel tests.
  */
+import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../../src/trainer/data/random';
 
@@ -119,4 +120,22 @@ export function avgPoolOnBackend(c: AvgPoolCase, x: Float32Array, proj: Float32A
   });
   if (tf.memory().numTensors !== before) throw new Error(`avgPool on ${tf.getBackend()} leaked tensors`);
   return result;
+}
+
+/**
+ * Case `n` of AVG_POOL_CASES on the active backend against the definition: the output shape, the
+ * forward pass within `forwardTolerance` (relative) and the gradient within 1e-5 of central
+ * differences. Seeds 500 + n (x) and 600 + n (the projection).
+ */
+export function assertAvgPoolMatchesDefinition(c: AvgPoolCase, n: number, forwardTolerance: number): void {
+  const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  const x = seededValues(size(c.x), 500 + n);
+  const outShape = avgPoolOutShape(c);
+  const proj = seededValues(size(outShape), 600 + n);
+  const { y, shape, dx } = avgPoolOnBackend(c, x, proj);
+  assert.deepEqual(shape, outShape);
+  const forward = relativeError(y, avgPoolForward(c, x));
+  assert.ok(forward < forwardTolerance, `forward differs from the definition by ${forward}`);
+  const grad = relativeError(dx, avgPoolNumericGrad(c, x, proj));
+  assert.ok(grad < 1e-5, `gradient differs from central differences by ${grad}`);
 }

@@ -6,9 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { originalCpuKernels, registerFastCpuKernels } from '../../../src/trainer/backends/cpuKernels';
-import {
-  AVG_POOL_CASES, avgPoolForward, avgPoolNumericGrad, avgPoolOnBackend, avgPoolOutShape, relativeError, seededValues,
-} from './avgPoolReference';
+import { AVG_POOL_CASES, assertAvgPoolMatchesDefinition } from './avgPoolReference';
 
 type Pad = 'valid' | 'same';
 
@@ -76,16 +74,8 @@ describe('fast cpu kernels', () => {
 
   AVG_POOL_CASES.forEach((c, n) => {
     it(`AvgPool and its gradient match the definition: x ${c.x.join('×')}, pool ${c.k}, stride ${c.s}, ${c.pad}`, () => {
-      const x = seededValues(c.x.reduce((a, b) => a * b, 1), 500 + n);
-      const outShape = avgPoolOutShape(c);
-      const proj = seededValues(outShape.reduce((a, b) => a * b, 1), 600 + n);
-      const { y, shape, dx } = avgPoolOnBackend(c, x, proj);
-      assert.deepEqual(shape, outShape);
       // Float32 kernels against float64 references: rounding is near 1e-7.
-      const forward = relativeError(y, avgPoolForward(c, x));
-      assert.ok(forward < 1e-5, `forward differs from the definition by ${forward}`);
-      const grad = relativeError(dx, avgPoolNumericGrad(c, x, proj));
-      assert.ok(grad < 1e-5, `gradient differs from central differences by ${grad}`);
+      assertAvgPoolMatchesDefinition(c, n, 1e-5);
     });
   });
 

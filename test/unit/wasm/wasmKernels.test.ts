@@ -10,11 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { loadWasmBackend, registerWasmGradientKernels } from '../../../src/trainer/backends/wasm';
 import { shippedWasmKernel } from '../../../src/trainer/backends/wasmKernels';
 import { mulberry32 } from '../../../src/trainer/data/random';
-import {
-  AVG_POOL_CASES, avgPoolForward, avgPoolNumericGrad, avgPoolOnBackend, avgPoolOutShape, relativeError, seededValues,
-} from '../trainer/avgPoolReference';
+import { AVG_POOL_CASES, assertAvgPoolMatchesDefinition, type Shape4 } from '../trainer/avgPoolReference';
 
-type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
 
 /** Seeded (mulberry32) values in [-1, 1), or integers -2..2 when `quantise`, so failures reproduce. */
@@ -203,16 +200,8 @@ describe('AvgPool and AvgPoolGrad', () => {
   AVG_POOL_CASES.forEach((c, n) => {
     it(`match the definition: x ${c.x.join('×')}, pool ${c.k}, stride ${c.s}, ${c.pad}`, async () => {
       await tf.setBackend('wasm');
-      const x = seededValues(size(c.x), 500 + n);
-      const outShape = avgPoolOutShape(c);
-      const proj = seededValues(size(outShape), 600 + n);
-      const { y, shape, dx } = avgPoolOnBackend(c, x, proj);
-      assert.deepEqual(shape, outShape);
       // Float32 kernels against float64 references; XNNPACK's forward rounds a little more (seen: 4e-6).
-      const forward = relativeError(y, avgPoolForward(c, x));
-      assert.ok(forward < 2e-5, `forward differs from the definition by ${forward}`);
-      const grad = relativeError(dx, avgPoolNumericGrad(c, x, proj));
-      assert.ok(grad < 1e-5, `gradient differs from central differences by ${grad}`);
+      assertAvgPoolMatchesDefinition(c, n, 2e-5);
     });
   });
 });
