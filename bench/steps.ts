@@ -52,7 +52,7 @@ async function worker(config: StepConfig, modelFile: string, steps: number): Pro
   const classes = spec.numClasses ?? 10;
   const x = tf.randomUniform([batch, h, w, c]);
   const labels = tf.randomUniform([batch], 0, classes, 'int32');
-  const y = tf.oneHot(labels as tf.Tensor1D, classes);
+  const y = tf.oneHot(labels, classes);
   const native = config.mode === 'native' ? await NativeStep.create(built, spec, optimizer, config.native) : null;
   if (config.mode === 'native' && !native) throw new Error('the native step does not take this model');
   const one = async (): Promise<void> => {

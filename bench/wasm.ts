@@ -42,7 +42,7 @@ function table(rows: readonly (readonly string[])[]): string {
 const ms = (v: number): string => v.toFixed(1);
 
 function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+  return tf.engine().runKernel<tf.Tensor>(name, inputs, attrs as tf.NamedAttrMap);
 }
 
 async function kernelTable(): Promise<void> {
@@ -137,7 +137,7 @@ function mnistConvnet(): tf.LayersModel {
 async function stepsPerSecond(steps: number, batch = 128): Promise<{ samplesPerSec: number; msPerStep: number }> {
   const model = mnistConvnet();
   const x = tf.randomUniform([batch, 28, 28, 1]);
-  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
+  const y = tf.oneHot(tf.randomUniform<tf.Rank.R1>([batch], 0, 10, 'int32'), 10);
   const msPerStep = await best(steps, async () => { await model.trainOnBatch(x, y); });
   model.dispose();
   tf.dispose([x, y]);
@@ -147,7 +147,7 @@ async function stepsPerSecond(steps: number, batch = 128): Promise<{ samplesPerS
 async function profileStep(): Promise<void> {
   const model = mnistConvnet();
   const x = tf.randomUniform([128, 28, 28, 1]);
-  const y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32') as tf.Tensor1D, 10);
+  const y = tf.oneHot(tf.randomUniform<tf.Rank.R1>([128], 0, 10, 'int32'), 10);
   await model.trainOnBatch(x, y);
   const info = await tf.profile(async () => { await model.trainOnBatch(x, y); });
   const perKernel = new Map<string, number>();

@@ -153,13 +153,14 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     process.removeListener('exit', onExit);
   };
   const url = `http://127.0.0.1:${port}/`;
-  let exitCode: number | null = null;
-  child.on('exit', (code) => { exitCode = code ?? -1; });
+  // An object, so the narrowing of `null` at declaration does not hide the 'exit' handler's write.
+  const exited: { code: number | null } = { code: null };
+  child.on('exit', (code) => { exited.code = code ?? -1; });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (exitCode !== null) {
+    if (exited.code !== null) {
       await stop();
-      throw new Error(`code-server exited with ${exitCode} during start-up:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+      throw new Error(`code-server exited with ${exited.code} during start-up:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
     }
     if (await httpOk(`${url}healthz`)) {
       // The first page request makes code-server load VS Code's server; count it in "ready".

@@ -566,7 +566,7 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
   for (const w of src.doc.warnings) {
     c.report(src.range(w.pos[0], Math.max(w.pos[1], w.pos[0] + 1)), 'warning', 'yaml-warning', c.t('yaml.warning', { message: w.message.split('\n')[0] ?? w.message }));
   }
-  const root = c.resolve(src.doc.contents as YamlNode | null);
+  const root = c.resolve(src.doc.contents);
   if (isNullish(root)) {
     c.error(src.range(0, 0), 'empty-model', c.t('model.empty'));
     return emptyAnalysis(c.diagnostics);
@@ -682,7 +682,7 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
       name, dataset: ds.spec, grayscale, inputShape, numClasses,
       layers: parsed.map((p) => p.node.spec as LayerSpec), train,
     };
-    summary = totals(inputShape, rows as LayerSummary[], batchSize);
+    summary = totals(inputShape, rows, batchSize);
   }
   return {
     spec, summary, diagnostics: c.diagnostics, layers: parsed.map((p) => p.node),

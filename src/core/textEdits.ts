@@ -17,7 +17,7 @@ function itemText(seq: YAMLSeq, layerText: string): string {
 
 function itemAt(seq: YAMLSeq, index: number): YamlNode | null {
   const n = seq.items[index];
-  return n !== null && typeof n === 'object' && 'range' in (n as object) ? (n as YamlNode) : null;
+  return n !== null && typeof n === 'object' && 'range' in (n) ? (n as YamlNode) : null;
 }
 
 /** Insert `layerText` (e.g. `flatten: {}`) as a new item before item `index` (or at the end when index = length). */

@@ -57,7 +57,7 @@ export function startLanguageServer(connection: Connection): void {
     pullDiagnostics = params.capabilities.textDocument?.diagnostic !== undefined;
     // `initializationOptions.locale` overrides the editor's display language (`InitializeParams.locale`).
     const options: unknown = params.initializationOptions;
-    const override = typeof options === 'object' && options !== null && 'locale' in options ? (options as { locale: unknown }).locale : undefined;
+    const override = typeof options === 'object' && options !== null && 'locale' in options ? (options).locale : undefined;
     locale = resolveLocale(typeof override === 'string' && override !== '' ? override : params.locale);
     return {
       capabilities: {

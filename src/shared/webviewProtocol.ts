@@ -296,7 +296,7 @@ export function isDashboardToHostMessage(v: unknown): v is DashboardToHostMessag
     case 'stopTraining':
       return true;
     case 'resync': return isNat(v.lastSeq);
-    case 'requestFeatureMaps': return isNat(v.sampleIndex) && (v.sampleIndex as number) < 10_000_000;
+    case 'requestFeatureMaps': return isNat(v.sampleIndex) && (v.sampleIndex) < 10_000_000;
     case 'webviewError': return isWebviewError(v);
     case 'shown':
       return isNat(v.seq) && (v.sampleIndex === null || isNat(v.sampleIndex))

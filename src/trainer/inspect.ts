@@ -162,7 +162,7 @@ export function featureMaps(
       const s = t.shape;
       // Conv/pool outputs are [1, h, w, c]; global pooling gives [1, c], shown as a 1×1 map per channel.
       const hwc: [number, number, number] = s.length === 4 ? [s[1] ?? 1, s[2] ?? 1, s[3] ?? 1] : [1, 1, s[1] ?? 1];
-      const { bytes, ranges } = scaleChannels(t.dataSync() as Float32Array, hwc[2]);
+      const { bytes, ranges } = scaleChannels(t.dataSync(), hwc[2]);
       out.push({
         layerIndex: li, name: names[li] ?? `layer_${li + 1}`, type: layers[li]?.type ?? 'conv2d', shape: hwc,
         valuesBase64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), ranges,

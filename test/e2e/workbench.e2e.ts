@@ -239,7 +239,7 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
     await workbench.screenshot('quick-fix-menu');
     // Arrow down to the fix, as a keyboard user does, and apply it with Enter.
     const rows = await page.locator('.action-widget .monaco-list-row.action').count();
-    for (let i = 0; i < rows && !(await fix.evaluate((e) => e.classList.contains('focused'))); i++) await page.keyboard.press('ArrowDown');
+    for (let i = 0; i < rows && !(await fix.evaluate((e: { classList: { contains(token: string): boolean } }) => e.classList.contains('focused'))); i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await workbench.waitForProblems((c) => c.errors === errorsBefore, `${errorsBefore} errors after the fix`);
     assert.equal(await workbench.errorSquiggles().count(), 0, 'a squiggle is left after the quick fix');

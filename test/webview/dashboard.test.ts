@@ -44,8 +44,8 @@ describe('dashboard webview (recorded run)', function () {
     // Summary: one row per layer, Keras shapes and parameter counts.
     const summary = snap.modelSummary;
     assert.ok(summary !== null);
-    const rows = (await page.evaluate(`Array.from(document.querySelectorAll('#summary tbody tr'))
-      .map((tr) => Array.from(tr.children).map((td) => td.textContent ?? ''))`)) as string[][];
+    const rows = await page.evaluate<string[][]>(`Array.from(document.querySelectorAll('#summary tbody tr'))
+      .map((tr) => Array.from(tr.children).map((td) => td.textContent ?? ''))`);
     assert.equal(rows.length, summary.layers.length);
     summary.layers.forEach((l, i) => {
       assert.equal(rows[i]?.[0], `${l.name} (${l.type})`);
@@ -145,8 +145,8 @@ describe('dashboard webview (recorded run)', function () {
     await page.click('#misclassified .sample');
     await page.waitForFunction(`window.__log.sent.some((m) => m.type === 'requestFeatureMaps' && m.sampleIndex === ${misclassified.index})`);
     // The picker scrolled into view below the sticky header, not under it.
-    const [pickerTop, headerBottom] = await page.evaluate(`[document.querySelector('#sample-index').getBoundingClientRect().top,
-      document.querySelector('#header').getBoundingClientRect().bottom]`) as [number, number];
+    const [pickerTop, headerBottom] = await page.evaluate<[number, number]>(`[document.querySelector('#sample-index').getBoundingClientRect().top,
+      document.querySelector('#header').getBoundingClientRect().bottom]`);
     assert.ok(pickerTop >= headerBottom, `picker at ${pickerTop}px is under the header ending at ${headerBottom}px`);
     await page.screenshot({ path: path.join(OUTPUT, 'dashboard-pick-scrolled.png') });
 

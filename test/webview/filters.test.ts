@@ -25,7 +25,7 @@ describe('filters webview (recorded run)', function () {
 
     assert.equal((await page.$$('.filter-row')).length, first.outChannels);
     assert.equal((await page.$$('.filter-row:first-child canvas')).length, 4, 'swatch + R + G + B');
-    assert.deepEqual(await page.$$eval('.filter-row:first-child figcaption', (f) => f.map((x) => x.textContent)), ['RGB', 'R', 'G', 'B']);
+    assert.deepEqual(await page.$$eval('.filter-row:first-child figcaption', (f: { textContent: string | null }[]) => f.map((x) => x.textContent)), ['RGB', 'R', 'G', 'B']);
 
     // The G kernel of filter 3 shows exactly the weights [kh][kw][in=1][out=2] on the layer's scale.
     const limit = maxAbs(first.weights);

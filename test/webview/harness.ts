@@ -134,18 +134,18 @@ const pageErrors = new WeakMap<Page, string[]>();
 
 /** What the page posted to the "host", CSP violations, and uncaught errors. */
 export async function pageLog(page: Page): Promise<PageLog> {
-  const log = (await page.evaluate('window.__log')) as PageLog;
+  const log = await page.evaluate<PageLog>('window.__log');
   return { ...log, errors: [...log.errors, ...(pageErrors.get(page) ?? [])] };
 }
 
 /** The pixels of the `index`-th canvas matching `selector`, read back from the page. */
 export async function canvasPixels(page: Page, selector: string, index = 0): Promise<{ width: number; height: number; data: number[] }> {
-  return (await page.evaluate(`(() => {
+  return page.evaluate<{ width: number; height: number; data: number[] }>(`(() => {
     const c = document.querySelectorAll(${JSON.stringify(selector)})[${index}];
     if (!c) throw new Error('no canvas ' + ${JSON.stringify(selector)});
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     return { width: c.width, height: c.height, data: Array.from(d) };
-  })()`)) as { width: number; height: number; data: number[] };
+  })()`);
 }
 
 /** Number of distinct colours in a canvas: 1 means blank. */

@@ -58,8 +58,8 @@ export class FeatureMapsView {
   private shownSample: number | null = null;
 
   constructor(private readonly request: (sampleIndex: number) => void) {
-    this.input = h('vscode-textfield', { type: 'number', min: 0, id: 'sample-index', 'aria-label': l10n.t('Test sample index'), value: 0 }) as HTMLElement & { value: string };
-    this.show = h('vscode-button', { id: 'show-sample' }, l10n.t('Show sample')) as HTMLElement & { disabled: boolean };
+    this.input = h('vscode-textfield', { type: 'number', min: 0, id: 'sample-index', 'aria-label': l10n.t('Test sample index'), value: 0 });
+    this.show = h('vscode-button', { id: 'show-sample' }, l10n.t('Show sample'));
     this.note = h('span', { class: 'muted', id: 'pick-note' });
     this.status = h('div', { id: 'pick-status' });
     this.body = h('div');
@@ -69,7 +69,7 @@ export class FeatureMapsView {
       if (Number.isInteger(v) && v >= 0) this.request(v);
     };
     this.show.addEventListener('click', ask);
-    this.input.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') ask(); });
+    this.input.addEventListener('keydown', (e) => { if ((e).key === 'Enter') ask(); });
     this.element = h('section', { id: 'feature-maps', 'aria-labelledby': 'fm-title' },
       h('h2', { id: 'fm-title' }, l10n.t('Feature maps')),
       h('div', { class: 'toolbar' }, h('label', { for: 'sample-index' }, l10n.t('Test sample')), this.input, this.show, this.note),

@@ -178,6 +178,7 @@ export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promis
   let tfn: TfjsNodeModule;
   try {
     // Required at call time, never bundled: see the module comment.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an import would load the optional native addon at module load
     tfn = require(PACKAGE) as TfjsNodeModule;
   } catch (err) {
     throw new CnnLabError('E_BACKEND_UNAVAILABLE',

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import { CnnLabError } from '../../shared/errors';
 import type { DataProgress } from './types';
 
@@ -166,7 +167,8 @@ async function attempt(
     let received = 0;
     const task = `Downloading ${file.name}`;
     progress({ task, fraction: total ? 0 : null, detail: `from ${host}` }, true);
-    const reader = res.body.getReader();
+    // undici types the body as a stream of `any`; fetch bodies are byte streams.
+    const reader = res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     try {
       for (;;) {
         const { done, value } = await reader.read();

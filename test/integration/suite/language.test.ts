@@ -132,7 +132,7 @@ describe('model language (language server in the extension host)', () => {
     assert.ok(fix, `no flatten quick fix among: ${actions.map((a) => a.title).join(' | ')}`);
     console.log(`quick fixes offered: ${actions.map((a) => `${a.title}${a.edit ? ' [edit]' : ''}${a.command ? ` [command ${a.command.command}]` : ''}`).join(' | ')}`);
     if (fix.edit) assert.ok(await vscode.workspace.applyEdit(fix.edit));
-    if (fix.command) await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
+    if (fix.command) await vscode.commands.executeCommand(fix.command.command, ...((fix.command.arguments ?? []) as unknown[]));
     const after = await waitForDiagnostics(uri, (d) => errorsOf(d).length === 0, 'no errors after the quick fix');
     assert.deepEqual(errorsOf(after), []);
     const flattenLine = lineOf(editor.document, '- flatten');

@@ -116,7 +116,7 @@ cases.push(
     fn: (xs) => {
       const a = tf.maxPool(tf.relu(tf.conv2d(at(xs, 0) as tf.Tensor4D, at(xs, 1) as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
       const b = tf.relu(tf.conv2d(a, at(xs, 2) as tf.Tensor4D, 2, 'valid'));
-      return tf.matMul(tf.reshape(b, [4, 64]), at(xs, 3) as tf.Tensor2D);
+      return tf.matMul(tf.reshape(b, [4, 64]), at(xs, 3));
     },
     model: model([12, 12, 3], [conv(8, 3, 1, 'same'), { type: 'maxpool2d', pool: [2, 2], strides: [2, 2], padding: 'valid' }, conv(16, 3, 2, 'valid')]),
   },

@@ -33,7 +33,7 @@ async function one(onednn: 'on' | 'off', intra: number, inter: number): Promise<
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const xs = tf.randomUniform([BATCH, 28, 28, 1]);
-  const ys = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32') as tf.Tensor1D, 10);
+  const ys = tf.oneHot(tf.randomUniform<tf.Rank.R1>([BATCH], 0, 10, 'int32'), 10);
   for (let i = 0; i < WARMUP_BATCHES; i++) await model.trainOnBatch(xs, ys);
   const t0 = performance.now();
   for (let i = 0; i < TIMED_BATCHES; i++) await model.trainOnBatch(xs, ys);

@@ -62,7 +62,7 @@ const MODELS: Readonly<Record<string, LayerSpec[]>> = {
 
 function batch(s: ModelSpec, seed: number): { x: tf.Tensor4D; labels: tf.Tensor1D; y: tf.Tensor2D } {
   const [h, w, c] = s.inputShape;
-  const x = tf.randomUniform([s.train.batchSize, h, w, c], 0, 1, 'float32', seed) as tf.Tensor4D;
+  const x = tf.randomUniform<tf.Rank.R4>([s.train.batchSize, h, w, c], 0, 1, 'float32', seed);
   const labelValues = Int32Array.from({ length: s.train.batchSize }, (_, i) => (i * 7 + seed) % 5);
   const labels = tf.tensor1d(labelValues, 'int32');
   return { x, labels, y: tf.oneHot(labels, 5) as tf.Tensor2D };

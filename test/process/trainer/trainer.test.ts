@@ -7,11 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { EpochEndMessage, TrainerMessage } from '../../../src/shared/trainerProtocol';
+import type { EpochEndMessage } from '../../../src/shared/trainerProtocol';
 import { RUN_FILES, listCheckpoints, readMetrics, readModelDir, readSummary } from '../../../src/trainer/runFolder';
 import { TrainerHarness, smallSpec, startRequest } from './harness';
-
-const isEpochEnd = (m: TrainerMessage): m is EpochEndMessage => m.type === 'epochEnd';
 
 describe('trainer process', function () {
   let tmp: string;

@@ -120,7 +120,9 @@ function expectedValueScope(node: Scalar): string {
   if (node.value === null) return NULL_SCOPE;
   if (node.type === Scalar.QUOTE_DOUBLE) return 'string.quoted.double';
   if (node.type === Scalar.QUOTE_SINGLE) return 'string.quoted.single';
-  const text = String(node.value);
+  // Numbers, booleans and null are handled above; the core schema leaves only strings.
+  if (typeof node.value !== 'string') assert.fail(`unexpected ${typeof node.value} scalar`);
+  const text = node.value;
   for (const [values, scope] of ENUM_SCOPES) if (values.includes(text)) return scope;
   return 'string.unquoted.plain';
 }

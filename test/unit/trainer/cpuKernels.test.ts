@@ -46,10 +46,10 @@ describe('fast cpu kernels', () => {
       assert.ok(stock);
       const x = tf.randomNormal(c.x, 0, 1, 'float32', 11);
       const filterShape: [number, number, number, number] = [c.f[0], c.f[1], c.x[3], c.out];
-      const yShape = tf.conv2d(x as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, c.s, c.pad).shape;
+      const yShape = tf.conv2d(x as tf.Tensor4D, tf.zeros<tf.Rank.R4>(filterShape), c.s, c.pad).shape;
       const dy = tf.randomNormal(yShape, 0, 1, 'float32', 12);
       const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape };
-      const fast = runKernel(tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc, { x, dy }, attrs);
+      const fast = runKernel(tf.getKernel('Conv2DBackpropFilter', 'cpu').kernelFunc, { x, dy }, attrs);
       const ref = runKernel(stock, { x, dy }, attrs);
       assert.ok(maxAbsDiff(fast, ref) < 1e-4, `max diff ${maxAbsDiff(fast, ref)}`);
       // And the gradient through tf.grad uses it (non-trivial values).
@@ -65,7 +65,7 @@ describe('fast cpu kernels', () => {
       const output = tf.maxPool(input as tf.Tensor4D, c.f, c.s, c.pad);
       const dy = tf.randomNormal(output.shape, 0, 1, 'float32', 14);
       const attrs = { filterSize: c.f, strides: c.s, pad: c.pad };
-      const fast = runKernel(tf.getKernel('MaxPoolGrad', 'cpu')!.kernelFunc, { dy, input, output }, attrs);
+      const fast = runKernel(tf.getKernel('MaxPoolGrad', 'cpu').kernelFunc, { dy, input, output }, attrs);
       const ref = runKernel(stock, { dy, input, output }, attrs);
       assert.ok(maxAbsDiff(fast, ref) < 1e-5, `max diff ${maxAbsDiff(fast, ref)}`);
       tf.dispose([input, output, dy]);

@@ -31,7 +31,7 @@ async function runOn(
   const before = tf.memory().numTensors;
   const named: tf.NamedTensorMap = {};
   for (const [k, v] of Object.entries(inputs)) named[k] = tf.tensor(v.values, v.shape);
-  const out = tf.engine().runKernel(kernel, named, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const out = tf.engine().runKernel<tf.Tensor>(kernel, named, attrs as tf.NamedAttrMap);
   const result = { values: out.dataSync() as Float32Array, shape: out.shape };
   tf.dispose([out, ...Object.values(named)]);
   assert.equal(tf.memory().numTensors, before, `${kernel} on ${backend} leaked tensors`);
@@ -113,7 +113,7 @@ let previousBackend: string | undefined;
 before(async function () {
   this.timeout(60_000);
   // Undefined when no backend was chosen yet in this process.
-  previousBackend = tf.getBackend() as string | undefined;
+  previousBackend = tf.getBackend();
   await loadWasmBackend();
 });
 
@@ -185,7 +185,7 @@ describe('MaxPoolGrad', () => {
         const input = tf.tensor4d(x, c.x);
         const output = tf.maxPool(input, c.k, c.s, c.pad);
         const dy = tf.tensor(randomArray(output.size, 70 + n), output.shape);
-        const dx = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input, output }, { filterSize: c.k, strides: c.s, pad: c.pad }) as tf.Tensor;
+        const dx = tf.engine().runKernel<tf.Tensor>(tf.MaxPoolGrad, { dy, input, output }, { filterSize: c.k, strides: c.s, pad: c.pad });
         results.push(dx.dataSync() as Float32Array);
         tf.dispose([input, output, dy, dx]);
         assert.equal(tf.memory().numTensors, before);

@@ -50,7 +50,7 @@ describe('wasm backend training', () => {
 
   before(async function () {
     this.timeout(60_000);
-    previousBackend = tf.getBackend() as string | undefined;
+    previousBackend = tf.getBackend();
     await loadWasmBackend();
     data = quadrants(64);
   });
