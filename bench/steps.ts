@@ -107,7 +107,7 @@ export async function measureSteps(modelFile: string, rounds: number, steps: num
 
 export function stepsTable(r: StepsResult): string {
   const base = r.rows[0]?.msPerStep ?? NaN;
-  return markdownTable(['step', 'ms/step (median)', 'runs', 'speed-up vs stock'], r.rows.map((row) => [
+  return markdownTable(['step', 'ms/step (median)', 'ms/step of each run', 'speed-up vs stock'], r.rows.map((row) => [
     row.config.label, row.msPerStep.toFixed(1), row.samples.map((v) => v.toFixed(1)).join(', '), `${(base / row.msPerStep).toFixed(2)}×`,
   ]));
 }
