@@ -1,16 +1,16 @@
 /**
- * Benchmark, not a test (mocha runs only *.test.ts): training throughput of the Keras
+ * Benchmark: training throughput of the Keras
  * mnist_convnet (Conv32 k3 → MaxPool2 → Conv64 k3 → MaxPool2 → Flatten → Dropout 0.5 → Dense10
  * softmax, Adam, batch 128) on the native backend, one process per oneDNN/thread setting, since
  * libtensorflow reads them at load. Inputs are uniform noise of MNIST's shape: speed does not
  * depend on pixel values.
  *
- *   node -r tsx/cjs test/process/native/throughput.ts            all settings
- *   node -r tsx/cjs test/process/native/throughput.ts one on 2 1 one setting (oneDNN, intra, inter; 0 = auto)
+ *   node -r tsx/cjs bench/nativeThroughput.ts            all settings
+ *   node -r tsx/cjs bench/nativeThroughput.ts one on 2 1 one setting (oneDNN, intra, inter; 0 = auto)
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { loadTensorflowBackend } from '../../../src/trainer/backends/tensorflow';
+import { loadTensorflowBackend } from '../src/trainer/backends/tensorflow';
 
 const BATCH = 128;
 const WARMUP_BATCHES = 3;
