@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { loadTensorflowBackend } from '../src/trainer/backends/tensorflow';
+import { kerasMnistConvnet } from './lib/models';
 
 const BATCH = 128;
 const WARMUP_BATCHES = 3;
@@ -20,17 +21,7 @@ async function one(onednn: 'on' | 'off', intra: number, inter: number): Promise<
   const threads = { ...(intra > 0 ? { intraOp: intra } : {}), ...(inter > 0 ? { interOp: inter } : {}) };
   const { detail } = await loadTensorflowBackend({ disableOnednn: onednn === 'off', threads });
   await tf.setBackend('tensorflow');
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dropout({ rate: 0.5 }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
+  const model = kerasMnistConvnet();
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const xs = tf.randomUniform([BATCH, 28, 28, 1]);
   const ys = tf.oneHot(tf.randomUniform<tf.Rank.R1>([BATCH], 0, 10, 'int32'), 10);

@@ -15,6 +15,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { loadWasmBackend } from '../src/trainer/backends/wasm';
 import { shippedWasmKernel } from '../src/trainer/backends/wasmKernels';
 import { registerFastCpuKernels } from '../src/trainer/backends/cpuKernels';
+import { kerasMnistConvnet } from './lib/models';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -119,17 +120,7 @@ async function withShipped<T>(names: readonly string[], body: () => Promise<T>):
 
 /** Keras examples/vision/mnist_convnet.py. */
 function mnistConvnet(): tf.LayersModel {
-  const m = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dropout({ rate: 0.5 }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
+  const m = kerasMnistConvnet();
   m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
