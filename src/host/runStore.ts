@@ -17,7 +17,6 @@
 import { promises as fsp, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  BACKEND_CHOICES,
   type BackendName,
   type EvaluationMessage,
   type FeatureMapsMessage,
@@ -26,15 +25,19 @@ import {
   type RunStatus,
   type RunSummary,
 } from '../shared/trainerProtocol';
+import { RUN_FILES, isJsonObject, isRunSummary, parseMetrics } from '../shared/runFiles';
 
-export const SUMMARY_FILE = 'summary.json';
-export const METRICS_FILE = 'metrics.jsonl';
-export const MODEL_FILE = 'model.cnn.yaml';
-export const CHECKPOINTS_DIR = 'checkpoints';
-export const FINAL_DIR = 'final';
-export const FEATURE_MAPS_FILE = 'featureMaps.json';
-export const FILTERS_FILE = 'filters.json';
-export const EVALUATION_FILE = 'evaluation.json';
+/** The run folder's format lives in src/shared/runFiles.ts; re-exported for the store's callers. */
+export { isRunSummary, parseMetrics };
+
+export const SUMMARY_FILE = RUN_FILES.summary;
+export const METRICS_FILE = RUN_FILES.metrics;
+export const MODEL_FILE = RUN_FILES.model;
+export const CHECKPOINTS_DIR = RUN_FILES.checkpoints;
+export const FINAL_DIR = RUN_FILES.final;
+export const FEATURE_MAPS_FILE = RUN_FILES.featureMaps;
+export const FILTERS_FILE = RUN_FILES.filters;
+export const EVALUATION_FILE = RUN_FILES.evaluation;
 
 /** Default runs folder relative to a workspace folder (mirrors the `cnnLab.runs.folder` default). */
 export const DEFAULT_RUNS_FOLDER = path.join('.cnn-lab', 'runs');
@@ -137,59 +140,7 @@ export interface RunData {
 
 // ---------------------------------------------------------------- parsing helpers
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const numOrNull = (v: unknown): boolean => v === null || num(v);
-const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'];
-
-/** Checks the fields a reader relies on; a summary failing this is treated as corrupt. */
-export function isRunSummary(v: unknown): v is RunSummary {
-  if (!isObject(v)) return false;
-  return typeof v.runId === 'string' && typeof v.name === 'string'
-    && RUN_STATUSES.includes(v.status as RunStatus)
-    && typeof v.dataset === 'string' && typeof v.datasetSource === 'string'
-    && (BACKEND_CHOICES as readonly unknown[]).includes(v.backend) && v.backend !== 'auto'
-    && typeof v.backendDetail === 'string' && typeof v.startedAt === 'string'
-    && (v.finishedAt === null || typeof v.finishedAt === 'string')
-    && num(v.durationSec) && num(v.totalEpochs) && num(v.epochsCompleted)
-    && numOrNull(v.bestValAcc) && numOrNull(v.testAcc) && numOrNull(v.testLoss) && numOrNull(v.samplesPerSec)
-    && num(v.totalParams) && isObject(v.versions) && num(v.pid);
-}
-
-function isMetricRecord(v: unknown): v is MetricRecord {
-  if (!isObject(v) || !num(v.epoch) || !num(v.time) || !num(v.loss) || !num(v.acc)) return false;
-  if (v.kind === 'batch') return num(v.batch) && num(v.batchesPerEpoch);
-  if (v.kind === 'epoch') return numOrNull(v.valLoss) && numOrNull(v.valAcc) && num(v.durationSec);
-  return false;
-}
-
-/**
- * Parses metrics.jsonl text. Lines that are not complete JSON metric records (a torn last line
- * from a killed trainer, or damage in the middle) are skipped and counted.
- */
-export function parseMetrics(text: string): { records: MetricRecord[]; skipped: number } {
-  const records: MetricRecord[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch {
-      skipped++;
-      continue;
-    }
-    if (isMetricRecord(value)) records.push(value);
-    else skipped++;
-  }
-  return { records, skipped };
-}
+const isObject = isJsonObject;
 
 async function readText(file: string): Promise<string | null> {
   try {

@@ -16,17 +16,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { MetricRecord, RunSummary } from '../shared/trainerProtocol';
 import { CnnLabError } from '../shared/errors';
+import { RUN_FILES, isRunSummary, parseMetrics } from '../shared/runFiles';
 
-export const RUN_FILES = {
-  model: 'model.cnn.yaml',
-  metrics: 'metrics.jsonl',
-  summary: 'summary.json',
-  featureMaps: 'featureMaps.json',
-  filters: 'filters.json',
-  evaluation: 'evaluation.json',
-  checkpoints: 'checkpoints',
-  final: 'final',
-} as const;
+export { RUN_FILES };
 
 const TMP_MARK = '.tmp-';
 
@@ -94,27 +86,11 @@ export class MetricsLog {
   }
 }
 
-function isMetricRecord(v: unknown): v is MetricRecord {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return (r.kind === 'batch' || r.kind === 'epoch') && typeof r.epoch === 'number' && typeof r.loss === 'number';
-}
-
 /** All complete metric lines; a torn or foreign line is skipped. */
 export function readMetrics(runDir: string): MetricRecord[] {
   const file = path.join(runDir, RUN_FILES.metrics);
   if (!fs.existsSync(file)) return [];
-  const out: MetricRecord[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const v: unknown = JSON.parse(line);
-      if (isMetricRecord(v)) out.push(v);
-    } catch {
-      // A line cut short by a kill; ignore it.
-    }
-  }
-  return out;
+  return parseMetrics(fs.readFileSync(file, 'utf8')).records;
 }
 
 /** Keeps only the lines of epochs ≤ `lastEpoch` (atomic rewrite), so resumed curves stay consistent. */
@@ -130,7 +106,8 @@ export function readSummary(runDir: string): RunSummary | null {
   const file = path.join(runDir, RUN_FILES.summary);
   if (!fs.existsSync(file)) return null;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
+    const v: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return isRunSummary(v) ? v : null;
   } catch {
     return null;
   }
