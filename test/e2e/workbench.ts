@@ -161,6 +161,24 @@ export class Workbench {
 }
 
 /** Counts the drawn (non-background) pixels of a PNG: how much ink a chart shows. */
+/**
+ * Pixels that differ between two screenshots of the same element (any channel by more than 24),
+ * or every pixel when their sizes differ: how much of a chart was redrawn between two looks.
+ */
+export async function changedPixels(a: Buffer, b: Buffer): Promise<number> {
+  const { PNG } = await import('pngjs');
+  const x = PNG.sync.read(a);
+  const y = PNG.sync.read(b);
+  if (x.width !== y.width || x.height !== y.height) return Math.max(x.width * x.height, y.width * y.height);
+  let changed = 0;
+  for (let i = 0; i < x.data.length; i += 4) {
+    for (let c = 0; c < 3; c++) {
+      if (Math.abs((x.data[i + c] ?? 0) - (y.data[i + c] ?? 0)) > 24) { changed++; break; }
+    }
+  }
+  return changed;
+}
+
 export async function inkPixels(png: Buffer): Promise<number> {
   const { PNG } = await import('pngjs');
   const img = PNG.sync.read(png);
