@@ -239,7 +239,7 @@ function bindingIncludeRoots() {
 /**
  * libtensorflow staged from the wheel: both shared libraries (symbol tables stripped when `strip`
  * exists, about 220 MB less; the dynamic symbols the addon links stay) and the headers the binding
- * reaches. Cached per TensorFlow version; the wheel itself is deleted once staged.
+ * reaches. Cached per TensorFlow version; the wheel stays in downloads/ for the package test.
  */
 function ensureLibtensorflow() {
   const dir = path.join(cacheRoot, `libtensorflow-${TF_VERSION}-linux-x64`);
@@ -264,7 +264,8 @@ function ensureLibtensorflow() {
   fs.writeFileSync(path.join(tmp, 'staged.json'), `${JSON.stringify({ tf: TF_VERSION, from: path.basename(wheel), at: new Date().toISOString() })}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir);
-  fs.rmSync(wheel, { force: true });
+  // The wheel is kept in downloads/: the package test serves it to a fresh VS Code profile from a
+  // local index, so a machine downloads its 270 MB once.
   return dir;
 }
 
