@@ -2,17 +2,47 @@
 // the webview apps. `--production` minifies; `--watch` rebuilds on change. Type-checking is
 // separate (`npm run typecheck`, tsc --noEmit), as esbuild strips types without checking them.
 import * as esbuild from 'esbuild';
-import { existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+const require = createRequire(import.meta.url);
+
 /**
- * Resolved at run time, never bundled: the VS Code API, and TensorFlow.js as a whole. tfjs-node
- * registers its native backend in the tfjs-core instance it requires from node_modules; bundling
- * another copy of tfjs-core into the trainer would leave that backend invisible to it.
+ * Resolved at run time, never bundled: the VS Code API. Everything else is bundled, TensorFlow.js
+ * included, because the installed extension has no node_modules. tfjs-node's JavaScript goes into
+ * the trainer bundle with the rest of tfjs, so its native backend registers in the one tfjs-core
+ * the trainer uses; only its N-API addon (and libtensorflow beside it) stays a file, found through
+ * src/trainer/backends/nativeAddon.ts, which stands in for `@mapbox/node-pre-gyp`.
  */
-const nodeExternals = ['vscode', '@tensorflow/*'];
+const nodeExternals = ['vscode'];
+
+/** tfjs-node is optional (its install may have failed): without it the trainer simply has no native backend. */
+function resolvable(id) {
+  try { require.resolve(id); return true; } catch { return false; }
+}
+const tfjsNodeBundled = resolvable('@tensorflow/tfjs-node');
+
+/** Inside tfjs-node, `@mapbox/node-pre-gyp` (used only to find the addon) becomes our locator. */
+const nativeAddonPlugin = {
+  name: 'cnn-lab-native-addon',
+  setup(build) {
+    build.onResolve({ filter: /^@mapbox\/node-pre-gyp$/ }, (args) => (
+      /tfjs-node/.test(args.importer) ? { path: resolve('src/trainer/backends/nativeAddon.ts') } : undefined));
+  },
+};
+
+/** The wasm backend's binaries, loaded by path at run time: copied beside the trainer bundle. */
+function copyWasmBinaries() {
+  const from = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  mkdirSync('dist/wasm', { recursive: true });
+  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    copyFileSync(join(from, f), join('dist/wasm', f));
+  }
+}
 
 const targets = [
   { name: 'extension', entry: 'src/extension/main.ts', out: 'dist/extension.js', platform: 'node' },
@@ -35,7 +65,21 @@ function options(t) {
     define: { 'process.env.CNN_LAB_PRODUCTION': JSON.stringify(production ? '1' : '0') },
   };
   if (t.platform === 'node') {
-    return { ...common, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, mainFields: ['module', 'main'] };
+    const trainer = t.name === 'trainer';
+    return {
+      // The trainer takes tfjs's `main` (the ES5 Node builds Node itself would load): tfjs-node's
+      // ES5 backend class extends tfjs-core's KernelBackend, which fails against the ES2017 `module` build.
+      ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: trainer ? ['main', 'module'] : ['module', 'main'],
+      external: [...nodeExternals, ...(trainer && !tfjsNodeBundled ? ['@tensorflow/tfjs-node'] : [])],
+      plugins: trainer ? [nativeAddonPlugin] : [],
+      define: {
+        ...common.define,
+        'process.env.CNN_LAB_BUNDLED': '"1"',
+        'process.env.CNN_LAB_TFJS_NODE_BUNDLED': JSON.stringify(trainer && tfjsNodeBundled ? '1' : '0'),
+      },
+      // tfjs-node requires its addon by a computed path; that require is meant to stay dynamic.
+      logOverride: { 'unsupported-require-call': 'silent', 'require-resolve-not-external': 'silent' },
+    };
   }
   return { ...common, platform: 'browser', format: 'iife', target: 'es2022' };
 }
@@ -43,16 +87,19 @@ function options(t) {
 const present = targets.filter((t) => existsSync(t.entry));
 const started = Date.now();
 if (watch) {
+  copyWasmBinaries();
   for (const t of present) {
     const ctx = await esbuild.context(options(t));
     await ctx.watch();
   }
   console.log(`watching ${present.map((t) => t.name).join(', ')}`);
 } else {
+  copyWasmBinaries();
   await Promise.all(present.map((t) => esbuild.build(options(t))));
   for (const t of present) {
     const kb = (statSync(t.out).size / 1024).toFixed(1);
     console.log(`${t.name.padEnd(10)} ${t.out.padEnd(28)} ${kb.padStart(8)} KiB`);
   }
-  console.log(`built ${present.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
+  console.log(`built ${present.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`
+    + `${tfjsNodeBundled ? '' : '; @tensorflow/tfjs-node is not installed, so the trainer has no native backend'}`);
 }

@@ -19,6 +19,7 @@ import { inferSummary } from '../core/index';
 import { loadDataset } from './data/index';
 import { selectBackend } from './backends/select';
 import { openInspection, type Inspection } from './inspectRun';
+import { probeNative } from './probeNative';
 import { markFailed, prepareData, train, type PreparedData, type TrainControl } from './train';
 
 const PING_TIMEOUT_MS = Number(process.env.CNN_LAB_PING_TIMEOUT_MS ?? 60_000);
@@ -201,6 +202,12 @@ function startWatchdog(): void {
 }
 
 function main(): void {
+  if (process.argv.includes('--probe-native')) {
+    void probeNative().then((r) => {
+      process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(r.ok ? 0 : 1));
+    });
+    return;
+  }
   if (!process.send) {
     process.stderr.write('The CNN Lab trainer runs as a child process with an IPC channel (child_process.fork).\n');
     process.exit(2);

@@ -1,11 +1,12 @@
 /**
  * The native TensorFlow backend: `@tensorflow/tfjs-node` over libtensorflow.
  *
- * tfjs-node is an optional dependency, external to the esbuild bundle, and may be missing or
- * broken on a machine (its install script needs Google's storage host; `npm run
- * provision:native` builds it from the TensorFlow wheel instead). So nothing here imports it at
- * module load: `tensorflowAvailable()` only resolves files, and `loadTensorflowBackend()` requires
- * it at call time. This module imports no tfjs either, so a host process can probe cheaply.
+ * tfjs-node's JavaScript is bundled into dist/trainer.js (one tfjs-core for every backend); its
+ * N-API addon and libtensorflow are not: an installed extension sets them up in its global storage
+ * on first use (src/host/native) and names the addon in `CNN_LAB_NATIVE_ADDON`, a checkout builds
+ * them into node_modules (`npm run provision:native`). Either may be missing or broken on a
+ * machine, so nothing here loads the addon at module load: `tensorflowAvailable()` only looks at
+ * files, and `loadTensorflowBackend()` requires tfjs-node at call time.
  *
  * libtensorflow reads its oneDNN switch (`TF_ENABLE_ONEDNN_OPTS`) and thread counts once, when
  * the library loads; the trainer is a process per run, so it decides them per model before the
@@ -15,9 +16,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelSpec } from '../../shared/modelSpec';
 import { CnnLabError } from '../../shared/errors';
+import { addonFromEnvironment, addonInNodeModules, libDirOf } from './nativeAddon';
 
 const PACKAGE = '@tensorflow/tfjs-node';
-const PROVISION_HINT = 'Run `npm run provision:native` in the CNN Lab folder (it builds the native backend offline from the TensorFlow wheel), or choose the wasm backend.';
+/** What to do about a missing native backend: an installed extension sets it up itself, a checkout provisions it. */
+function provisionHint(): string {
+  return addonFromEnvironment() !== undefined || addonInNodeModules().packageDir === undefined
+    ? 'Run "CNN Lab: Set Up Native Backend" (it downloads libtensorflow from PyPI once), or choose the wasm backend.'
+    : 'Run `npm run provision:native` in the CNN Lab folder (it builds the native backend offline from the TensorFlow wheel), or choose the wasm backend.';
+}
 
 /**
  * Whether a model must run with oneDNN off, because libtensorflow 2.21's oneDNN convolution
@@ -63,54 +70,45 @@ export interface TensorflowProbe {
   readonly addon?: string;
 }
 
-interface TfjsNodePackageJson {
-  readonly version?: string;
-  readonly binary?: { readonly napi_versions?: readonly number[] };
-}
-
 /**
- * Cheap probe without loading libtensorflow: the package resolves, its N-API addon for this
- * runtime (Node or Electron) exists, libtensorflow sits where the addon's RUNPATH finds it, and
- * the packages tfjs-node requires at load resolve. `fromDir` is where resolution starts
- * (default: this module's folder, i.e. the extension's or the CLI's installation).
+ * Cheap probe without loading libtensorflow: the addon for this runtime (Node or Electron) exists,
+ * and libtensorflow sits where the addon's RUNPATH finds it. The addon is the one the host set up
+ * (`CNN_LAB_NATIVE_ADDON`, an installed extension) or the one npm built in node_modules (a
+ * checkout); `fromDir` is where node_modules resolution starts (default: this module's folder).
  */
 export function tensorflowAvailable(fromDir?: string): TensorflowProbe {
-  const base = fromDir ?? __dirname;
-  let pkgJsonPath: string;
-  try {
-    pkgJsonPath = require.resolve(`${PACKAGE}/package.json`, { paths: [base] });
-  } catch {
-    return { available: false, reason: `${PACKAGE} is not installed (its own install needs storage.googleapis.com). ${PROVISION_HINT}` };
-  }
-  const pkgDir = path.dirname(pkgJsonPath);
-  let pkg: TfjsNodePackageJson;
-  try {
-    pkg = JSON.parse(fs.readFileSync(pkgJsonPath, 'utf8')) as TfjsNodePackageJson;
-  } catch (err) {
-    return { available: false, reason: `${pkgJsonPath} is unreadable (${String(err)}). ${PROVISION_HINT}` };
-  }
-  const napi = Number(process.versions.napi);
-  const offered = (pkg.binary?.napi_versions ?? []).filter((v) => v <= napi);
-  if (offered.length === 0) {
-    return { available: false, reason: `${PACKAGE} ${pkg.version ?? '?'} has no addon for N-API ${napi} (this runtime).` };
-  }
-  // The same choice node-pre-gyp's find() makes at load time: the highest N-API version offered.
-  const addon = path.join(pkgDir, 'lib', `napi-v${Math.max(...offered)}`, 'tfjs_binding.node');
-  if (!fs.existsSync(addon)) {
-    return { available: false, reason: `${PACKAGE} is installed but its native addon was never built (${addon} is missing). ${PROVISION_HINT}` };
-  }
-  if (process.platform !== 'win32') {
-    const libDir = path.join(pkgDir, 'deps', 'lib');
-    const libs = fs.existsSync(libDir) ? fs.readdirSync(libDir).filter((f) => f.startsWith('libtensorflow')) : [];
-    if (libs.length === 0) {
-      return { available: false, reason: `libtensorflow is missing from ${libDir}. ${PROVISION_HINT}`, addon };
+  const fromEnv = addonFromEnvironment();
+  let addon = fromEnv;
+  if (addon === undefined) {
+    const found = addonInNodeModules(fromDir ?? __dirname);
+    if (found.addon === undefined) {
+      return { available: false, reason: `${found.reason ?? `${PACKAGE} is not installed`}. ${provisionHint()}` };
+    }
+    addon = found.addon;
+    if (process.env.CNN_LAB_TFJS_NODE_BUNDLED !== '1' && found.packageDir !== undefined) {
+      // Unbundled (tests under tsx): tfjs-node is required from node_modules with its own dependencies.
+      for (const dep of ['@mapbox/node-pre-gyp', '@tensorflow/tfjs']) {
+        try {
+          require.resolve(`${dep}/package.json`, { paths: [found.packageDir] });
+        } catch {
+          return { available: false, reason: `${PACKAGE} cannot find its dependency ${dep}. ${provisionHint()}`, addon };
+        }
+      }
     }
   }
-  for (const dep of ['@mapbox/node-pre-gyp', '@tensorflow/tfjs']) {
-    try {
-      require.resolve(`${dep}/package.json`, { paths: [pkgDir] });
-    } catch {
-      return { available: false, reason: `${PACKAGE} cannot find its dependency ${dep}. ${PROVISION_HINT}`, addon };
+  if (!fs.existsSync(addon)) {
+    return {
+      available: false, addon,
+      reason: fromEnv !== undefined
+        ? `the native addon set up for CNN Lab is missing (${addon}). Run "CNN Lab: Set Up Native Backend".`
+        : `${PACKAGE} is installed but its native addon was never built (${addon} is missing). ${provisionHint()}`,
+    };
+  }
+  if (process.platform !== 'win32') {
+    const libDir = libDirOf(addon);
+    const libs = fs.existsSync(libDir) ? fs.readdirSync(libDir).filter((f) => f.startsWith('libtensorflow')) : [];
+    if (libs.length === 0) {
+      return { available: false, reason: `libtensorflow is missing from ${libDir}. ${provisionHint()}`, addon };
     }
   }
   return { available: true, addon };
@@ -140,6 +138,7 @@ interface TfjsNodeModule {
 let loadedOnednn: boolean | undefined;
 
 function inRequireCache(): boolean {
+  if (process.env.CNN_LAB_TFJS_NODE_BUNDLED === '1') return false; // bundled: only this module loads it
   try {
     return require.cache[require.resolve(PACKAGE)] !== undefined;
   } catch {
@@ -167,7 +166,7 @@ export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promis
     loadedOnednn ??= onednnFromEnv();
   } else {
     const probe = tensorflowAvailable();
-    if (!probe.available) throw new CnnLabError('E_BACKEND_UNAVAILABLE', `The native TensorFlow backend is not available: ${probe.reason ?? ''}`, PROVISION_HINT);
+    if (!probe.available) throw new CnnLabError('E_BACKEND_UNAVAILABLE', `The native TensorFlow backend is not available: ${probe.reason ?? ''}`, provisionHint());
     // A user's explicit TF_ENABLE_ONEDNN_OPTS=0 is kept: off is always correct, only slower.
     process.env.TF_ENABLE_ONEDNN_OPTS = opts.disableOnednn || !onednnFromEnv() ? '0' : '1';
     // 2 hides TensorFlow's INFO and WARNING lines from the run log; a user's own setting wins.
@@ -177,12 +176,13 @@ export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promis
   }
   let tfn: TfjsNodeModule;
   try {
-    // Required at call time, never bundled: see the module comment.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an import would load the optional native addon at module load
-    tfn = require(PACKAGE) as TfjsNodeModule;
+    // Required at call time: an import would load the native addon at module load. The literal
+    // lets esbuild bundle tfjs-node into the trainer (sharing its tfjs-core); see esbuild.mjs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    tfn = require('@tensorflow/tfjs-node') as TfjsNodeModule;
   } catch (err) {
     throw new CnnLabError('E_BACKEND_UNAVAILABLE',
-      `@tensorflow/tfjs-node failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, PROVISION_HINT);
+      `@tensorflow/tfjs-node failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, provisionHint());
   }
   if (!alreadyLoaded) loadedOnednn = onednnFromEnv();
   if (opts.disableOnednn && loadedOnednn) {

@@ -23,11 +23,11 @@ export interface WasmLoadOptions {
 }
 
 /**
- * Folder of the `.wasm` binaries. The package is resolved at run time (tfjs is external to the
- * esbuild bundle), so this is the same folder whether the trainer runs from src under tsx or
- * from dist/trainer.js.
+ * Folder of the `.wasm` binaries: `dist/wasm/` beside the bundled trainer (esbuild.mjs copies them
+ * there; the VSIX has no node_modules), the package's own `dist/` when running from src under tsx.
  */
 export function wasmBinaryFolder(): string {
+  if (process.env.CNN_LAB_BUNDLED === '1') return path.join(__dirname, 'wasm') + path.sep;
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep;
 }
 
