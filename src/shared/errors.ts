@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'E_TRAINER_CRASHED',
   'E_TRAINER_UNRESPONSIVE',
   'E_IO',
+  'E_NETWORK',
+  'E_CANCELLED',
   'E_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
