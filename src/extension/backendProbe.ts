@@ -1,5 +1,6 @@
 /**
- * Which TensorFlow.js backends this installation can run, judged from the files on disk: the
+ * Which TensorFlow.js backends this installation can run, judged from the files on disk and the
+ * native set-up's state: the
  * extension host never loads tfjs itself (that would put native code and seconds of start-up on
  * its event loop). The trainer still makes the final call and reports fallbacks. No vscode import:
  * the extension hands in `vscode.l10n` for the details, tests the English default.
@@ -27,49 +28,42 @@ async function exists(p: string): Promise<boolean> {
   try { await fsp.access(p); return true; } catch { return false; }
 }
 
-async function packageVersion(dir: string): Promise<string | null> {
-  try {
-    const pkg = JSON.parse(await fsp.readFile(path.join(dir, 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : null;
-  } catch {
-    return null;
+/**
+ * The native backend's state as the host knows it (src/extension/nativeBackend.ts computes it):
+ * a checkout's own tfjs-node build, an installed extension's set-up in global storage, or why not.
+ */
+export type NativeStatus =
+  | { readonly kind: 'checkout'; readonly addon: string }
+  | { readonly kind: 'ready'; readonly install: { readonly tensorflow: string; readonly dir: string; readonly setUpAt: string } }
+  | { readonly kind: 'notSetUp'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string; readonly at: string }
+  | { readonly kind: 'unsupported'; readonly reason: string };
+
+/** Ready or not; "not set up" still counts as usable for `auto`, which sets it up on first training. */
+function tensorflowFrom(native: NativeStatus, l10n: Translator): BackendAvailability {
+  switch (native.kind) {
+    case 'checkout': return { name: 'tensorflow', available: true, detail: l10n.t('ready: tfjs-node built in this checkout ({0})', native.addon) };
+    case 'ready': return { name: 'tensorflow', available: true, detail: l10n.t('ready: libtensorflow {0}, set up {1}', native.install.tensorflow, native.install.setUpAt.slice(0, 10)) };
+    case 'notSetUp': return { name: 'tensorflow', available: false, detail: l10n.t('not set up yet: set up on the first training (downloads libtensorflow from PyPI once)') };
+    case 'failed': return { name: 'tensorflow', available: false, detail: l10n.t('set-up failed: {0}', native.reason) };
+    case 'unsupported': return { name: 'tensorflow', available: false, detail: l10n.t('not available: {0}', native.reason) };
   }
 }
 
-/** tfjs-node counts as available when its N-API addon has been built (lib/napi-v*\/tfjs_binding.node). */
-async function probeTensorflow(nodeModules: string, l10n: Translator): Promise<BackendAvailability> {
-  const pkg = path.join(nodeModules, '@tensorflow', 'tfjs-node');
-  const version = await packageVersion(pkg);
-  if (version === null) return { name: 'tensorflow', available: false, detail: l10n.t('{0} is not installed', '@tensorflow/tfjs-node') };
-  let napiDirs: string[] = [];
-  try {
-    napiDirs = (await fsp.readdir(path.join(pkg, 'lib'))).filter((d) => /^napi-v\d+$/.test(d));
-  } catch { /* no lib folder: addon never built */ }
-  for (const d of napiDirs) {
-    if (await exists(path.join(pkg, 'lib', d, 'tfjs_binding.node'))) {
-      return { name: 'tensorflow', available: true, detail: `tfjs-node ${version} (${d})` };
-    }
-  }
-  return { name: 'tensorflow', available: false, detail: l10n.t('{0} is installed but its native addon was not built', `tfjs-node ${version}`) };
+/** The wasm binaries the bundled trainer loads, beside it in dist/wasm (esbuild.mjs copies them). */
+async function probeWasm(extensionPath: string, l10n: Translator): Promise<BackendAvailability> {
+  const ok = await exists(path.join(extensionPath, 'dist', 'wasm', 'tfjs-backend-wasm-simd.wasm'))
+    && await exists(path.join(extensionPath, 'dist', 'wasm', 'tfjs-backend-wasm.wasm'));
+  return { name: 'wasm', available: ok, detail: ok ? l10n.t('ready: tfjs-backend-wasm (WebAssembly with SIMD)') : l10n.t('{0} lacks its .wasm binaries', 'dist/wasm') };
 }
 
-async function probeWasm(nodeModules: string, l10n: Translator): Promise<BackendAvailability> {
-  const pkg = path.join(nodeModules, '@tensorflow', 'tfjs-backend-wasm');
-  const version = await packageVersion(pkg);
-  if (version === null) return { name: 'wasm', available: false, detail: l10n.t('{0} is not installed', '@tensorflow/tfjs-backend-wasm') };
-  const ok = await exists(path.join(pkg, 'dist', 'tfjs-backend-wasm.wasm'));
-  return { name: 'wasm', available: ok, detail: ok ? `tfjs-backend-wasm ${version}` : l10n.t('{0} lacks its .wasm binary', `tfjs-backend-wasm ${version}`) };
-}
-
-async function probeCpu(nodeModules: string, l10n: Translator): Promise<BackendAvailability> {
-  const version = await packageVersion(path.join(nodeModules, '@tensorflow', 'tfjs'));
-  return version === null
-    ? { name: 'cpu', available: false, detail: l10n.t('{0} is not installed', '@tensorflow/tfjs') }
-    : { name: 'cpu', available: true, detail: l10n.t('{0} (plain JavaScript, slowest)', `tfjs ${version}`) };
+/** The pure-JavaScript backend is inside the trainer bundle. */
+async function probeCpu(extensionPath: string, l10n: Translator): Promise<BackendAvailability> {
+  const ok = await exists(path.join(extensionPath, 'dist', 'trainer.js'));
+  return { name: 'cpu', available: ok, detail: ok ? l10n.t('ready: plain JavaScript, slowest') : l10n.t('{0} is missing', 'dist/trainer.js') };
 }
 
 /** Availability of every backend, fastest first, for the extension installed at `extensionPath`. */
-export async function probeBackends(extensionPath: string, l10n: Translator = ENGLISH): Promise<readonly BackendAvailability[]> {
-  const nodeModules = path.join(extensionPath, 'node_modules');
-  return Promise.all([probeTensorflow(nodeModules, l10n), probeWasm(nodeModules, l10n), probeCpu(nodeModules, l10n)]);
+export async function probeBackends(extensionPath: string, native: NativeStatus, l10n: Translator = ENGLISH): Promise<readonly BackendAvailability[]> {
+  return [tensorflowFrom(native, l10n), await probeWasm(extensionPath, l10n), await probeCpu(extensionPath, l10n)];
 }

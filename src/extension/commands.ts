@@ -15,6 +15,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../shared/trainerProtocol';
 import { CnnLabError } from '../shared/errors';
 import { settingId } from '../shared/settings';
 import { probeBackends } from './backendProbe';
+import type { NativeBackend } from './nativeBackend';
 import { currentSettings } from './config';
 import { DashboardModel } from './dashboardModel';
 import { summarizeModelText, type DashboardPanels } from './dashboardPanels';
@@ -32,6 +33,7 @@ export interface CommandDeps {
   readonly filters: FiltersViewProvider;
   readonly runsTree: RunsTreeProvider;
   readonly summaries: SummaryDocuments;
+  readonly native: NativeBackend;
 }
 
 /** Templates of New Model File: id → file under examples/. */
@@ -130,6 +132,7 @@ export class Commands {
       r('cnnLab.selectDataset', (a) => this.selectDataset(a)),
       r('cnnLab.configureDropout', (a) => this.configureDropout(a)),
       r('cnnLab.selectBackend', (a) => this.selectBackend(a)),
+      r('cnnLab.setUpNative', () => this.d.native.setUp({ automatic: false })),
       r('cnnLab.refreshRuns', () => this.d.runsTree.refresh()),
       r('cnnLab.deleteRun', (a) => this.deleteRun(a)),
       r('cnnLab.revealRun', (a) => this.revealRun(a)),
@@ -476,31 +479,46 @@ export class Commands {
     }
   }
 
-  /** Select Backend: stores `cnnLab.backend` (user settings: availability is per machine). */
+  /**
+   * Select Backend: stores `cnnLab.backend` (user settings: availability is per machine). Each item
+   * says its state; the native one is "ready", "not set up yet" (set up on the first training) or
+   * "set-up failed: why", and picking it when it is not ready offers to set it up now.
+   */
   async selectBackend(a?: unknown): Promise<BackendChoice | undefined> {
     let backend = isObj(a) && (BACKEND_CHOICES as readonly unknown[]).includes(a.backend) ? (a.backend as BackendChoice) : undefined;
     if (backend === undefined) {
-      const probes = await probeBackends(this.d.context.extensionUri.fsPath, vscode.l10n);
+      const native = await this.d.native.status();
+      const probes = await probeBackends(this.d.context.extensionUri.fsPath, native, vscode.l10n);
       const current = currentSettings().backend;
       const byName = new Map(probes.map((p) => [p.name, p]));
       const fastest = probes.find((p) => p.available);
+      const canSetUp = native.kind === 'notSetUp' || native.kind === 'failed';
       const items = BACKEND_CHOICES.map((choice) => {
         const p = choice === 'auto' ? undefined : byName.get(choice);
         const available = choice === 'auto' ? fastest !== undefined : p?.available === true;
+        const state = available ? vscode.l10n.t('ready')
+          : choice === 'tensorflow' && native.kind === 'notSetUp' ? vscode.l10n.t('not set up')
+            : choice === 'tensorflow' && native.kind === 'failed' ? vscode.l10n.t('set-up failed') : vscode.l10n.t('not available');
         return {
           choice,
           available,
-          label: `${available ? '$(check)' : '$(circle-slash)'} ${choice}${choice === current ? ` ${vscode.l10n.t('(current)')}` : ''}`,
-          description: available ? vscode.l10n.t('available') : vscode.l10n.t('not available'),
+          label: `${available ? '$(check)' : canSetUp && choice === 'tensorflow' ? '$(cloud-download)' : '$(circle-slash)'} ${choice}${choice === current ? ` ${vscode.l10n.t('(current)')}` : ''}`,
+          description: state,
           detail: choice === 'auto'
-            ? vscode.l10n.t('Fastest that loads: tensorflow, then wasm, then cpu (now: {0})', fastest?.name ?? '–')
+            ? vscode.l10n.t('Fastest that loads: tensorflow, then wasm, then cpu (now: {0}{1})', fastest?.name ?? '–',
+              canSetUp ? vscode.l10n.t('; tensorflow once set up') : '')
             : p?.detail ?? '',
         };
       });
       const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train with which TensorFlow.js backend?') });
       if (picked === undefined) return undefined;
       backend = picked.choice;
-      if (!picked.available) {
+      if (backend === 'tensorflow' && canSetUp) {
+        const setUp = vscode.l10n.t('Set Up Now');
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('The native backend is not set up yet ({0}). It is set up on the next training, or now.', picked.detail), setUp,
+        ).then((pick) => { if (pick === setUp) void this.d.native.setUp({ automatic: false }); });
+      } else if (!picked.available) {
         void vscode.window.showWarningMessage(vscode.l10n.t('The {0} backend is not available here; training will fail until it is installed.', backend));
       }
     }

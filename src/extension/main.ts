@@ -12,6 +12,7 @@ import { FiltersViewProvider, FILTERS_VIEW_ID } from './filtersView';
 import { LANGUAGE_ID, ModelLanguageClient } from './languageClient';
 import { RunsTreeProvider, RUNS_VIEW_ID } from './runsView';
 import { TrainingService } from './trainingService';
+import { NativeBackend } from './nativeBackend';
 import { currentSettings } from './config';
 import { SETTINGS_SECTION } from '../shared/settings';
 import type { DashboardShownMessage } from '../shared/webviewProtocol';
@@ -36,8 +37,9 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
   let commands: Commands | undefined;
   const runRoots = (): string[] => commands?.runRoots() ?? [];
   let dashboards: DashboardPanels | undefined;
+  const native = new NativeBackend({ context, log, settings: () => currentSettings() });
   const training = new TrainingService({
-    context, log, settings: () => currentSettings(),
+    context, log, settings: () => currentSettings(), native,
     openDashboard: async (runDir) => { await dashboards?.open(runDir); },
   });
   context.subscriptions.push(training);
@@ -56,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     dashboards.onDidFocusRun((dir) => void filters.showRun(dir)),
   );
 
-  commands = new Commands({ context, log, lsp, training, dashboards, filters, runsTree, summaries });
+  commands = new Commands({ context, log, lsp, training, dashboards, filters, runsTree, summaries, native });
   context.subscriptions.push(...commands.register());
 
   // Context keys for menus: training running; workspace trust is the built-in `isWorkspaceTrusted`.

@@ -18,6 +18,7 @@ import type { DashboardUpdate } from '../shared/webviewProtocol';
 import type { CnnLabSettings } from '../shared/settings';
 import { DashboardModel } from './dashboardModel';
 import { statusLabel } from './runsView';
+import type { NativeBackend } from './nativeBackend';
 
 /** Everything one run needs; built by the commands from the `cnn/modelSpec` answer or a run folder. */
 export interface TrainRequest {
@@ -74,6 +75,8 @@ export interface TrainingServiceDeps {
   readonly settings: () => CnnLabSettings;
   /** Opens the dashboard of a run (called when a run starts). */
   readonly openDashboard: (runDir: string) => Promise<void>;
+  /** The native backend: set up before the first native run, and named to the trainer. */
+  readonly native: NativeBackend;
 }
 
 const percent = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
@@ -87,10 +90,15 @@ export class TrainingService implements vscode.Disposable {
   /** A run has ended; its folder is final. */
   readonly onDidEnd = this.ended.event;
   private readonly status: vscode.StatusBarItem;
+  /** A start is waiting for the native set-up; a second start meanwhile is refused. */
+  private preparing = false;
+  /** The trainer's environment for the native backend, as of the last check (inspectors reuse it). */
+  private nativeEnv: NodeJS.ProcessEnv = {};
 
   constructor(private readonly deps: TrainingServiceDeps) {
     this.status = vscode.window.createStatusBarItem('cnnLab.training', vscode.StatusBarAlignment.Left, 10);
     this.status.name = vscode.l10n.t('CNN Lab training');
+    void deps.native.trainerEnv().then((env) => { this.nativeEnv = env; }, () => undefined);
   }
 
   get active(): ActiveRun | undefined { return this.current; }
@@ -111,6 +119,7 @@ export class TrainingService implements vscode.Disposable {
       trainerPath: vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'trainer.js').fsPath,
       // VS Code's own runtime (Electron as Node; the client sets ELECTRON_RUN_AS_NODE) unless a system Node is set.
       ...(s.trainerNodePath !== '' ? { execPath: s.trainerNodePath } : {}),
+      env: { ...process.env, ...this.nativeEnv },
       onStderr: (line) => log.info(`${logPrefix} ${line}`),
       onStdout: (line) => log.info(`${logPrefix} ${line}`),
     };
@@ -155,6 +164,16 @@ export class TrainingService implements vscode.Disposable {
         stop,
       ).then((pick) => { if (pick === stop) void this.stop(); });
       return undefined;
+    }
+    if (this.preparing) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('The native TensorFlow backend is being set up; training starts when it is ready.'));
+      return undefined;
+    }
+    this.preparing = true;
+    try {
+      this.nativeEnv = await this.deps.native.prepareForTraining(req.backend ?? this.deps.settings().backend);
+    } finally {
+      this.preparing = false;
     }
     const s = this.deps.settings();
     const epochs = req.epochs ?? (s.epochs > 0 ? s.epochs : req.spec.train.epochs);

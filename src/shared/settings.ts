@@ -20,6 +20,11 @@ export interface CnnLabSettings {
   readonly epochs: number;
   /** `cnnLab.runs.folder`: run folders, relative to the workspace folder (or absolute). */
   readonly runsFolder: string;
+  /**
+   * `cnnLab.native.packageIndex`: the Python package index the native backend's libtensorflow is
+   * downloaded from (PyPI's JSON API, or a PEP 503 `/simple` mirror); machine scope only.
+   */
+  readonly nativePackageIndex: string;
 }
 
 /** Setting keys, relative to the `cnnLab` section. */
@@ -31,6 +36,7 @@ export const SETTING_KEYS = {
   maxTrainSamples: 'training.maxTrainSamples',
   epochs: 'training.epochs',
   runsFolder: 'runs.folder',
+  nativePackageIndex: 'native.packageIndex',
 } as const satisfies Record<keyof CnnLabSettings, string>;
 
 export const SETTINGS_SECTION = 'cnnLab';
@@ -43,6 +49,7 @@ export const DEFAULT_SETTINGS: CnnLabSettings = {
   maxTrainSamples: 0,
   epochs: 0,
   runsFolder: '.cnn-lab/runs',
+  nativePackageIndex: 'https://pypi.org',
 };
 
 /** Upper bounds that keep a typo from asking for a year of training. */
@@ -71,6 +78,12 @@ function mirrorList(v: unknown): readonly string[] {
   return out;
 }
 
+/** An http(s) URL without a trailing slash; anything else is the default index. */
+function packageIndex(v: unknown): string {
+  const s = trimmedString(v, '');
+  return /^https?:\/\/[^\s]+$/i.test(s) ? s.replace(/\/+$/, '') : DEFAULT_SETTINGS.nativePackageIndex;
+}
+
 /** A relative folder may not climb out of the workspace; blanks fall back to the default. */
 function runsFolder(v: unknown): string {
   const s = trimmedString(v, DEFAULT_SETTINGS.runsFolder);
@@ -94,6 +107,7 @@ export function readSettings(get: (key: string) => unknown): CnnLabSettings {
     maxTrainSamples: nonNegativeInt(get(SETTING_KEYS.maxTrainSamples), MAX_TRAIN_SAMPLES, DEFAULT_SETTINGS.maxTrainSamples),
     epochs: nonNegativeInt(get(SETTING_KEYS.epochs), MAX_EPOCHS, DEFAULT_SETTINGS.epochs),
     runsFolder: runsFolder(get(SETTING_KEYS.runsFolder)),
+    nativePackageIndex: packageIndex(get(SETTING_KEYS.nativePackageIndex)),
   };
 }
 

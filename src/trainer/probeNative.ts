@@ -28,7 +28,7 @@ export async function probeNative(): Promise<NativeProbeResult> {
       const x = tf.ones([1, 4, 4, 2]);
       const w = tf.ones([3, 3, 2, 3]);
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').sum())([x, w]);
-      return [dx.sum().dataSync()[0], dw.sum().dataSync()[0]];
+      return [dx?.sum().dataSync()[0], dw?.sum().dataSync()[0]];
     });
     if (sums[0] !== 600 || sums[1] !== 600) return { ok: false, error: `wrong conv2d gradient sums ${sums.join(', ')} (expected 600, 600)` };
     return { ok: true, tensorflow: loaded.versions.libtensorflow, detail: loaded.detail };

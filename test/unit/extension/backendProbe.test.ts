@@ -1,31 +1,39 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, promises as fsp, readdirSync } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { probeBackends } from '../../../src/extension/backendProbe';
+import { probeBackends, type NativeStatus } from '../../../src/extension/backendProbe';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
 describe('backend probe', function () {
-  it('reports this checkout: tensorflow iff the tfjs-node addon is built, wasm iff its binary exists, cpu always', async function () {
-    const probes = await probeBackends(ROOT);
+  it('reports this checkout after a build: wasm iff dist/wasm holds its binaries, cpu iff the trainer bundle exists', async function () {
+    if (!existsSync(path.join(ROOT, 'dist', 'trainer.js'))) this.skip();
+    const probes = await probeBackends(ROOT, { kind: 'checkout', addon: '/x/tfjs_binding.node' });
     assert.deepEqual(probes.map((p) => p.name), ['tensorflow', 'wasm', 'cpu']);
-    const lib = path.join(ROOT, 'node_modules/@tensorflow/tfjs-node/lib');
-    const addon = existsSync(lib) && readdirSync(lib).some((d) => existsSync(path.join(lib, d, 'tfjs_binding.node')));
-    assert.equal(probes[0]?.available, addon, probes[0]?.detail);
-    assert.equal(probes[1]?.available, existsSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')));
+    assert.equal(probes[0]?.available, true);
+    assert.match(probes[0]?.detail ?? '', /checkout/);
+    assert.equal(probes[1]?.available, existsSync(path.join(ROOT, 'dist/wasm/tfjs-backend-wasm-simd.wasm')));
     assert.equal(probes[2]?.available, true);
   });
 
-  it('reports nothing available for a folder without the packages, saying what is missing', async function () {
+  it('says for each native state what the user sees, and nothing is available in a folder without the bundles', async function () {
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cnn-lab-probe-'));
     try {
-      await fsp.mkdir(path.join(dir, 'node_modules/@tensorflow/tfjs-node'), { recursive: true });
-      await fsp.writeFile(path.join(dir, 'node_modules/@tensorflow/tfjs-node/package.json'), '{"version":"4.22.0"}');
-      const probes = await probeBackends(dir);
-      assert.ok(probes.every((p) => !p.available));
-      assert.match(probes[0]?.detail ?? '', /native addon was not built/);
-      assert.match(probes[1]?.detail ?? '', /not installed/);
+      const states: [NativeStatus, RegExp, boolean][] = [
+        [{ kind: 'notSetUp', reason: 'no install' }, /not set up yet.*first training/, false],
+        [{ kind: 'failed', reason: 'SHA-256 mismatch', at: '2026-12-01T00:00:00Z' }, /set-up failed: SHA-256 mismatch/, false],
+        [{ kind: 'unsupported', reason: 'darwin-arm64' }, /not available: darwin-arm64/, false],
+        [{ kind: 'ready', install: { tensorflow: '2.21.0', dir, setUpAt: '2026-12-01T10:00:00Z' } }, /ready: libtensorflow 2\.21\.0, set up 2026-12-01/, true],
+      ];
+      for (const [native, detail, available] of states) {
+        const probes = await probeBackends(dir, native);
+        assert.equal(probes[0]?.available, available, native.kind);
+        assert.match(probes[0]?.detail ?? '', detail);
+        assert.equal(probes[1]?.available, false);
+        assert.equal(probes[2]?.available, false);
+        assert.match(probes[1]?.detail ?? '', /dist\/wasm/);
+      }
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
