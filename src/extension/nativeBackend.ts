@@ -63,8 +63,9 @@ export class NativeBackend {
   }
 
   async status(): Promise<HostNativeStatus> {
+    // A checkout (the extension run from source) uses what npm built; an installed VSIX has no node_modules.
     const checkout = this.checkoutAddon();
-    if (checkout !== undefined && !fs.existsSync(this.shippedAddon)) return { kind: 'checkout', addon: checkout };
+    if (checkout !== undefined) return { kind: 'checkout', addon: checkout };
     if (!fs.existsSync(this.shippedAddon)) {
       return {
         kind: 'unsupported',
