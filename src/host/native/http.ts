@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import * as tls from 'node:tls';
@@ -125,6 +126,12 @@ export function proxyFor(target: URL, opts: Pick<HttpOptions, 'proxy' | 'env'>):
   }
 }
 
+/** SNI for a host name; none for an IP address (RFC 6066). */
+function serverName(target: URL): { servername?: string } {
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  return net.isIP(host) ? {} : { servername: host };
+}
+
 function proxyAuth(proxy: URL): Record<string, string> {
   if (!proxy.username) return {};
   const cred = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
@@ -169,7 +176,7 @@ function tunnel(proxy: URL, target: URL, opts: HttpOptions): Promise<tls.TLSSock
         return;
       }
       const secure = tls.connect({
-        socket, servername: target.hostname, rejectUnauthorized: opts.strictSSL !== false,
+        socket, ...serverName(target), rejectUnauthorized: opts.strictSSL !== false,
       });
       const tlsFail = (e: Error): void => { secure.destroy(); fail(new HttpError(`TLS to ${target.host} through the proxy failed: ${e.message}`, target.toString())); };
       secure.once('error', tlsFail);
@@ -203,7 +210,7 @@ async function requestOnce(target: URL, opts: HttpOptions): Promise<{ res: http.
   }
   if (target.protocol === 'https:') {
     options.rejectUnauthorized = opts.strictSSL !== false;
-    options.servername = target.hostname;
+    Object.assign(options, serverName(target));
   }
   return new Promise((resolve, reject) => {
     const req = mod.request(options);

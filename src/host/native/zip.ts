@@ -229,13 +229,13 @@ export async function extractMembers(zipPath: string, members: Readonly<Record<s
       await fs.promises.mkdir(path.dirname(dest), { recursive: true });
       const part = `${dest}.part`;
       const check = new Check(e.size, (n) => { done += n; opts.onProgress?.(done, total); });
-      const source = fs.createReadStream('', { fd: fh.fd, autoClose: false, start, end: start + e.compressedSize - 1, highWaterMark: 1 << 20 });
-      const stages: NodeJS.ReadWriteStream[] = e.method === 8 ? [zlib.createInflateRaw({ chunkSize: 1 << 20 })] : [];
+      let source: fs.ReadStream | undefined;
       try {
         if (e.compressedSize === 0) {
           await fs.promises.writeFile(part, new Uint8Array(0));
-          source.destroy();
         } else {
+          source = fs.createReadStream(zipPath, { start, end: start + e.compressedSize - 1, highWaterMark: 1 << 20 });
+          const stages: NodeJS.ReadWriteStream[] = e.method === 8 ? [zlib.createInflateRaw({ chunkSize: 1 << 20 })] : [];
           await pipeline([source, ...stages, check, fs.createWriteStream(part)], { signal: opts.signal });
         }
         if (check.bytes !== e.size) throw new Error(`${check.bytes} bytes, the directory says ${e.size}`);
@@ -243,7 +243,7 @@ export async function extractMembers(zipPath: string, members: Readonly<Record<s
         await fs.promises.rename(part, dest);
         written[member] = check.bytes;
       } catch (err) {
-        source.destroy();
+        source?.destroy();
         await fs.promises.rm(part, { force: true });
         if (opts.signal?.aborted) throw new CnnLabError('E_CANCELLED', 'unpacking was cancelled');
         if (err instanceof CnnLabError) throw err;
