@@ -18,10 +18,11 @@ describe('settings', function () {
     const s = from({
       backend: 'wasm', 'trainer.nodePath': ' /usr/bin/node ', 'data.cacheDir': '/tmp/cache',
       'data.mnistMirrors': ['https://a.example/mnist/'], 'training.maxTrainSamples': 2000, 'training.epochs': 3, 'runs.folder': 'out/runs',
+      'native.packageIndex': ' https://mirror.example/pypi/simple/ ',
     });
     assert.deepEqual(s, {
       backend: 'wasm', trainerNodePath: '/usr/bin/node', dataCacheDir: '/tmp/cache', mnistMirrors: ['https://a.example/mnist/'],
-      maxTrainSamples: 2000, epochs: 3, runsFolder: 'out/runs',
+      maxTrainSamples: 2000, epochs: 3, runsFolder: 'out/runs', nativePackageIndex: 'https://mirror.example/pypi/simple',
     });
   });
 
@@ -37,6 +38,8 @@ describe('settings', function () {
     assert.equal(s.epochs, MAX_EPOCHS);
     assert.equal(s.runsFolder, DEFAULT_SETTINGS.runsFolder, 'a relative folder may not climb out of the workspace');
     assert.equal(from({ 'training.epochs': 2.7 }).epochs, 2);
+    assert.equal(from({ 'native.packageIndex': 'file:///etc/passwd' }).nativePackageIndex, 'https://pypi.org', 'only http(s) package indexes');
+    assert.equal(from({ 'native.packageIndex': 42 }).nativePackageIndex, 'https://pypi.org');
     assert.equal(from({ 'runs.folder': '/abs/runs' }).runsFolder, '/abs/runs');
     assert.equal(from({ 'runs.folder': '   ' }).runsFolder, DEFAULT_SETTINGS.runsFolder);
   });
