@@ -1,6 +1,6 @@
 /**
- * Data for the benchmark and the course runs: the offline MNIST digits (or full MNIST when a
- * mirror answers), and CIFAR-10 as an image folder (the JPEG copy in ../shared/data on the
+ * Data for the benchmark and the course runs: MNIST (the official 60,000 / 10,000, downloaded when
+ * a mirror answers, else the verified offline copy), and CIFAR-10 as an image folder (the JPEG copy in ../shared/data on the
  * development machines, unpacked into the cache outside the repository), plus the export of the
  * exact training samples CNN Lab trains on, for the Keras and PyTorch runs.
  */
@@ -12,7 +12,7 @@ import { loadDataset, type LoadedDataset } from '../../src/trainer/data/index';
 import { prepareData } from '../../src/trainer/train';
 import { ROOT, cacheRoot } from './common';
 
-/** Port 9 (discard) refuses at once: MNIST falls back to its offline digits without waiting on the network. */
+/** Port 9 (discard) refuses at once: MNIST takes its offline copy without waiting on the network. */
 export const OFFLINE_MIRRORS: readonly string[] = ['http://127.0.0.1:9/'];
 
 export function dataDir(): string {
