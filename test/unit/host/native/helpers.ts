@@ -10,6 +10,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { crc32 } from '../../../../src/host/native/zip';
 
@@ -100,54 +101,67 @@ function endRecords(count: number, cdSize: number, cdOffset: number, z64: boolea
 }
 
 /**
- * A zip written from files, streaming (for the real 580 MB library): stored members, zip64 records
- * always (so the reader's zip64 path also meets a real-size file). Returns the zip's SHA-256 and size.
+ * A zip written from files, streaming (for the real 580 MB library): deflate (level 1, default) or
+ * stored members and zip64 records always, so the reader's zip64 path also meets a real-size file.
+ * Local headers are patched in place once each member's sizes are known. Returns SHA-256 and size.
  */
-export async function writeZipFromFiles(zipPath: string, members: ReadonlyArray<{ name: string; file: string }>): Promise<{ sha256: string; size: number }> {
-  // First pass: CRC and size of each file (stored, so compressed = uncompressed).
-  const facts: Array<{ name: Buffer; crc: number; size: number; file: string; offset: number }> = [];
-  for (const m of members) {
-    let crc = 0;
-    let size = 0;
-    for await (const chunk of fs.createReadStream(m.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>) {
-      crc = crc32(chunk, crc);
-      size += chunk.length;
-    }
-    facts.push({ name: Buffer.from(m.name), crc, size, file: m.file, offset: 0 });
-  }
-  const out = fs.createWriteStream(zipPath);
-  const hash = createHash('sha256');
+export async function writeZipFromFiles(zipPath: string, members: ReadonlyArray<{ name: string; file: string }>, opts: { method?: 0 | 8 } = {}): Promise<{ sha256: string; size: number }> {
+  const method = opts.method ?? 8;
+  const fh = await fs.promises.open(zipPath, 'w');
   let at = 0;
-  const write = async (b: Uint8Array): Promise<void> => {
-    hash.update(b);
-    at += b.length;
-    if (!out.write(b)) await new Promise((r) => out.once('drain', r));
+  const put = async (b: Uint8Array, position = at): Promise<void> => {
+    let done = 0;
+    while (done < b.length) done += (await fh.write(b, done, b.length - done, position + done)).bytesWritten;
+    if (position === at) at += b.length;
   };
   const central: Uint8Array[] = [];
-  for (const f of facts) {
-    f.offset = at;
-    const lh = header(30);
-    const extra = header(20);
-    extra.writeUInt16LE(1, 0); extra.writeUInt16LE(16, 2); extra.writeBigUInt64LE(BigInt(f.size), 4); extra.writeBigUInt64LE(BigInt(f.size), 12);
-    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(45, 4); lh.writeUInt32LE(f.crc, 14);
-    lh.writeUInt32LE(0xffffffff, 18); lh.writeUInt32LE(0xffffffff, 22); lh.writeUInt16LE(f.name.length, 26); lh.writeUInt16LE(extra.length, 28);
-    await write(u8(lh)); await write(u8(f.name)); await write(u8(extra));
-    for await (const chunk of fs.createReadStream(f.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>) await write(chunk);
-    const ch = header(46);
-    const cdExtra = header(28);
-    cdExtra.writeUInt16LE(1, 0); cdExtra.writeUInt16LE(24, 2); cdExtra.writeBigUInt64LE(BigInt(f.size), 4);
-    cdExtra.writeBigUInt64LE(BigInt(f.size), 12); cdExtra.writeBigUInt64LE(BigInt(f.offset), 20);
-    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(0x031e, 4); ch.writeUInt16LE(45, 6); ch.writeUInt32LE(f.crc, 16);
-    ch.writeUInt32LE(0xffffffff, 20); ch.writeUInt32LE(0xffffffff, 24); ch.writeUInt16LE(f.name.length, 28); ch.writeUInt16LE(cdExtra.length, 30);
-    ch.writeUInt32LE(0xffffffff, 42);
-    central.push(u8(ch), u8(f.name), u8(cdExtra));
+  try {
+    for (const m of members) {
+      const name = Buffer.from(m.name);
+      const offset = at;
+      const headerLen = 30 + name.length + 20;
+      at += headerLen;
+      let crc = 0;
+      let size = 0;
+      const source = fs.createReadStream(m.file, { highWaterMark: 1 << 20 });
+      const counted = async function* (): AsyncGenerator<Uint8Array> {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) { crc = crc32(chunk, crc); size += chunk.length; yield chunk; }
+      };
+      const plain = Readable.from(counted());
+      const stream = method === 8 ? plain.pipe(zlib.createDeflateRaw({ level: 1, chunkSize: 1 << 20 })) : plain;
+      const dataStart = at;
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) await put(chunk);
+      const csize = at - dataStart;
+      const lh = header(headerLen);
+      lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(45, 4); lh.writeUInt16LE(method, 8); lh.writeUInt32LE(crc, 14);
+      lh.writeUInt32LE(0xffffffff, 18); lh.writeUInt32LE(0xffffffff, 22); lh.writeUInt16LE(name.length, 26); lh.writeUInt16LE(20, 28);
+      name.copy(u8(lh), 30);
+      lh.writeUInt16LE(1, 30 + name.length); lh.writeUInt16LE(16, 32 + name.length);
+      lh.writeBigUInt64LE(BigInt(size), 34 + name.length); lh.writeBigUInt64LE(BigInt(csize), 42 + name.length);
+      await put(u8(lh), offset);
+      const ch = header(46);
+      const cdExtra = header(28);
+      cdExtra.writeUInt16LE(1, 0); cdExtra.writeUInt16LE(24, 2); cdExtra.writeBigUInt64LE(BigInt(size), 4);
+      cdExtra.writeBigUInt64LE(BigInt(csize), 12); cdExtra.writeBigUInt64LE(BigInt(offset), 20);
+      ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(0x031e, 4); ch.writeUInt16LE(45, 6); ch.writeUInt16LE(method, 10); ch.writeUInt32LE(crc, 16);
+      ch.writeUInt32LE(0xffffffff, 20); ch.writeUInt32LE(0xffffffff, 24); ch.writeUInt16LE(name.length, 28); ch.writeUInt16LE(cdExtra.length, 30);
+      ch.writeUInt32LE(0xffffffff, 42);
+      central.push(u8(ch), u8(name), u8(cdExtra));
+    }
+    const cdOffset = at;
+    let cdSize = 0;
+    for (const c of central) { cdSize += c.length; await put(c); }
+    for (const r of endRecords(members.length, cdSize, cdOffset, true)) await put(r);
+  } finally {
+    await fh.close();
   }
-  const cdOffset = at;
-  let cdSize = 0;
-  for (const c of central) { cdSize += c.length; await write(c); }
-  for (const r of endRecords(facts.length, cdSize, cdOffset, true)) await write(r);
-  await new Promise<void>((resolve, reject) => { out.once('error', reject); out.end(() => resolve()); });
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(zipPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>) hash.update(chunk);
   return { sha256: hash.digest('hex'), size: at };
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
 }
 
 export function sha256(data: Uint8Array): string {
@@ -194,8 +208,9 @@ export interface IndexFile {
   readonly redirects?: number;
   /** Serve the file itself from an absolute URL (another server) instead. */
   readonly absoluteUrl?: string;
-  /** Hand out the file as a file:// path instead of serving it (large files). */
+  /** Serve this file from disk instead of `data` (large files; then give sha256 and size). */
   readonly fromDisk?: string;
+  readonly size?: number;
 }
 
 export interface IndexServerOptions {
@@ -232,7 +247,7 @@ export async function startIndex(opts: IndexServerOptions): Promise<Served> {
     };
     const entry = (f: IndexFile, absolute: boolean): Record<string, unknown> => ({
       filename: f.filename, url: fileUrl(f, absolute, base), packagetype: 'bdist_wheel',
-      size: f.data.length, digests: { sha256: f.sha256 ?? sha256(f.data) },
+      size: f.size ?? f.data.length, digests: { sha256: f.sha256 ?? sha256(f.data) },
     });
     if (url === `/pypi/${project}/${version}/json`) {
       if (opts.onlyProjectJson) { json(404, { message: 'Not Found' }); return; }
@@ -247,11 +262,11 @@ export async function startIndex(opts: IndexServerOptions): Promise<Served> {
     if (url === `/simple/${project}/`) {
       if (!opts.simpleHtmlOnly && String(req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json')) {
         res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
-        res.end(JSON.stringify({ meta: { 'api-version': '1.0' }, name: project, files: opts.files.map((f) => ({ filename: f.filename, url: `../../files/${f.filename}`, hashes: { sha256: f.sha256 ?? sha256(f.data) }, size: f.data.length })) }));
+        res.end(JSON.stringify({ meta: { 'api-version': '1.0' }, name: project, files: opts.files.map((f) => ({ filename: f.filename, url: `../..${fileUrl(f, false, base)}`, hashes: { sha256: f.sha256 ?? sha256(f.data) }, size: f.size ?? f.data.length })) }));
         return;
       }
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<!DOCTYPE html><html><body><h1>Links for ${project}</h1>\n${opts.files.map((f) => `<a href="../../files/${f.filename}#sha256=${f.sha256 ?? sha256(f.data)}" data-requires-python="&gt;=3.10">${f.filename}</a><br/>`).join('\n')}\n</body></html>`);
+      res.end(`<!DOCTYPE html><html><body><h1>Links for ${project}</h1>\n${opts.files.map((f) => `<a href="../..${fileUrl(f, false, base)}#sha256=${f.sha256 ?? sha256(f.data)}" data-requires-python="&gt;=3.10">${f.filename}</a><br/>`).join('\n')}\n</body></html>`);
       return;
     }
     const redirect = /^\/redirect\/(\d+)(\/.*)$/.exec(url);

@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import { CnnLabError } from '../../../../src/shared/errors';
 import { bypassesProxy, download, httpGet, HttpError, proxyFor } from '../../../../src/host/native/http';
-import { FIXTURES, listFiles, sha256, startIndex, startProxy, tmpDir, u8, type Served } from './helpers';
+import { sameBytes, FIXTURES, listFiles, sha256, startIndex, startProxy, tmpDir, u8, type Served } from './helpers';
 
 const TLS = { key: fs.readFileSync(path.join(FIXTURES, 'localhost-key.pem'), 'utf8'), cert: fs.readFileSync(path.join(FIXTURES, 'localhost-cert.pem'), 'utf8') };
 const NO_ENV = {};
@@ -45,7 +45,7 @@ describe('native set-up: http', () => {
     const r = await download(`${s.url}/files/f.whl`, dest, { env: NO_ENV, expectedSha256: sha256(data), expectedSize: data.length, onProgress: (n, total) => { seen.push(n); assert.equal(total, data.length); } });
     assert.equal(r.sha256, sha256(data));
     assert.equal(r.bytes, data.length);
-    assert.ok(Buffer.from(fs.readFileSync(dest)).equals(Buffer.from(data)));
+    assert.ok(sameBytes(u8(fs.readFileSync(dest)), data));
     assert.equal(seen[seen.length - 1], data.length);
     assert.deepEqual(listFiles(dir), ['f.whl']);
   });

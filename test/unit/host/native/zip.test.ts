@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CnnLabError } from '../../../../src/shared/errors';
 import { crc32, extractMembers, listZip } from '../../../../src/host/native/zip';
-import { listFiles, makeZip, tmpDir, u8 } from './helpers';
+import { sameBytes, listFiles, makeZip, tmpDir, u8 } from './helpers';
 
 async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
@@ -46,8 +46,8 @@ describe('native set-up: zip reader', () => {
         'tensorflow/a.so': path.join(dir, 'out', 'a'), 'tensorflow/b.so': path.join(dir, 'out', 'sub', 'b'), 'tensorflow/empty': path.join(dir, 'out', 'e'),
       }, { onProgress: (done, total) => { progress.push(done); assert.equal(total, text.length + noise.length); } });
       assert.deepEqual(out, { 'tensorflow/a.so': text.length, 'tensorflow/b.so': noise.length, 'tensorflow/empty': 0 });
-      assert.ok(Buffer.from(fs.readFileSync(path.join(dir, 'out', 'a'))).equals(Buffer.from(text)));
-      assert.ok(Buffer.from(fs.readFileSync(path.join(dir, 'out', 'sub', 'b'))).equals(Buffer.from(noise)));
+      assert.ok(sameBytes(u8(fs.readFileSync(path.join(dir, 'out', 'a'))), text));
+      assert.ok(sameBytes(u8(fs.readFileSync(path.join(dir, 'out', 'sub', 'b'))), noise));
       assert.equal(progress[progress.length - 1], text.length + noise.length);
       assert.deepEqual(listFiles(path.join(dir, 'out')), ['a', 'e', path.join('sub', 'b')]);
     });
