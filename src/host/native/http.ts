@@ -346,10 +346,11 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     await fs.promises.rename(part, dest);
     return { path: dest, url: finalUrl, bytes: received, sha256 };
   } catch (e) {
+    // Read before destroying: a destroy also fails the writes still buffered, which is not the cause.
+    const wErr = writeError ?? (e instanceof Error && out.errored === e ? e : undefined);
     out.destroy();
     await finished(out).catch(() => undefined);
     await fs.promises.rm(part, { force: true });
-    const wErr = writeError ?? (e instanceof Error && out.errored === e ? e : undefined);
     if (wErr && !(e instanceof CnnLabError)) {
       throw new CnnLabError('E_IO', `cannot write ${part}: ${wErr.message}`, 'free disk space or check the folder permissions, then try again');
     }

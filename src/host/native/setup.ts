@@ -174,6 +174,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** `p`, or E_CANCELLED as soon as the signal aborts (the probe child then dies at its own timeout). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled());
+    if (signal.aborted) { onAbort(); return; }
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e instanceof Error ? e : new Error(String(e))); });
+  });
+}
+
 function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -373,7 +385,7 @@ export async function setUpNative(opts: SetupOptions): Promise<NativeInstall> {
       progress({ step: 'check', message: 'loading the native backend in a child process' });
       let probed: { tensorflow: string };
       try {
-        probed = await opts.check(installFrom(tmp, record));
+        probed = await untilAborted(opts.check(installFrom(tmp, record)), opts.signal);
       } catch (e) {
         if (opts.signal?.aborted) throw cancelled();
         const why = e instanceof Error ? e.message : String(e);

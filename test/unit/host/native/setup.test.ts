@@ -173,6 +173,15 @@ describe('native set-up: setUpNative', function () {
     assert.equal((await nativeState(home)).status, 'missing');
   });
 
+  it('cancelling during the check throws E_CANCELLED without failed.json', async () => {
+    const s = await index();
+    const ac = new AbortController();
+    const check = (): Promise<{ tensorflow: string }> => { ac.abort(); return new Promise(() => { /* a probe that hangs */ }); };
+    await rejectsWith(setUpNative(opts(s, { signal: ac.signal, check })), 'E_CANCELLED', /cancelled/);
+    assert.deepEqual(listFiles(home), []);
+    assert.equal((await nativeState(home)).status, 'missing');
+  });
+
   it('an index without a wheel for this platform fails with a clear reason', async () => {
     const s = await startIndex({ files: [{ filename: WHEEL.replace('cp311-cp311', 'cp39-cp39'), data: wheel() }] });
     servers.push(s);
