@@ -135,7 +135,7 @@ async function resolveJsonApi(index: string, opts: ResolveWheelOptions): Promise
     res = await httpGet(all, httpOpts(opts, 'application/json'));
   } catch (e) {
     if (e instanceof HttpError && e.status === 404) {
-      throw new CnnLabError('E_BACKEND_UNAVAILABLE', `${redact(index)} has no project ${opts.project} ${opts.version} (HTTP 404 for ${redact(url)})`,
+      throw new CnnLabError('E_BACKEND_UNAVAILABLE', `${shown(index)} has no project ${opts.project} ${opts.version} (HTTP 404 for ${redact(url)})`,
         'check the package index URL; it must mirror PyPI\'s tensorflow-cpu');
     }
     return unreachable(e, index);
@@ -144,10 +144,15 @@ async function resolveJsonApi(index: string, opts: ResolveWheelOptions): Promise
   if (!isRecord(doc) || !isRecord(doc.releases)) throw badShape(res.url, 'no releases');
   const files = doc.releases[opts.version];
   if (files === undefined) {
-    throw new CnnLabError('E_BACKEND_UNAVAILABLE', `${redact(index)} has ${opts.project} but not version ${opts.version}`,
+    throw new CnnLabError('E_BACKEND_UNAVAILABLE', `${shown(index)} has ${opts.project} but not version ${opts.version}`,
       'use an index that mirrors this version, or update CNN Lab');
   }
   return fromJsonApi(files, res.url);
+}
+
+/** The index URL for messages: no credentials, no trailing slash. */
+function shown(index: string): string {
+  return redact(index).replace(/\/+$/, '');
 }
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'" };
@@ -194,7 +199,7 @@ async function resolveSimple(index: string, opts: ResolveWheelOptions): Promise<
     res = await httpGet(url, httpOpts(opts, 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01'));
   } catch (e) {
     if (e instanceof HttpError && e.status === 404) {
-      throw new CnnLabError('E_BACKEND_UNAVAILABLE', `the index ${redact(index)} has no project ${opts.project} (HTTP 404 for ${redact(url)})`,
+      throw new CnnLabError('E_BACKEND_UNAVAILABLE', `the index ${shown(index)} has no project ${opts.project} (HTTP 404 for ${redact(url)})`,
         'check the package index URL; it must mirror PyPI\'s tensorflow-cpu');
     }
     return unreachable(e, index);
@@ -233,14 +238,16 @@ export async function resolveWheel(opts: ResolveWheelOptions): Promise<ResolvedW
   const matching = candidates.filter((c) => wheelMatches(c.filename, opts));
   const pick = matching[0];
   if (!pick) {
-    const wheels = candidates.map((c) => c.filename).filter((f) => f.endsWith('.whl'));
-    const shown = wheels.slice(0, 8).join(', ') + (wheels.length > 8 ? `, ... (${wheels.length} in all)` : '');
+    const all = candidates.map((c) => c.filename).filter((f) => f.endsWith('.whl'));
+    const sameVersion = all.filter((f) => parseWheelName(f)?.version === opts.version);
+    const wheels = sameVersion.length ? sameVersion : all;
+    const list = wheels.slice(0, 8).join(', ') + (wheels.length > 8 ? `, ... (${wheels.length} in all)` : '');
     throw new CnnLabError('E_BACKEND_UNAVAILABLE',
-      `${redact(index)} has no ${opts.project} ${opts.version} wheel for ${opts.pythonTag} ${opts.platformTag}${wheels.length ? `; it has ${shown}` : ' (no wheels at all)'}`,
+      `${shown(index)} has no ${opts.project} ${opts.version} wheel for ${opts.pythonTag} ${opts.platformTag}${wheels.length ? `; it has ${list}` : ' (no wheels at all)'}`,
       'use a package index that mirrors this wheel, or train on the wasm backend');
   }
   if (!pick.sha256 || !/^[0-9a-f]{64}$/i.test(pick.sha256)) {
-    throw new CnnLabError('E_CHECKSUM', `${redact(index)} lists ${pick.filename} without a SHA-256`,
+    throw new CnnLabError('E_CHECKSUM', `${shown(index)} lists ${pick.filename} without a SHA-256`,
       'the file cannot be verified; use an index that publishes hashes (PEP 503 #sha256= or PyPI\'s JSON API)');
   }
   return { filename: pick.filename, url: pick.url, sha256: pick.sha256.toLowerCase(), ...(pick.size !== undefined ? { size: pick.size } : {}) };

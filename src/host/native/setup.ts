@@ -96,8 +96,8 @@ const ADDON_REL = path.join('lib', `napi-v${NATIVE_TARGET.napi}`, 'tfjs_binding.
 const LIB_REL = path.join('deps', 'lib');
 const READY = 'ready.json';
 const FAILED = 'failed.json';
-/** Room the install needs besides the wheel: the unpacked libraries (about 640 MB) with a margin. */
-const UNPACKED_BYTES = 750 * 1024 * 1024;
+/** Room the install needs besides the wheel: the unpacked, unstripped libraries (853 MB for 2.21.0) with a margin. */
+const UNPACKED_BYTES = 950 * 1024 * 1024;
 const STALE_LOCK_MS = 120_000;
 const HEARTBEAT_MS = 10_000;
 
