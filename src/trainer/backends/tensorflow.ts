@@ -13,7 +13,6 @@
  * first require. The oneDNN choice is a correctness choice: see `needsOnednnOff`.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ModelSpec } from '../../shared/modelSpec';
 import { CnnLabError } from '../../shared/errors';
 import { addonFromEnvironment, addonInNodeModules, libDirOf } from './nativeAddon';

