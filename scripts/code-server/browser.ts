@@ -15,18 +15,34 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** The browser to drive: `$CNN_LAB_CHROMIUM` when set, else paths.ts's choice (`$CHROMIUM` or Debian's chromium). */
+export function browserExecutable(): string {
+  const fromEnv = process.env.CNN_LAB_CHROMIUM;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : chromiumPath();
+}
+
 export async function launchChromium(viewport = { width: 1400, height: 900 }): Promise<Browser> {
   // Playwright refuses --user-data-dir in args; a persistent context passes it. TMPDIR inside the
   // profile keeps chromium's org.chromium.Chromium.* temp folders out of /tmp.
   const profile = mkdtempSync(join(tmpdir(), 'cnnpw-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    viewport,
-    env: { ...process.env, TMPDIR: profile },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const executablePath = browserExecutable();
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      viewport,
+      // A browser that never comes up fails the run in a minute instead of Playwright's three.
+      timeout: 60_000,
+      env: { ...process.env, TMPDIR: profile },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  } catch (err) {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    throw new Error(`could not launch Chromium at ${executablePath}: run \`bash scripts/system-deps.sh\` (Debian's chromium), `
+      + `or set CNN_LAB_CHROMIUM to a Chromium binary.\n${err instanceof Error ? err.message : String(err)}`);
+  }
   return {
     context,
     close: async () => {

@@ -138,8 +138,13 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     },
   });
   closeSync(out);
+  // Without a listener a failed spawn would be an uncaught 'error' event instead of the throw below.
+  child.on('error', (err) => { process.stderr.write(`[code-server] ${err.message}\n`); });
   const pgid = child.pid;
-  if (pgid === undefined) throw new Error('could not spawn code-server');
+  if (pgid === undefined) {
+    if (opts.stateDir === undefined) rmSync(stateDir, { recursive: true, force: true });
+    throw new Error(`could not spawn code-server (${process.execPath} ${codeServerEntry(home)})`);
+  }
   child.unref();
   writeFileSync(join(stateDir, 'server.pid'), String(pgid));
   // Last resort: never leave a server behind when the caller crashes.

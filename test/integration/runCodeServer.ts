@@ -58,6 +58,7 @@ async function main(): Promise<number> {
   let browser: Browser | undefined;
   let exitCode: number | 'timeout' = 'timeout';
   let hostDropped = false;
+  let setupError: string | undefined;
   const stopAll = async (): Promise<void> => {
     await browser?.close();
     await server?.stop();
@@ -90,6 +91,9 @@ async function main(): Promise<number> {
     exitCode = await Promise.race([exited, timeout]);
     clearTimeout(timer);
     if (exitCode !== 0) await page.screenshot({ path: join(OUTPUT, 'workbench-at-exit.png') }).catch(() => undefined);
+  } catch (err) {
+    // The server or the browser did not come up: still close what did, save the logs and clean up below.
+    setupError = err instanceof Error ? err.message : String(err);
   } finally {
     await stopAll();
     removeSignalHandlers();
@@ -99,7 +103,8 @@ async function main(): Promise<number> {
   let failed = results?.failed ?? 0;
   const passed = results?.passed ?? 0;
   const problems: string[] = [];
-  if (exitCode === 'timeout') problems.push(`the extension host did not finish within ${opts.timeoutS} s`);
+  if (setupError !== undefined) problems.push(`set-up failed: ${setupError}`);
+  else if (exitCode === 'timeout') problems.push(`the extension host did not finish within ${opts.timeoutS} s`);
   else if (exitCode !== 0 && (results === null || results.failed === 0)) problems.push(`the extension host reported exit code ${exitCode}`);
   if (results === null) problems.push('the suite wrote no results (it did not load, or the extension host died before mocha finished)');
   if (hostDropped && results === null) problems.push('the extension host connection dropped (crash or process.exit)');

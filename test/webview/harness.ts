@@ -15,7 +15,12 @@ import { buildWebviewHtml, makeNonce } from '../../src/extension/webviewHtml';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'recorded-run');
 export const OUTPUT = path.join(ROOT, 'test-output', 'webview');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's chromium unless `$CNN_LAB_CHROMIUM` (or the older `$CHROMIUM`) names another browser. */
+export function chromiumExecutable(): string {
+  return process.env.CNN_LAB_CHROMIUM || process.env.CHROMIUM || '/usr/bin/chromium';
+}
+/** Under the webview layer's 60 s hook timeout, so that a browser that never starts still lets the harness clean up. */
+const LAUNCH_TIMEOUT_MS = 45_000;
 /** `webview.cspSource` in code-server 4.96 and VS Code for the Web. */
 export const WEB_CSP_SOURCE = "'self' https://*.vscode-cdn.net";
 
@@ -77,52 +82,73 @@ export async function startHarness(): Promise<Harness> {
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cnn-lab-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 900 },
-  });
-  // Plain JavaScript: it runs in the page before the bundle (the stand-in for VS Code's API).
-  await context.addInitScript({ content: `
-    window.__log = { sent: [], csp: [], errors: [] };
-    // Like VS Code, the state outlives the page: a hidden webview is unloaded and reloaded on show.
-    let acquired = false;
-    window.acquireVsCodeApi = () => {
-      if (acquired) throw new Error('acquireVsCodeApi called twice');
-      acquired = true;
-      return {
-        postMessage: (m) => { window.__log.sent.push(JSON.parse(JSON.stringify(m))); },
-        getState: () => { const v = sessionStorage.getItem('vscodeState'); return v === null ? undefined : JSON.parse(v); },
-        setState: (s) => { sessionStorage.setItem('vscodeState', JSON.stringify(s)); },
-      };
-    };
-    document.addEventListener('securitypolicyviolation', (e) => { window.__log.csp.push(e.violatedDirective + ' ' + e.blockedURI); });
-    window.addEventListener('error', (e) => { window.__log.errors.push(String(e.message)); });
-  ` });
-  await fsp.mkdir(OUTPUT, { recursive: true });
-  return {
-    context,
-    origin,
-    async open(app, theme = 'dark', cspSource = 'origin') {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => { errors.push(e.message); });
-      pageErrors.set(page, errors);
-      await page.goto(`${origin}/page/${app}/${theme}${cspSource === 'web' ? '?csp=web' : ''}`);
-      await page.waitForFunction('window.__log.sent.length > 0');
-      return page;
-    },
-    async close() {
-      await context.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await fsp.rm(userDataDir, { recursive: true, force: true });
-    },
+  // Everything opened below is closed again if a later step fails: a listening server or a running
+  // browser would keep mocha's process alive after the failed `before` hook.
+  let context: BrowserContext | undefined;
+  let userDataDir: string | undefined;
+  const closeAll = async (): Promise<void> => {
+    await context?.close().catch(() => undefined);
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (userDataDir !== undefined) await fsp.rm(userDataDir, { recursive: true, force: true });
   };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    });
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cnn-lab-chromium-'));
+    const executablePath = chromiumExecutable();
+    try {
+      context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath,
+        headless: true,
+        timeout: LAUNCH_TIMEOUT_MS,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+          '--disable-component-update', '--disable-sync'],
+        viewport: { width: 1200, height: 900 },
+      });
+    } catch (err) {
+      throw new Error(`could not launch Chromium at ${executablePath}: run \`bash scripts/system-deps.sh\` (Debian's chromium), `
+        + `or set CNN_LAB_CHROMIUM to a Chromium binary.\n${err instanceof Error ? err.message : String(err)}`);
+    }
+    const ctx = context;
+    // Plain JavaScript: it runs in the page before the bundle (the stand-in for VS Code's API).
+    await ctx.addInitScript({ content: `
+      window.__log = { sent: [], csp: [], errors: [] };
+      // Like VS Code, the state outlives the page: a hidden webview is unloaded and reloaded on show.
+      let acquired = false;
+      window.acquireVsCodeApi = () => {
+        if (acquired) throw new Error('acquireVsCodeApi called twice');
+        acquired = true;
+        return {
+          postMessage: (m) => { window.__log.sent.push(JSON.parse(JSON.stringify(m))); },
+          getState: () => { const v = sessionStorage.getItem('vscodeState'); return v === null ? undefined : JSON.parse(v); },
+          setState: (s) => { sessionStorage.setItem('vscodeState', JSON.stringify(s)); },
+        };
+      };
+      document.addEventListener('securitypolicyviolation', (e) => { window.__log.csp.push(e.violatedDirective + ' ' + e.blockedURI); });
+      window.addEventListener('error', (e) => { window.__log.errors.push(String(e.message)); });
+    ` });
+    await fsp.mkdir(OUTPUT, { recursive: true });
+    return {
+      context: ctx,
+      origin,
+      async open(app, theme = 'dark', cspSource = 'origin') {
+        const page = await ctx.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => { errors.push(e.message); });
+        pageErrors.set(page, errors);
+        await page.goto(`${origin}/page/${app}/${theme}${cspSource === 'web' ? '?csp=web' : ''}`);
+        await page.waitForFunction('window.__log.sent.length > 0');
+        return page;
+      },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
 }
 
 /** Posts a message into the page as the extension host would. */
