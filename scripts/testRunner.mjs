@@ -213,6 +213,7 @@ export async function ensureNeeds(layer, needs, opts = {}) {
   let ok = true;
   const toInstall = new Set();
   const unmet = [];
+  const missingBy = {};
   for (const n of needs) {
     const need = NEEDS[n];
     if (need === undefined) throw new Error(`unknown need ${n}`);
@@ -222,7 +223,7 @@ export async function ensureNeeds(layer, needs, opts = {}) {
       lines.push(`!! ${layer} needs ${need.what}: ${m.cannot}. Unset it to use Debian's chromium (bash scripts/system-deps.sh installs it), or point it at a Chromium binary.`);
       continue;
     }
-    if (m.length > 0) { unmet.push(n); for (const p of m) toInstall.add(p); }
+    if (m.length > 0) { unmet.push(n); missingBy[n] = m; for (const p of m) toInstall.add(p); }
   }
   if (toInstall.size === 0) return { ok, lines };
   const pkgs = [...toInstall];
@@ -240,14 +241,14 @@ export async function ensureNeeds(layer, needs, opts = {}) {
     if (still.length === 0) return { ok, lines };
     for (const n of still) {
       if (NEEDS[n].hard) ok = false;
-      lines.push(`!! ${layer} needs ${NEEDS[n].what}, and installing ${pkgs.join(' ')} failed (exit ${r.code}). Run: ${how}`);
+      lines.push(`${NEEDS[n].hard ? '!!' : 'note:'} ${layer} needs ${NEEDS[n].what}: still missing after \`apt-get install ${pkgs.join(' ')}\` (exit ${r.code})${NEEDS[n].hard ? '' : `; ${NEEDS[n].skipped}`}. Run: ${how}`);
     }
     return { ok, lines };
   }
   for (const n of unmet) {
     const need = NEEDS[n];
     if (need.hard) ok = false;
-    lines.push(`!! ${layer} needs ${need.what}, which is not installed${need.hard ? '' : ` (${need.skipped})`}. Run: ${how}`);
+    lines.push(`${need.hard ? '!!' : 'note:'} ${layer} needs ${need.what}: Debian package${missingBy[n].length > 1 ? 's' : ''} ${missingBy[n].join(' ')} not installed${need.hard ? '' : ` (${need.skipped})`}. Run: ${how}`);
   }
   return { ok, lines };
 }
