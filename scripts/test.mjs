@@ -31,8 +31,8 @@ const mocha = (cfg) => ['npx', 'mocha', '--config', cfg];
  * `bundles` builds dist/ first unless the build layer already ran in this invocation.
  */
 const defaultLayers = [
-  { name: 'typecheck', what: 'TypeScript errors', cmd: ['npm', 'run', '--silent', 'typecheck'], counts: false, limit: 5 },
-  { name: 'build', what: 'the bundles the extension ships', cmd: ['node', 'esbuild.mjs'], counts: false, limit: 5 },
+  { name: 'typecheck', what: 'TypeScript errors', cmd: ['npm', 'run', '--silent', 'typecheck'], counts: false, limit: 10 },
+  { name: 'build', what: 'the bundles the extension ships', cmd: ['node', 'esbuild.mjs'], counts: false, limit: 10 },
   { name: 'unit', what: 'model language, shapes, data parsers, host logic', cmd: mocha('test/.mocharc.unit.json'), when: () => hasTests('test/unit'), limit: 10, needs: ['fashion-mnist'] },
   { name: 'process', what: 'language server, trainer and CLI as real processes', cmd: mocha('test/.mocharc.process.json'), when: () => hasTests('test/process'), limit: 20, needs: ['fashion-mnist'] },
   // The trainer's process tests run on `auto` (native when provisioned) above, and here again on the

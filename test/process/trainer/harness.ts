@@ -11,6 +11,16 @@ import { isTrainerMessage } from '../../../src/shared/trainerProtocol';
 
 const MAIN = path.resolve(__dirname, '../../../src/trainer/main.ts');
 
+/** Trainers still running; a failed test must not leave one behind to keep mocha alive. */
+const live = new Set<ChildProcess>();
+if (typeof after === 'function') {
+  // A root hook (this module is loaded by the test files): whatever a test left running is killed.
+  after(() => {
+    for (const child of live) child.kill('SIGKILL');
+    live.clear();
+  });
+}
+
 export class TrainerHarness {
   readonly child: ChildProcess;
   readonly messages: TrainerMessage[] = [];
@@ -22,6 +32,7 @@ export class TrainerHarness {
 
   constructor() {
     this.child = fork(MAIN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    live.add(this.child);
     this.child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     this.child.on('message', (m: unknown) => {
       if (!isTrainerMessage(m)) throw new Error(`not a trainer message: ${JSON.stringify(m)}`);
@@ -29,6 +40,7 @@ export class TrainerHarness {
       for (const w of this.waiters.splice(0)) w();
     });
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => {
+      live.delete(this.child);
       this.exitCode = code;
       this.exitSignal = signal;
       for (const w of this.waiters.splice(0)) w();
