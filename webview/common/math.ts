@@ -161,19 +161,8 @@ export function overfittingGap(epochs: readonly { acc: number; valAcc: number | 
   return epochs.map((e) => (e.valAcc === null ? null : e.acc - e.valAcc));
 }
 
-/** 1234567 → "1,234,567" without locale surprises. */
-export function formatCount(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-/** 12.3M style for MACs. */
-export function formatCompact(n: number): string {
-  const a = Math.abs(n);
-  if (a >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-  if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (a >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
-  return String(Math.round(n));
-}
+/** Counts and MACs read as the language server writes them (CodeLens, hover, summary): one formatter. */
+export { groupDigits as formatCount, compact as formatCompact } from '../../src/shared/format';
 
 /** Keras shape notation without the batch: "(None, 26, 26, 32)". */
 export function formatShape(shape: readonly number[]): string {
