@@ -21,7 +21,8 @@ import { DashboardModel } from './dashboardModel';
 import { summarizeModelText, type DashboardPanels } from './dashboardPanels';
 import type { FiltersViewProvider } from './filtersView';
 import { LANGUAGE_ID, type ModelLanguageClient } from './languageClient';
-import { statusLabel, type RunItem, type RunsTreeProvider } from './runsView';
+import { type RunItem, type RunsTreeProvider } from './runsView';
+import { statusLabel } from './runLabels';
 import type { TrainingService } from './trainingService';
 
 export interface CommandDeps {

@@ -11,7 +11,7 @@ import type { DashboardRunInfo } from '../shared/webviewProtocol';
 import { webviewHtml, webviewOptions, summarizeModelText } from './dashboardPanels';
 import type { TrainingService } from './trainingService';
 import { DashboardModel, filtersState } from './dashboardModel';
-import { statusLabel } from './runsView';
+import { statusLabel } from './runLabels';
 
 export const FILTERS_VIEW_ID = 'cnnLab.filters';
 

@@ -6,18 +6,11 @@
 import * as vscode from 'vscode';
 import { listRuns, type RunListEntry } from '../host/runStore';
 import type { TrainingService } from './trainingService';
+import { statusLabel } from './runLabels';
 
 export const RUNS_VIEW_ID = 'cnnLab.runs';
 
 /** The run status in the user's language. */
-export function statusLabel(status: string): string {
-  const labels: Record<string, string> = {
-    running: vscode.l10n.t('running'), completed: vscode.l10n.t('completed'), stopped: vscode.l10n.t('stopped'),
-    failed: vscode.l10n.t('failed'), interrupted: vscode.l10n.t('interrupted'),
-  };
-  return labels[status] ?? status;
-}
-
 const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
 
 /** "1h 5m" / "5m 9s" / "9s", in the user's language. */

@@ -17,7 +17,7 @@ import type { WireError } from '../shared/errors';
 import type { DashboardUpdate } from '../shared/webviewProtocol';
 import type { CnnLabSettings } from '../shared/settings';
 import { DashboardModel } from './dashboardModel';
-import { statusLabel } from './runsView';
+import { statusLabel } from './runLabels';
 import type { NativeBackend } from './nativeBackend';
 
 /** Everything one run needs; built by the commands from the `cnn/modelSpec` answer or a run folder. */
