@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { MODEL_SPEC_REQUEST, type ModelSpecParams, type ModelSpecResult } from '../shared/lspProtocol';
+import { ModelSpecRequest, type ModelSpecParams, type ModelSpecResult } from '../shared/lspProtocol';
 import { CnnLabError } from '../shared/errors';
 
 export const LANGUAGE_ID = 'cnn-model';
@@ -46,7 +46,11 @@ export class ModelLanguageClient implements vscode.Disposable {
     const client = await this.start();
     const params: ModelSpecParams = { uri: client.code2ProtocolConverter.asUri(doc.uri) };
     for (let attempt = 0; attempt < 20; attempt++) {
-      const result = await client.sendRequest<ModelSpecResult>(MODEL_SPEC_REQUEST, params);
+      const result = await client.sendRequest(ModelSpecRequest, params);
+      if (result === null) {
+        throw new CnnLabError('E_INTERNAL', vscode.l10n.t('The language server could not analyse {0}.', doc.uri.fsPath),
+          vscode.l10n.t('See the "CNN Lab" output channel for the reason, then try again.'));
+      }
       if (result.version >= doc.version) return result;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -10,7 +10,7 @@ import type { Connection, InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeModelText, codeLenses, completionsAt, hoverAt, inlayHints, resolveLocale } from '../core/index';
 import type { Analysis, Locale } from '../core/index';
-import { MODEL_SPEC_REQUEST } from '../shared/lspProtocol';
+import { ModelSpecRequest } from '../shared/lspProtocol';
 import type { ModelSpecParams, ModelSpecResult } from '../shared/lspProtocol';
 import { toCodeActions, toCodeLens, toCompletion, toDiagnostic, toHover, toInlayHint } from './convert';
 
@@ -124,7 +124,7 @@ export function startLanguageServer(connection: Connection): void {
     return a ? toCodeActions(a.analysis.diagnostics, params.range, params.textDocument.uri) : [];
   }));
 
-  connection.onRequest(MODEL_SPEC_REQUEST, guard('modelSpec', null as ModelSpecResult | null, async (params: ModelSpecParams): Promise<ModelSpecResult> => {
+  connection.onRequest(ModelSpecRequest, guard('modelSpec', null as ModelSpecResult | null, async (params: ModelSpecParams): Promise<ModelSpecResult> => {
     if (typeof params?.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'cnn/modelSpec needs { uri }');
     let version: number;
     let analysis: Analysis;

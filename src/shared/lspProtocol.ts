@@ -1,7 +1,10 @@
 /**
  * Custom LSP requests between the extension's language client and the CNN language server.
- * Both ends import the method names and types from here.
+ * Both ends import the request objects from here, so method, parameters and result are typed once.
+ * (`vscode-jsonrpc` is the JSON-RPC layer both vscode-languageclient and vscode-languageserver are
+ * built on; it has no VS Code or LSP dependency.)
  */
+import { RequestType } from 'vscode-jsonrpc';
 import type { ModelSpec, ModelSummary } from './modelSpec';
 
 /**
@@ -25,3 +28,9 @@ export interface ModelSpecResult {
   /** Error-severity diagnostics, as "line:col message", for a user-facing refusal. */
   readonly errors: readonly string[];
 }
+
+/**
+ * `cnn/modelSpec`, typed for both ends. The answer is null when the server failed to analyse the
+ * document (an internal error it logged); the client must handle that case.
+ */
+export const ModelSpecRequest = new RequestType<ModelSpecParams, ModelSpecResult | null, void>(MODEL_SPEC_REQUEST);
