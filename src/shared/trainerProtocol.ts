@@ -234,11 +234,17 @@ export type TrainerMessage =
   | BatchMessage | EpochEndMessage | EvaluationMessage | FeatureMapsMessage | FiltersMessage
   | LogMessage | ErrorMessage | DoneMessage | PongMessage;
 
-const HOST_TYPES = ['start', 'stop', 'featureMapsRequest', 'ping'] as const satisfies readonly HostMessage['type'][];
-const TRAINER_TYPES = [
-  'ready', 'backend', 'dataset', 'progress', 'started', 'batch', 'epochEnd', 'evaluation',
-  'featureMaps', 'filters', 'log', 'error', 'done', 'pong',
-] as const satisfies readonly TrainerMessage['type'][];
+/**
+ * Every message type, as the keys of a record over the union: a type added to a union and not
+ * here (or here and not in the union) fails to compile, so the guards below stay exhaustive.
+ */
+const HOST_TYPE_KEYS = { start: true, stop: true, featureMapsRequest: true, ping: true } as const satisfies Record<HostMessage['type'], true>;
+const TRAINER_TYPE_KEYS = {
+  ready: true, backend: true, dataset: true, progress: true, started: true, batch: true, epochEnd: true, evaluation: true,
+  featureMaps: true, filters: true, log: true, error: true, done: true, pong: true,
+} as const satisfies Record<TrainerMessage['type'], true>;
+const HOST_TYPES = Object.keys(HOST_TYPE_KEYS);
+const TRAINER_TYPES = Object.keys(TRAINER_TYPE_KEYS);
 
 function hasType(v: unknown, types: readonly string[]): v is { type: string } {
   return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string'
