@@ -6,7 +6,7 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeModelText, datasetEdits, dropoutPlacementEdits, formatSummaryTable, type DropoutPlacement } from '../core/index';
+import { datasetEdits, dropoutPlacementEdits, formatSummaryTable, type DropoutPlacement } from '../core/index';
 import type { TextEdit } from '../core/types';
 import { deleteRun, lastCheckpointEpoch, listRuns, readRun, runsRoot, type RunListEntry } from '../host/runStore';
 import { DATASETS } from '../shared/datasets';
@@ -16,6 +16,7 @@ import { CnnLabError } from '../shared/errors';
 import { settingId } from '../shared/settings';
 import { probeBackends } from './backendProbe';
 import type { NativeBackend } from './nativeBackend';
+import { analyzeForUser } from './analysis';
 import { currentSettings } from './config';
 import { DashboardModel } from './dashboardModel';
 import { summarizeModelText, type DashboardPanels } from './dashboardPanels';
@@ -295,7 +296,7 @@ export class Commands {
       if (checkpoint >= total) {
         throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run already trained all {0} epochs.', total), vscode.l10n.t('Train the model again for more epochs.'));
       }
-      const analysis = analyzeModelText(data.modelText);
+      const analysis = analyzeForUser(data.modelText);
       if (analysis.spec === null) throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t("The run's model file no longer validates."));
       const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(runDir));
       const model = DashboardModel.fromRunData(data, summarizeModelText, true);
@@ -337,7 +338,7 @@ export class Commands {
   async showModelSummary(a?: unknown): Promise<string | undefined> {
     const doc = await this.modelDocument(a);
     if (doc === undefined) return undefined;
-    const analysis = analyzeModelText(doc.getText());
+    const analysis = analyzeForUser(doc.getText());
     if (analysis.summary === null) {
       const errors = analysis.diagnostics.filter((x) => x.severity === 'error');
       void vscode.window.showErrorMessage(vscode.l10n.t('No summary: {0} has {1} error(s). {2}', path.basename(doc.fileName), errors.length, errors[0]?.message ?? ''));

@@ -8,7 +8,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TrainerClient, type TrainerLaunchOptions } from '../host/trainerClient';
-import { analyzeModelText } from '../core/index';
 import { CnnLabError } from '../shared/errors';
 import { discardRunDirIfNeverStarted, newRunDir } from '../host/runStore';
 import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
@@ -19,6 +18,7 @@ import type { CnnLabSettings } from '../shared/settings';
 import { DashboardModel } from './dashboardModel';
 import { statusLabel } from './runLabels';
 import type { NativeBackend } from './nativeBackend';
+import { analyzeForUser } from './analysis';
 
 /** Everything one run needs; built by the commands from the `cnn/modelSpec` answer or a run folder. */
 export interface TrainRequest {
@@ -131,7 +131,7 @@ export class TrainingService implements vscode.Disposable {
    * run folder's model.cnn.yaml; throws a CnnLabError when it no longer validates.
    */
   launchInspector(runDir: string, modelText: string, featureSample: number): TrainerClient {
-    const analysis = analyzeModelText(modelText);
+    const analysis = analyzeForUser(modelText);
     if (analysis.spec === null) {
       throw new CnnLabError('E_MODEL_INVALID', vscode.l10n.t("The run's model file no longer validates."), vscode.l10n.t('Train the model again.'));
     }
