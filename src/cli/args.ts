@@ -64,7 +64,8 @@ Options:
   --grayscale             convert colour images to one channel
   --max-train-samples N   cap the training samples (quick runs)
   --max-test-samples N    cap the test samples
-  --resume RUN_DIR        continue a run from its last checkpoint (model file optional)
+  --resume RUN_DIR        continue a run from its last checkpoint, or from epoch 1 if it
+                          has none yet (model file optional; \`cnn-lab runs\` shows which)
   --data-dir DIR          data-set cache (default: $CNN_LAB_DATA_DIR or ~/.cache/cnn-lab/data)
   --mirror URL            MNIST-format mirror to try first; repeatable
   --json                  print each trainer message as one JSON line

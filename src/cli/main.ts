@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModelText, formatSummaryTable } from '../core/index';
-import { listRuns, runsRoot, type RunListEntry } from '../host/runStore';
+import { describeResume, listRuns, runsRoot, type RunListEntry } from '../host/runStore';
 import { version } from '../../package.json';
 import { parseCommandLine, USAGE, UsageError } from './args';
 import { count, duration, percent, TableLayout, type Column } from './format';
@@ -31,6 +31,13 @@ async function summaryCommand(file: string, term: Terminal): Promise<number> {
   return EXIT.ok;
 }
 
+/** What `--resume` does with the run, short: `after 2`, `from start`, `eval only`, or `—`. */
+function resumeCell(r: RunListEntry): string {
+  if (!r.resume.resumable) return '—';
+  if (r.resume.fromCheckpoint === null) return 'from start';
+  return r.totalEpochs !== null && r.resume.fromCheckpoint >= r.totalEpochs ? 'eval only' : `after ${r.resume.fromCheckpoint}`;
+}
+
 const RUN_COLUMNS: readonly Column<RunListEntry>[] = [
   { header: 'run', align: 'left', value: (r) => r.runId },
   { header: 'model', align: 'left', value: (r) => r.name },
@@ -39,6 +46,7 @@ const RUN_COLUMNS: readonly Column<RunListEntry>[] = [
   { header: 'epochs', align: 'right', value: (r) => `${r.epochsCompleted}/${r.totalEpochs ?? '?'}` },
   { header: 'best val_acc', align: 'right', value: (r) => percent(r.bestValAcc) },
   { header: 'test acc', align: 'right', value: (r) => percent(r.testAcc) },
+  { header: 'resume', align: 'left', value: resumeCell },
   { header: 'backend', align: 'left', value: (r) => r.backend ?? '—' },
   { header: 'time', align: 'right', value: (r) => duration(r.durationSec) },
 ];
@@ -47,7 +55,7 @@ async function runsCommand(out: string | undefined, json: boolean, term: Termina
   const root = out !== undefined ? path.resolve(out) : runsRoot(process.cwd());
   const runs = await listRuns(root);
   if (json) {
-    for (const r of runs) term.out(JSON.stringify({ ...r, summary: undefined }));
+    for (const r of runs) term.out(JSON.stringify({ ...r, summary: undefined, resumeNote: describeResume(r.resume, r.totalEpochs) }));
     return EXIT.ok;
   }
   if (runs.length === 0) {
@@ -59,6 +67,7 @@ async function runsCommand(out: string | undefined, json: boolean, term: Termina
   term.out(`${count(runs.length)} run${runs.length === 1 ? '' : 's'} in ${root}`);
   const damaged = runs.filter((r) => r.summary === null);
   if (damaged.length > 0) term.out('* summary.json missing or damaged; shown from metrics.jsonl and checkpoints');
+  if (runs.some((r) => r.resume.resumable)) term.out('resume: what `cnn-lab train --resume <run folder>` does (after N: from the checkpoint of epoch N; from start: no checkpoint yet, trains again from epoch 1)');
   return EXIT.ok;
 }
 

@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeModelText } from '../core/index';
-import { discardRunDirIfNeverStarted, lastCheckpointEpoch, isRunDir, MODEL_FILE, newRunDir, runsRoot } from '../host/runStore';
+import {
+  describeResume, discardRunDirIfNeverStarted, isRunDir, MODEL_FILE, newRunDir, readResumePlan, runsRoot, type ResumePlan,
+} from '../host/runStore';
 import { TrainerClient } from '../host/trainerClient';
 import type { ModelSpec } from '../shared/modelSpec';
 import type { DoneMessage, TrainerMessage } from '../shared/trainerProtocol';
@@ -53,11 +55,13 @@ async function prepare(o: TrainOptions, term: Terminal): Promise<Prepared | numb
       term.error(`error: ${o.resume} is not a run folder (no summary.json, metrics.jsonl or ${MODEL_FILE})`);
       return EXIT.invalid;
     }
-    const cp = await lastCheckpointEpoch(resumeDir);
-    if (cp === null) {
-      term.error(`error [E_RUN_NOT_RESUMABLE]: ${o.resume} has no complete checkpoint to resume from; start a new run instead`);
+    // The same decision `cnn-lab runs` and the status line after a kill show (resumePlan).
+    const { plan, entry } = await readResumePlan(resumeDir, o.epochs);
+    if (!plan.resumable) {
+      term.error(`error [E_RUN_NOT_RESUMABLE]: ${o.resume} is ${describeResume(plan, entry.totalEpochs)}`);
       return EXIT.invalid;
     }
+    const target = o.epochs ?? entry.totalEpochs;
     label = path.join(o.resume, MODEL_FILE);
     try {
       text = await fsp.readFile(path.join(resumeDir, MODEL_FILE), 'utf8');
@@ -70,7 +74,11 @@ async function prepare(o: TrainOptions, term: Terminal): Promise<Prepared | numb
       const given = await fsp.readFile(o.modelFile, 'utf8').catch(() => null);
       if (given !== null && given !== text) term.info(`note: resuming with the model as trained in the run (${label}), not ${o.modelFile}`);
     }
-    term.info(`resuming ${resumeDir} from the checkpoint of epoch ${cp}`);
+    term.info(plan.fromCheckpoint === null
+      ? `resuming ${resumeDir} from the start: no checkpoint yet, so training again from epoch 1`
+      : target !== null && plan.fromCheckpoint >= target
+        ? `resuming ${resumeDir}: all ${target} epochs are checkpointed, redoing only the test evaluation`
+        : `resuming ${resumeDir} from the checkpoint of epoch ${plan.fromCheckpoint}`);
   } else {
     const file = o.modelFile ?? '';
     label = file;
@@ -192,15 +200,23 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
       : EXIT.failed;
   // A new folder the trainer never wrote to is removed: the runs list holds no empty folders.
   const gone = await discardRunDirIfNeverStarted(runDir, prepared.resume);
-  view.finish(done, gone ? null : runDir, failure, code === EXIT.failed ? stderrTail : []);
+  // What --resume would do with the folder now, told in the same words it will use.
+  const resume = gone || done.status === 'completed' ? null : await readResumePlan(runDir).catch(() => null);
+  view.finish(done, gone ? null : runDir, failure, code === EXIT.failed ? stderrTail : [],
+    resume === null ? null : { plan: resume.plan, note: describeResume(resume.plan, resume.entry.totalEpochs) });
   return code;
 }
 
 interface View {
   message(m: TrainerMessage): void;
-  /** `runDir` is null when the run folder was removed because nothing was written to it. */
-  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void;
+  /**
+   * `runDir` is null when the run folder was removed because training never started in it;
+   * `resume` is what `--resume` does with the kept folder (null when completed or removed).
+   */
+  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[], resume: ResumeNote | null): void;
 }
+
+interface ResumeNote { readonly plan: ResumePlan; readonly note: string }
 
 /** `--json`: one JSON object per line; feature maps and filters stay in the run folder (they are large). */
 class JsonView implements View {
@@ -211,8 +227,11 @@ class JsonView implements View {
     this.term.out(JSON.stringify(m));
   }
 
-  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined): void {
-    this.term.out(JSON.stringify({ ...done, runDir, ...(failure ? { failure } : {}) }));
+  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined, _tail: readonly string[], resume: ResumeNote | null): void {
+    this.term.out(JSON.stringify({
+      ...done, runDir, ...(failure ? { failure } : {}),
+      ...(resume ? { resume: resume.plan, resumeNote: resume.note } : {}),
+    }));
   }
 }
 
@@ -268,9 +287,11 @@ class HumanView implements View {
         const batches = `${m.batchesPerEpoch} batch${m.batchesPerEpoch === 1 ? '' : 'es'} of ${this.spec.train.batchSize} per epoch`;
         t.out(`model:   ${this.spec.name} — ${count(s.totalParams)} parameters, input ${s.inputShape.join('×')}, ${s.layers.length} layers`);
         t.out(`run:     ${m.runDir}`);
-        t.out(m.startEpoch > 1
-          ? `training epochs ${m.startEpoch}–${m.totalEpochs} (resumed), ${batches}`
-          : `training ${m.totalEpochs} epoch${m.totalEpochs === 1 ? '' : 's'}, ${batches}`);
+        t.out(m.startEpoch > m.totalEpochs
+          ? `all ${m.totalEpochs} epochs trained (resumed); evaluating on the test set`
+          : m.startEpoch > 1
+            ? `training epochs ${m.startEpoch}–${m.totalEpochs} (resumed), ${batches}`
+            : `training ${m.totalEpochs} epoch${m.totalEpochs === 1 ? '' : 's'}, ${batches}`);
         t.out('');
         t.out(this.table.header());
         t.out(this.table.rule());
@@ -318,7 +339,7 @@ class HumanView implements View {
     }
   }
 
-  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[]): void {
+  finish(done: DoneMessage, runDir: string | null, failure: { code: string; message: string; hint?: string } | undefined, stderrTail: readonly string[], resume: ResumeNote | null): void {
     const t = this.term;
     t.clearLive();
     t.out('');
@@ -337,10 +358,9 @@ class HumanView implements View {
       t.error('last lines of the trainer\'s stderr:');
       for (const l of stderrTail.slice(-15)) t.error(`  ${l}`);
     }
-    const what = {
-      completed: 'completed', stopped: 'stopped (checkpoint kept; continue with --resume)',
-      failed: 'failed', interrupted: 'interrupted (continue from the last checkpoint with --resume)',
-    }[done.status];
+    const what = done.status === 'completed' ? 'completed'
+      : runDir === null ? `${done.status} (nothing was kept: training had not started; start a new run)`
+        : `${done.status} (${resume?.note ?? 'the run folder could not be read'})`;
     t.out(`status:  ${what} — ${done.epochsCompleted} epoch${done.epochsCompleted === 1 ? '' : 's'} in ${duration(done.durationSec)}`);
     t.out(runDir !== null ? `run:     ${runDir}` : 'run:     none (the trainer wrote nothing, so no run folder was kept)');
   }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { datasetEdits, dropoutPlacementEdits, formatSummaryTable, type DropoutPlacement } from '../core/index';
 import type { TextEdit } from '../core/types';
-import { deleteRun, lastCheckpointEpoch, listRuns, readRun, runsRoot, type RunListEntry } from '../host/runStore';
+import { deleteRun, lastCheckpointEpoch, listRuns, readResumePlan, readRun, runsRoot, type RunListEntry } from '../host/runStore';
 import { DATASETS } from '../shared/datasets';
 import { BUILTIN_DATASETS, type BuiltinDatasetName } from '../shared/modelSpec';
 import { BACKEND_CHOICES, type BackendChoice } from '../shared/trainerProtocol';
@@ -280,21 +280,27 @@ export class Commands {
     return pick?.dir;
   }
 
-  /** Resume Run: continues a stopped or interrupted run from its last checkpoint. */
+  /**
+   * Resume Run: continues a stopped, failed or interrupted run from its last checkpoint, or from
+   * epoch 1 when it has none yet; what the shared `resumePlan` says, as the CLI's --resume does.
+   */
   async resumeRun(a?: unknown): Promise<string | undefined> {
     if (!this.requireTrust()) return undefined;
-    const runDir = runDirOf(a) ?? await this.pickRun(vscode.l10n.t('Resume which run?'), (r) => r.status !== 'completed' && r.status !== 'running' && r.lastCheckpoint !== null);
+    const runDir = runDirOf(a) ?? await this.pickRun(vscode.l10n.t('Resume which run?'), (r) => r.resume.resumable);
     if (runDir === undefined) return undefined;
     try {
       const data = await readRun(runDir);
-      const checkpoint = await lastCheckpointEpoch(runDir);
-      if (data.entry.status === 'running') throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run is still training.'));
-      if (checkpoint === null || data.modelText === null) {
-        throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run has no checkpoint to resume from.'), vscode.l10n.t('Train the model again instead.'));
-      }
+      const { plan } = await readResumePlan(runDir);
       const total = data.entry.totalEpochs ?? 0;
-      if (checkpoint >= total) {
-        throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run already trained all {0} epochs.', total), vscode.l10n.t('Train the model again for more epochs.'));
+      if (!plan.resumable) {
+        if (plan.reason === 'running') throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run is still training.'));
+        if (plan.reason === 'completed') {
+          throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run already trained all {0} epochs.', total), vscode.l10n.t('Train the model again for more epochs.'));
+        }
+        throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run has no model file (model.cnn.yaml) to resume with.'), vscode.l10n.t('Train the model again instead.'));
+      }
+      if (data.modelText === null) {
+        throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t('This run has no model file (model.cnn.yaml) to resume with.'), vscode.l10n.t('Train the model again instead.'));
       }
       const analysis = analyzeForUser(data.modelText);
       if (analysis.spec === null) throw new CnnLabError('E_RUN_NOT_RESUMABLE', vscode.l10n.t("The run's model file no longer validates."));

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { listRuns, type RunListEntry } from '../host/runStore';
 import type { TrainingService } from './trainingService';
-import { statusLabel } from './runLabels';
+import { resumeLabel, statusLabel } from './runLabels';
 
 export const RUNS_VIEW_ID = 'cnnLab.runs';
 
@@ -36,7 +36,7 @@ export class RunItem extends vscode.TreeItem {
       running: 'sync~spin', completed: 'pass', stopped: 'debug-pause', failed: 'error', interrupted: 'warning',
     };
     this.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : icons[run.status] ?? 'circle-outline');
-    const resumable = !running && run.status !== 'completed' && run.lastCheckpoint !== null;
+    const resumable = !running && run.resume.resumable;
     this.contextValue = `cnnLabRun${running ? '.running' : ''}${resumable ? '.resumable' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${run.name}** — ${statusLabel(run.status)}\n\n`);
@@ -44,6 +44,8 @@ export class RunItem extends vscode.TreeItem {
     md.appendMarkdown(`${vscode.l10n.t('Epochs')}: ${run.epochsCompleted}${run.totalEpochs !== null ? ` / ${run.totalEpochs}` : ''}  \n`);
     md.appendMarkdown(`${vscode.l10n.t('Best val. accuracy')}: ${pct(run.bestValAcc)}  \n${vscode.l10n.t('Test accuracy')}: ${pct(run.testAcc)}  \n`);
     md.appendMarkdown(`${vscode.l10n.t('Duration')}: ${duration(run.durationSec)}  \n${vscode.l10n.t('Started')}: ${run.startedAt}\n\n`);
+    const resume = running ? null : resumeLabel(run.resume, run.totalEpochs);
+    if (resume !== null) md.appendMarkdown(`${resume}\n\n`);
     if (run.problems.length > 0) md.appendMarkdown(`$(warning) ${run.problems.join('; ')}`);
     this.tooltip = md;
     this.command = { title: vscode.l10n.t('Open Dashboard'), command: 'cnnLab.openDashboard', arguments: [run.dir] };

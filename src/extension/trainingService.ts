@@ -9,14 +9,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TrainerClient, type TrainerLaunchOptions } from '../host/trainerClient';
 import { CnnLabError } from '../shared/errors';
-import { discardRunDirIfNeverStarted, newRunDir } from '../host/runStore';
+import { discardRunDirIfNeverStarted, newRunDir, readResumePlan } from '../host/runStore';
 import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
 import type { BackendChoice, DoneMessage, FiltersMessage, TrainerMessage } from '../shared/trainerProtocol';
 import type { WireError } from '../shared/errors';
 import type { DashboardUpdate } from '../shared/webviewProtocol';
 import type { CnnLabSettings } from '../shared/settings';
 import { DashboardModel } from './dashboardModel';
-import { statusLabel } from './runLabels';
+import { resumeLabel, statusLabel } from './runLabels';
 import type { NativeBackend } from './nativeBackend';
 import { analyzeForUser } from './analysis';
 
@@ -307,8 +307,14 @@ export class TrainingService implements vscode.Disposable {
     if (discarded) this.deps.log.info(`[run] removed ${run.runDir}: the trainer ended before writing anything to it`);
     const failure = run.client.failure;
     if (done.status === 'interrupted' && failure !== undefined && run.model.runInfo.error === null) {
-      run.push(run.model.setError(failure.hint !== undefined ? `${failure.message} ${failure.hint}` : failure.message));
-      this.showError(failure, run.runDir, !discarded);
+      // Say what Resume Run will do with what reached the disk (the shared resumePlan), or that nothing was kept.
+      const resume = discarded ? null : await readResumePlan(run.runDir).catch(() => null);
+      const resumeText = discarded
+        ? vscode.l10n.t('Nothing was kept: training had not started. Train the model again.')
+        : resume !== null ? resumeLabel(resume.plan, resume.entry.totalEpochs) : null;
+      const hint = [failure.hint, resumeText].filter((t): t is string => t !== undefined && t !== null).join(' ');
+      run.push(run.model.setError(hint !== '' ? `${failure.message} ${hint}` : failure.message));
+      this.showError({ ...failure, ...(hint !== '' ? { hint } : {}) }, run.runDir, resume?.plan.resumable === true);
     }
     if (done.status === 'completed') {
       const open = vscode.l10n.t('Open Dashboard');

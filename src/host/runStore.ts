@@ -14,7 +14,7 @@
  * metrics.jsonl is skipped, a corrupt summary.json is rebuilt from what else is on disk, and a
  * summary that still says `running` while its process is gone is reported as `interrupted`.
  */
-import { promises as fsp, mkdirSync } from 'node:fs';
+import { promises as fsp, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   type BackendName,
@@ -25,10 +25,13 @@ import {
   type RunStatus,
   type RunSummary,
 } from '../shared/trainerProtocol';
-import { RUN_FILES, isJsonObject, isRunSummary, parseMetrics } from '../shared/runFiles';
+import {
+  MODEL_DIR_FILES, RUN_FILES, TMP_MARK, UNOWNED_STARTUP_GRACE_MS, checkpointEpochOf, describeResume, isCompleteModelDir,
+  isJsonObject, isRunSummary, isStartupLeftover, parseMetrics, parseOwner, resumePlan, type ResumePlan,
+} from '../shared/runFiles';
 
 /** The run folder's format lives in src/shared/runFiles.ts; re-exported for the store's callers. */
-export { isRunSummary, parseMetrics };
+export { describeResume, isRunSummary, parseMetrics, resumePlan, type ResumePlan };
 
 export const SUMMARY_FILE = RUN_FILES.summary;
 export const METRICS_FILE = RUN_FILES.metrics;
@@ -38,6 +41,7 @@ export const FINAL_DIR = RUN_FILES.final;
 export const FEATURE_MAPS_FILE = RUN_FILES.featureMaps;
 export const FILTERS_FILE = RUN_FILES.filters;
 export const EVALUATION_FILE = RUN_FILES.evaluation;
+export const OWNER_FILE = RUN_FILES.owner;
 
 /** Default runs folder relative to a workspace folder (mirrors the `cnnLab.runs.folder` default). */
 export const DEFAULT_RUNS_FOLDER = path.join('.cnn-lab', 'runs');
@@ -67,18 +71,24 @@ function timestamp(d: Date): string {
 }
 
 /**
- * Creates a new, empty run folder under `root` and returns its absolute path:
+ * Creates a new run folder under `root` and returns its absolute path:
  * `<root>/<yyyymmdd-hhmmss>-<model>` with `-2`, `-3`, ... appended when that name is taken.
  * Creation is the uniqueness check (mkdir fails on an existing folder), so two runs started in the
- * same second never share a folder.
+ * same second never share a folder. The folder at once gets `owner.json` naming this process
+ * (`ownerPid`), so that until the trainer writes summary.json the run store can tell a run that is
+ * still starting from one whose starter was killed (`listRuns` removes the latter).
  */
-export function newRunDir(root: string, modelName: string, now: Date = new Date()): string {
+export function newRunDir(root: string, modelName: string, now: Date = new Date(), ownerPid: number = process.pid): string {
   mkdirSync(root, { recursive: true });
   const base = `${timestamp(now)}-${safeName(modelName)}`;
   for (let n = 1; ; n++) {
     const dir = path.resolve(root, n === 1 ? base : `${base}-${n}`);
     try {
       mkdirSync(dir);
+      const owner = path.join(dir, OWNER_FILE);
+      const tmp = `${owner}${TMP_MARK}${process.pid}`;
+      writeFileSync(tmp, `${JSON.stringify({ pid: ownerPid, createdAt: now.toISOString() })}\n`);
+      renameSync(tmp, owner);
       return dir;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -91,10 +101,20 @@ export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A killed trainer whose parent died too waits as a zombie until someone reaps it; signal 0
+  // still reaches it, but it will never write again.
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return true;
+    }
+  }
+  return true;
 }
 
 /** One row of the runs list; complete even when summary.json is missing or corrupt. */
@@ -120,6 +140,8 @@ export interface RunListEntry {
   readonly durationSec: number | null;
   /** Highest complete checkpoint (resume point), or null. */
   readonly lastCheckpoint: number | null;
+  /** What resuming this folder does (`resumePlan` in src/shared/runFiles.ts): the same answer everywhere. */
+  readonly resume: ResumePlan;
   /** The parsed summary when it was readable and well-formed. */
   readonly summary: RunSummary | null;
   /** What was wrong with the folder, in the user's words (corrupt summary, torn metrics line, ...). */
@@ -178,9 +200,18 @@ async function exists(p: string): Promise<boolean> {
 
 // ---------------------------------------------------------------- public readers
 
+/** True when `dir` is a complete model folder by the trainer's own definition (`isCompleteModelDir`). */
+async function isCompleteModelFolder(dir: string): Promise<boolean> {
+  const text = await readText(path.join(dir, MODEL_DIR_FILES.json)).catch(() => null);
+  if (text === null) return false;
+  const bytes = await fsp.stat(path.join(dir, MODEL_DIR_FILES.weights)).then((st) => st.size, () => null);
+  return isCompleteModelDir(text, bytes);
+}
+
 /**
- * The highest epoch N with a complete checkpoint (`checkpoints/epoch-N/` holding both model.json
- * and weights.bin), or null. Half-written checkpoints (temp folders, missing weights) are ignored.
+ * The highest epoch N with a complete checkpoint (`checkpoints/epoch-N/` whose weights.bin holds
+ * every byte its model.json names, exactly what the trainer resumes from), or null. Half-written
+ * checkpoints (temp folders, missing or short weights) are ignored.
  */
 export async function lastCheckpointEpoch(dir: string): Promise<number | null> {
   let names: string[];
@@ -189,14 +220,9 @@ export async function lastCheckpointEpoch(dir: string): Promise<number | null> {
   } catch {
     return null;
   }
-  const epochs = names
-    .map((n) => /^epoch-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => b - a);
+  const epochs = names.map(checkpointEpochOf).filter((e): e is number => e !== null).sort((a, b) => b - a);
   for (const epoch of epochs) {
-    const cp = path.join(dir, CHECKPOINTS_DIR, `epoch-${epoch}`);
-    if (await exists(path.join(cp, 'model.json')) && await exists(path.join(cp, 'weights.bin'))) return epoch;
+    if (await isCompleteModelFolder(path.join(dir, CHECKPOINTS_DIR, `epoch-${epoch}`))) return epoch;
   }
   return null;
 }
@@ -235,14 +261,17 @@ function noteSkipped(problems: string[], skipped: number): void {
  */
 async function entryFor(dir: string, summary: RunSummary | null, records: readonly MetricRecord[], problems: readonly string[], alive: (pid: number) => boolean): Promise<RunListEntry> {
   const lastCheckpoint = await lastCheckpointEpoch(dir);
+  const hasModelText = await exists(path.join(dir, MODEL_FILE));
   const runId = path.basename(dir);
   if (summary !== null) {
+    const status = effectiveStatus(summary, alive);
     return {
-      dir, runId, name: summary.name, status: effectiveStatus(summary, alive), dataset: summary.dataset,
+      dir, runId, name: summary.name, status, dataset: summary.dataset,
       backend: summary.backend, startedAt: summary.startedAt, finishedAt: summary.finishedAt,
       totalEpochs: summary.totalEpochs, epochsCompleted: summary.epochsCompleted,
       bestValAcc: summary.bestValAcc, testAcc: summary.testAcc, durationSec: summary.durationSec,
-      lastCheckpoint, summary, problems,
+      lastCheckpoint, resume: resumePlan({ status, hasModelText, lastCheckpoint, totalEpochs: summary.totalEpochs }),
+      summary, problems,
     };
   }
   // Rebuild what we can: the folder name carries the model name, metrics carry the epochs.
@@ -255,7 +284,9 @@ async function entryFor(dir: string, summary: RunSummary | null, records: readon
     dir, runId, name: nameFromDir, status: 'interrupted', dataset: null, backend: null,
     startedAt: (stat.birthtimeMs > 0 ? stat.birthtime : stat.mtime).toISOString(), finishedAt: null, totalEpochs: null,
     epochsCompleted: lastEpoch, bestValAcc: valAccs.length > 0 ? Math.max(...valAccs) : null,
-    testAcc: null, durationSec: null, lastCheckpoint, summary: null, problems,
+    testAcc: null, durationSec: null, lastCheckpoint,
+    resume: resumePlan({ status: 'interrupted', hasModelText, lastCheckpoint, totalEpochs: null }),
+    summary: null, problems,
   };
 }
 
@@ -283,10 +314,52 @@ async function listEntry(dir: string, alive: (pid: number) => boolean): Promise<
   return entryFor(dir, null, records, problems, alive);
 }
 
-/** True when `dir` looks like a run folder (the trainer wrote at least one of its files). */
+/** True when `dir` looks like a run folder (the host or the trainer wrote at least one of its files). */
 export async function isRunDir(dir: string): Promise<boolean> {
-  for (const f of [SUMMARY_FILE, METRICS_FILE, MODEL_FILE]) if (await exists(path.join(dir, f))) return true;
+  for (const f of [SUMMARY_FILE, METRICS_FILE, MODEL_FILE, OWNER_FILE]) if (await exists(path.join(dir, f))) return true;
   return false;
+}
+
+/**
+ * Where a folder stands before it is a run. `run`: it has summary.json, or something worth
+ * keeping (metric records, checkpoints, any file a start-up does not write): list it. Otherwise it
+ * never started training (nothing in it but `isStartupLeftover` entries): `starting` while its
+ * owner (owner.json's pid; without an owner file, a folder younger than
+ * UNOWNED_STARTUP_GRACE_MS) may still be setting it up, else `abandoned`: nothing to resume or
+ * look at, so it is removed rather than shown.
+ */
+export async function startupState(dir: string, alive: (pid: number) => boolean = isPidAlive, now: number = Date.now()): Promise<'run' | 'starting' | 'abandoned'> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return 'run';
+  }
+  if (names.includes(SUMMARY_FILE) || !names.every(isStartupLeftover)) return 'run';
+  if (names.includes(METRICS_FILE)) {
+    const text = await readText(path.join(dir, METRICS_FILE)).catch(() => null);
+    if (text === null || parseMetrics(text).records.length > 0) return 'run';
+  }
+  const ownerText = names.includes(OWNER_FILE) ? await readText(path.join(dir, OWNER_FILE)).catch(() => null) : null;
+  const owner = ownerText === null ? null : parseOwner(ownerText);
+  if (owner !== null) return alive(owner.pid) ? 'starting' : 'abandoned';
+  const st = await fsp.stat(dir).catch(() => null);
+  if (st === null) return 'run';
+  return now - st.mtimeMs < UNOWNED_STARTUP_GRACE_MS ? 'starting' : 'abandoned';
+}
+
+/** Removes a folder that holds only start-up leftovers, entry by entry, so a foreign file stops it. */
+async function removeStartupLeftovers(dir: string): Promise<boolean> {
+  try {
+    for (const name of await fsp.readdir(dir)) {
+      if (!isStartupLeftover(name)) return false;
+      await fsp.rm(path.join(dir, name), { recursive: true, force: true });
+    }
+    await fsp.rmdir(dir);
+    return true;
+  } catch {
+    return !(await exists(dir));
+  }
 }
 
 /**
@@ -307,10 +380,30 @@ export async function listRuns(root: string, alive: (pid: number) => boolean = i
   for (const d of dirents) {
     if (!d.isDirectory()) continue;
     const dir = path.resolve(root, d.name);
-    if (!(await isRunDir(dir))) continue;
+    const state = await startupState(dir, alive);
+    if (state === 'abandoned' && (await isRunDir(dir) || RUN_DIR_NAME.test(d.name))) {
+      // Killed while starting (before summary.json): nothing in it to resume or show.
+      if (await removeStartupLeftovers(dir)) continue;
+    }
+    if (state !== 'run' || !(await isRunDir(dir))) continue;
     entries.push(await listEntry(dir, alive));
   }
   return entries.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId)));
+}
+
+/** The name `newRunDir` gives: an unowned empty folder is only swept when it is named like one of ours. */
+const RUN_DIR_NAME = /^\d{8}-\d{6}-/;
+
+/**
+ * What resuming `dir` does (the shared `resumePlan`), with the epochs the resume will train to
+ * (`targetEpochs`, the CLI's --epochs) when that differs from the run's own.
+ */
+export async function readResumePlan(dir: string, targetEpochs?: number, alive: (pid: number) => boolean = isPidAlive): Promise<{ plan: ResumePlan; entry: RunListEntry }> {
+  const entry = await listEntry(path.resolve(dir), alive);
+  const plan = targetEpochs === undefined ? entry.resume : resumePlan({
+    status: entry.status, hasModelText: await exists(path.join(dir, MODEL_FILE)), lastCheckpoint: entry.lastCheckpoint, totalEpochs: entry.totalEpochs,
+  }, targetEpochs);
+  return { plan, entry };
 }
 
 /** Reads one run folder: summary, all metric records, model text and the latest visual messages. */
@@ -338,7 +431,8 @@ export async function readRun(dir: string, alive: (pid: number) => boolean = isP
 
 /** Writes JSON atomically: a temp file in the same folder, then rename over the target. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // TMP_MARK in the name: a resumed trainer removes what a killed writer left (removeStaleTemps).
+  const tmp = `${file}${TMP_MARK}${process.pid}-${Date.now()}`;
   await fsp.writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
   await fsp.rename(tmp, file);
 }
@@ -367,21 +461,19 @@ export async function deleteRun(dir: string): Promise<void> {
 }
 
 /**
- * Called once the trainer of a run has ended: removes a run folder that `newRunDir` made for this
- * run when the trainer never wrote anything into it (it failed while choosing the backend or
- * loading the data set, e.g. a data set that cannot be downloaded offline). Such a folder is not a
- * run, and left behind it would show in the runs list as a broken one. A resumed run's folder is
- * never removed, and only an empty folder is (`rmdir` refuses anything else, so a trainer that
- * wrote after all keeps its files). Never throws. Returns true when no run folder is left to show
+ * Called by the host that made the folder, once the trainer of a run has ended: removes a run
+ * folder that `newRunDir` made for this run when the trainer never started training in it (it
+ * failed, or was killed, while choosing the backend, loading the data set or building the model,
+ * before its first summary.json). Such a folder is not a run, and left behind it would show in
+ * the runs list as a broken one. A resumed run's folder is never removed, and only one holding
+ * nothing but start-up leftovers is (`isStartupLeftover`: owner file, model text, empty
+ * metrics.jsonl, temp files). Never throws. Returns true when no run folder is left to show
  * (removed now, or already gone); false when the folder stays.
  */
 export async function discardRunDirIfNeverStarted(runDir: string, resumed: boolean): Promise<boolean> {
   if (resumed) return false;
-  try {
-    if ((await fsp.readdir(runDir)).length > 0) return false;
-    await fsp.rmdir(runDir);
-    return true;
-  } catch {
-    return !(await exists(runDir));
-  }
+  // The caller owns the folder and its trainer is gone: whatever owner.json says, it is abandoned.
+  // (`now` Infinity: an owner-less folder is past any grace too.)
+  if (await startupState(runDir, () => false, Infinity) !== 'abandoned') return !(await exists(runDir));
+  return removeStartupLeftovers(runDir);
 }

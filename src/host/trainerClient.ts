@@ -288,7 +288,9 @@ export class TrainerClient implements Disposable {
         message: `The trainer process ended without finishing the run (${exit.signal !== null ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`}).`,
         hint: this.request.mode === 'inspect'
           ? 'See the trainer log for the cause; the run itself is unchanged.'
-          : 'See the trainer log for the cause; the run can be resumed from its last checkpoint.',
+          // Whether and how the run resumes depends on what reached the disk (resumePlan): the
+          // CLI's status line and the extension's notification say it from the folder.
+          : 'See the trainer log for the cause.',
       };
       this.emitLog(this.supervisionFailure.message);
     }

@@ -15,7 +15,18 @@ export const RUN_FILES = {
   evaluation: 'evaluation.json',
   checkpoints: 'checkpoints',
   final: 'final',
+  /**
+   * `{ "pid": <host pid>, "createdAt": ISO }`, written by the host that made the folder right after
+   * `mkdir`: who owns a folder that has no summary.json yet (a run that is still starting).
+   */
+  owner: 'owner.json',
 } as const;
+
+/** Inside a model folder (`checkpoints/epoch-N/`, `final/`): TF.js layers format. */
+export const MODEL_DIR_FILES = { json: 'model.json', weights: 'weights.bin' } as const;
+
+/** Marks a temp file or folder of an atomic write (`<name>.tmp-<pid>`); readers ignore them. */
+export const TMP_MARK = '.tmp-';
 
 type Json = Record<string, unknown>;
 
@@ -71,3 +82,137 @@ export function parseMetrics(text: string): { records: MetricRecord[]; skipped: 
   }
   return { records, skipped };
 }
+
+// ---------------------------------------------------------------- complete checkpoints
+
+/** The epoch of a `checkpoints/` entry named `epoch-N`, else null (temp folders and strays). */
+export function checkpointEpochOf(name: string): number | null {
+  const m = /^epoch-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 0 };
+
+/**
+ * The byte length `weights.bin` must have for the weights manifest in `model.json` (a parsed
+ * `tf.io.ModelJSON`), or null when the JSON is not a model with a manifest.
+ */
+export function manifestBytes(modelJson: unknown): number | null {
+  if (!isJsonObject(modelJson) || !Array.isArray(modelJson.weightsManifest)) return null;
+  let sum = 0;
+  for (const group of modelJson.weightsManifest as unknown[]) {
+    if (!isJsonObject(group) || !Array.isArray(group.weights)) return null;
+    for (const w of group.weights as unknown[]) {
+      if (!isJsonObject(w) || !Array.isArray(w.shape) || typeof w.dtype !== 'string') return null;
+      sum += (w.shape as unknown[]).reduce<number>((a, b) => a * (typeof b === 'number' ? b : NaN), 1) * (DTYPE_BYTES[w.dtype] ?? 4);
+    }
+  }
+  return Number.isFinite(sum) ? sum : null;
+}
+
+/**
+ * THE definition of a complete model folder (checkpoint or final/), for the trainer and the host
+ * alike: `model.json` parses as a model with a weights manifest, and `weights.bin` holds exactly
+ * the bytes that manifest names. `modelJsonText` null: model.json is missing; `weightsBytes`
+ * null: weights.bin is missing.
+ */
+export function isCompleteModelDir(modelJsonText: string | null, weightsBytes: number | null): boolean {
+  if (modelJsonText === null || weightsBytes === null) return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(modelJsonText);
+  } catch {
+    return false;
+  }
+  const want = manifestBytes(json);
+  return want !== null && want === weightsBytes;
+}
+
+// ---------------------------------------------------------------- is this folder resumable
+
+/** What is known about a run folder that decides whether it can be resumed. */
+export interface ResumeFacts {
+  /** The effective status (`running` only while the trainer's pid lives). */
+  readonly status: RunStatus;
+  /** model.cnn.yaml is present: resume trains the model text as recorded. */
+  readonly hasModelText: boolean;
+  /** Highest complete checkpoint (`isCompleteModelDir`), or null. */
+  readonly lastCheckpoint: number | null;
+  /** The run's epochs (summary.json), or null when unknown. */
+  readonly totalEpochs: number | null;
+}
+
+/**
+ * What `--resume` (CLI) and Resume Run (extension) do with a folder, decided in one place:
+ *  - `fromCheckpoint: N`: restores checkpoint N (weights and optimizer state) and trains epochs
+ *    N+1…; when N is already the last epoch only the final weights and the test evaluation are
+ *    redone (a kill during evaluation);
+ *  - `fromCheckpoint: null`: no checkpoint was written yet (killed before the first epoch
+ *    ended): trains again from epoch 1 in the same folder with the recorded model text and seed,
+ *    which is exactly what an uninterrupted run would have done;
+ *  - not resumable, with the reason (still training, already completed, no model text).
+ */
+export type ResumePlan =
+  | { readonly resumable: true; readonly fromCheckpoint: number | null }
+  | { readonly resumable: false; readonly reason: 'running' | 'completed' | 'noModel' };
+
+/**
+ * The resume plan for a folder. `targetEpochs` is the epoch count the resume will train to (the
+ * CLI's `--epochs` override), by default the run's own: a completed run is resumable only to
+ * train more epochs than its last checkpoint.
+ */
+export function resumePlan(f: ResumeFacts, targetEpochs: number | null = f.totalEpochs): ResumePlan {
+  if (f.status === 'running') return { resumable: false, reason: 'running' };
+  if (!f.hasModelText) return { resumable: false, reason: 'noModel' };
+  if (f.status === 'completed' && (targetEpochs === null || (f.lastCheckpoint ?? 0) >= targetEpochs)) {
+    return { resumable: false, reason: 'completed' };
+  }
+  return { resumable: true, fromCheckpoint: f.lastCheckpoint };
+}
+
+/**
+ * What resuming does, in English, for the CLI's status line, `cnn-lab runs` and `--resume` itself,
+ * so that what the user is told after a kill is what `--resume` then does.
+ */
+export function describeResume(plan: ResumePlan, totalEpochs: number | null): string {
+  if (!plan.resumable) {
+    return {
+      running: 'not resumable: it is still training',
+      completed: 'not resumable: it already completed (train again, or resume with more --epochs)',
+      noModel: 'not resumable: model.cnn.yaml is missing; start a new run',
+    }[plan.reason];
+  }
+  if (plan.fromCheckpoint === null) return 'resumable from the start: no checkpoint yet, so --resume trains again from epoch 1';
+  if (totalEpochs !== null && plan.fromCheckpoint >= totalEpochs) {
+    return `resumable: all ${totalEpochs} epochs are checkpointed, so --resume only redoes the test evaluation`;
+  }
+  return `resumable: --resume continues after the checkpoint of epoch ${plan.fromCheckpoint}`;
+}
+
+// ---------------------------------------------------------------- folders that never started
+
+/**
+ * The entries a fresh trainer may have written before its first summary.json: the owner file,
+ * the model text, an empty metrics.jsonl, and temp files of atomic writes. A folder without
+ * summary.json that holds nothing else (and no complete metric record) never started training:
+ * it holds nothing worth keeping.
+ */
+export function isStartupLeftover(name: string): boolean {
+  return name === RUN_FILES.owner || name === RUN_FILES.model || name === RUN_FILES.metrics || name.includes(TMP_MARK);
+}
+
+/** The owner file's content, or null when it is not one (a torn write reads as missing). */
+export function parseOwner(text: string): { pid: number; createdAt: string } | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return isJsonObject(v) && num(v.pid) && typeof v.createdAt === 'string' ? { pid: v.pid, createdAt: v.createdAt } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How long a folder that never started, and names no owner (the owner file was not written yet,
+ * or a folder from before owner files), is taken to be still starting.
+ */
+export const UNOWNED_STARTUP_GRACE_MS = 60_000;

@@ -16,11 +16,11 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { MetricRecord, RunSummary } from '../shared/trainerProtocol';
 import { CnnLabError } from '../shared/errors';
-import { RUN_FILES, isRunSummary, parseMetrics } from '../shared/runFiles';
+import {
+  MODEL_DIR_FILES, RUN_FILES, TMP_MARK, checkpointEpochOf, isCompleteModelDir, isRunSummary, parseMetrics,
+} from '../shared/runFiles';
 
 export { RUN_FILES };
-
-const TMP_MARK = '.tmp-';
 
 function fsyncPath(p: string): void {
   let fd: number | undefined;
@@ -119,17 +119,11 @@ export function writeSummary(runDir: string, summary: RunSummary): void {
 
 // ---------------------------------------------------------------- checkpoints (TF.js layers format)
 
-const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
+const MODEL_JSON = MODEL_DIR_FILES.json;
+const WEIGHTS_BIN = MODEL_DIR_FILES.weights;
 
 /** model.json as TensorFlow.js writes it (`tf.io.ModelJSON`). */
 type ModelJson = tf.io.ModelJSON;
-
-const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 0 };
-
-function specBytes(specs: readonly tf.io.WeightsManifestEntry[]): number {
-  return specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[s.dtype] ?? 4), 0);
-}
 
 function toArrayBuffer(data: tf.io.WeightData): ArrayBuffer {
   return Array.isArray(data) ? new tf.io.CompositeArrayBuffer(data).slice() : data;
@@ -194,13 +188,14 @@ export interface ModelDir {
   readonly weights: ArrayBuffer;
 }
 
-/** Reads a model folder; null when it is missing or incomplete. */
+/** Reads a model folder; null when it is missing or incomplete (`isCompleteModelDir`). */
 export function readModelDir(dir: string): ModelDir | null {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as ModelJson;
-    const specs = json.weightsManifest.flatMap((g) => g.weights);
+    const text = fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8');
     const buf = fs.readFileSync(path.join(dir, WEIGHTS_BIN));
-    if (buf.byteLength !== specBytes(specs)) return null;
+    if (!isCompleteModelDir(text, buf.byteLength)) return null;
+    const json = JSON.parse(text) as ModelJson;
+    const specs = json.weightsManifest.flatMap((g) => g.weights);
     const weights = new Uint8Array(buf).buffer;
     return { json, specs, weights };
   } catch {
@@ -212,15 +207,27 @@ export function checkpointDir(runDir: string, epoch: number): string {
   return path.join(runDir, RUN_FILES.checkpoints, `epoch-${epoch}`);
 }
 
-/** Epochs with a complete checkpoint, ascending. */
+/** True when `dir` is a complete model folder, by the shared definition (weights are only stat'ed). */
+function isCompleteDir(dir: string): boolean {
+  let text: string;
+  let bytes: number;
+  try {
+    text = fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8');
+    bytes = fs.statSync(path.join(dir, WEIGHTS_BIN)).size;
+  } catch {
+    return false;
+  }
+  return isCompleteModelDir(text, bytes);
+}
+
+/** Epochs with a complete checkpoint (`isCompleteModelDir`, as the host's run store counts them), ascending. */
 export function listCheckpoints(runDir: string): number[] {
   const dir = path.join(runDir, RUN_FILES.checkpoints);
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir)
-    .map((n) => /^epoch-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .filter((e) => readModelDir(checkpointDir(runDir, e)) !== null)
+    .map(checkpointEpochOf)
+    .filter((e): e is number => e !== null)
+    .filter((e) => isCompleteDir(checkpointDir(runDir, e)))
     .sort((a, b) => a - b);
 }
 

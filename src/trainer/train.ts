@@ -311,8 +311,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const val = data.valIndices.length > 0
         ? evaluateSet(model, data.train, data.valIndices, shape, numClasses, built.outputsProbabilities)
         : null;
-      writeModelDir(checkpointDir(runDir, epoch), await modelArtifacts(model, checkpointOptimizer, trainingConfig));
-      epochsCompleted = epoch;
       const end: EpochEndMessage = {
         type: 'epochEnd', epoch, loss: lossSum / seen, acc: accSum / seen,
         valLoss: val ? val.loss : null, valAcc: val ? val.acc : null,
@@ -320,10 +318,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         samplesPerSec: seen / Math.max(1e-3, trainMs / 1000),
         numTensors: tf.memory().numTensors,
       };
-      epochRecords.push(end);
       const { type: _t, ...rec } = end;
+      // The epoch's line goes to disk before its checkpoint: the checkpoint's rename commits the
+      // epoch. A kill in between leaves a line without a checkpoint, which a resume drops
+      // (truncateMetrics) and trains again; never a checkpoint whose epoch is missing from the curves.
       metrics.append({ kind: 'epoch', time: Date.now(), ...rec });
       metrics.sync();
+      writeModelDir(checkpointDir(runDir, epoch), await modelArtifacts(model, checkpointOptimizer, trainingConfig));
+      epochsCompleted = epoch;
+      epochRecords.push(end);
       writeSummary(runDir, summaryOf('running'));
       send(end);
       sendFeatureMaps(epoch, control.featureSample, true);

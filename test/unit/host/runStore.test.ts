@@ -4,12 +4,12 @@
  * checkpoints, a `running` summary whose process is gone).
  */
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  deleteRun, discardRunDirIfNeverStarted, lastCheckpointEpoch, listRuns, markRunEnded, newRunDir, parseMetrics, readRun,
-  runsRoot, safeName,
+  deleteRun, describeResume, discardRunDirIfNeverStarted, lastCheckpointEpoch, listRuns, markRunEnded, newRunDir, parseMetrics, readRun,
+  resumePlan, runsRoot, safeName,
 } from '../../../src/host/runStore';
 import type { MetricRecord, RunSummary } from '../../../src/shared/trainerProtocol';
 
@@ -34,7 +34,8 @@ const batchRecord = (epoch: number, batch: number): MetricRecord => ({
 function writeCheckpoint(dir: string, epoch: number, complete = true): void {
   const cp = path.join(dir, 'checkpoints', `epoch-${epoch}`);
   mkdirSync(cp, { recursive: true });
-  writeFileSync(path.join(cp, 'model.json'), '{}');
+  // A manifest naming 8 bytes (two float32): complete only when weights.bin holds exactly those.
+  writeFileSync(path.join(cp, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['./weights.bin'], weights: [{ name: 'w', shape: [2], dtype: 'float32' }] }] }));
   if (complete) writeFileSync(path.join(cp, 'weights.bin'), new Uint8Array(8));
 }
 
@@ -207,13 +208,71 @@ describe('run store', () => {
 
     const wrote = newRunDir(runs, 'wrote');
     writeFileSync(path.join(wrote, 'model.cnn.yaml'), 'name: wrote\n');
-    assert.equal(await discardRunDirIfNeverStarted(wrote, false), false);
-    assert.ok(existsSync(path.join(wrote, 'model.cnn.yaml')));
+    assert.equal(await discardRunDirIfNeverStarted(wrote, false), true, 'the model text alone: training never started');
+    assert.equal(existsSync(wrote), false);
 
     const tempOnly = newRunDir(runs, 'checkpointing');
     mkdirSync(path.join(tempOnly, 'checkpoints'));
-    assert.equal(await discardRunDirIfNeverStarted(tempOnly, false), false, 'anything written keeps the folder');
-    assert.deepEqual((await listRuns(runs, dead)).map((r) => r.name), ['wrote']);
+    assert.equal(await discardRunDirIfNeverStarted(tempOnly, false), false, 'anything else written keeps the folder');
+    assert.deepEqual((await listRuns(runs, dead)).map((r) => r.name), ['checkpointing']);
+  });
+
+  it('discardRunDirIfNeverStarted removes a folder killed before summary.json: model text, empty metrics, temps', async () => {
+    const runs = path.join(root, 'runs');
+    const starting = newRunDir(runs, 'starting');
+    writeFileSync(path.join(starting, 'model.cnn.yaml'), 'name: starting\n');
+    writeFileSync(path.join(starting, 'metrics.jsonl'), '');
+    writeFileSync(path.join(starting, 'summary.json.tmp-123'), '{"runId":');
+    assert.equal(await discardRunDirIfNeverStarted(starting, false), true);
+    assert.equal(existsSync(starting), false);
+    const trained = newRunDir(runs, 'trained');
+    writeFileSync(path.join(trained, 'model.cnn.yaml'), 'name: trained\n');
+    writeFileSync(path.join(trained, 'metrics.jsonl'), `${JSON.stringify(batchRecord(1, 1))}\n`);
+    assert.equal(await discardRunDirIfNeverStarted(trained, false), false, 'a metric record is worth keeping');
+    assert.ok(existsSync(trained));
+  });
+
+  it('listRuns removes folders whose starter died before summary.json and hides those still starting', async () => {
+    const runs = path.join(root, 'runs');
+    const ownerAlive = 1111;
+    const isAlive = (pid: number): boolean => pid === ownerAlive;
+    const killed = newRunDir(runs, 'killed', new Date(), 2222);
+    writeFileSync(path.join(killed, 'model.cnn.yaml'), 'name: killed\n');
+    const starting = newRunDir(runs, 'starting', new Date(), ownerAlive);
+    const legacy = path.join(runs, '20240101-000000-legacy');
+    mkdirSync(legacy);
+    utimesSync(legacy, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    const young = path.join(runs, '20240101-000001-young');
+    mkdirSync(young);
+    const foreign = path.join(runs, 'my-notes');
+    mkdirSync(foreign);
+    utimesSync(foreign, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    const keep = newRunDir(runs, 'keep', new Date(), 2222);
+    writeFileSync(path.join(keep, 'model.cnn.yaml'), 'name: keep\n');
+    writeFileSync(path.join(keep, 'notes.txt'), 'mine');
+    const listed = await listRuns(runs, isAlive);
+    assert.deepEqual(listed.map((r) => r.runId), [path.basename(keep)], 'a foreign file makes it a folder to show, not to remove');
+    assert.equal(existsSync(killed), false, 'owner dead, nothing but start-up files: removed');
+    assert.equal(existsSync(legacy), false, 'an old empty run folder without an owner: removed');
+    assert.ok(existsSync(starting), 'its owner lives: still starting, left alone');
+    assert.ok(existsSync(young), 'young and unowned: may still be starting');
+    assert.ok(existsSync(foreign), 'not named like a run folder: never removed');
+  });
+
+  it('resume plans: from a checkpoint, from the start, evaluation only, not while running or once completed', async () => {
+    const interrupted = makeRun('20250107-000000-a', { summary: summary({ status: 'running', totalEpochs: 3 }), model: 'x' });
+    assert.deepEqual((await listRuns(root, dead))[0]?.resume, { resumable: true, fromCheckpoint: null });
+    writeCheckpoint(interrupted, 2);
+    const [r] = await listRuns(root, dead);
+    assert.deepEqual(r?.resume, { resumable: true, fromCheckpoint: 2 });
+    assert.equal(describeResume(r.resume, 3), 'resumable: --resume continues after the checkpoint of epoch 2');
+    assert.deepEqual((await listRuns(root, alive))[0]?.resume, { resumable: false, reason: 'running' });
+    writeCheckpoint(interrupted, 3);
+    assert.match(describeResume((await listRuns(root, dead))[0]!.resume, 3), /only redoes the test evaluation/);
+    rmSync(path.join(interrupted, 'model.cnn.yaml'));
+    assert.deepEqual((await listRuns(root, dead))[0]?.resume, { resumable: false, reason: 'noModel' });
+    assert.deepEqual(resumePlan({ status: 'completed', hasModelText: true, lastCheckpoint: 3, totalEpochs: 3 }), { resumable: false, reason: 'completed' });
+    assert.deepEqual(resumePlan({ status: 'completed', hasModelText: true, lastCheckpoint: 3, totalEpochs: 3 }, 5), { resumable: true, fromCheckpoint: 3 });
   });
 
   it('lastCheckpointEpoch picks the highest complete checkpoint and ignores temp and partial ones', async () => {
@@ -223,6 +282,8 @@ describe('run store', () => {
     writeCheckpoint(dir, 2);
     writeCheckpoint(dir, 10);
     writeCheckpoint(dir, 11, false); // killed before weights.bin
+    writeCheckpoint(dir, 13);
+    writeFileSync(path.join(dir, 'checkpoints', 'epoch-13', 'weights.bin'), new Uint8Array(4)); // short: not complete
     mkdirSync(path.join(dir, 'checkpoints', 'epoch-12.tmp-123'));
     assert.equal(await lastCheckpointEpoch(dir), 10, 'numeric, not lexical, order');
   });
