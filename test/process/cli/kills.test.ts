@@ -3,13 +3,13 @@
  * with its trainer, during start-up, data loading, training, checkpoint writing and evaluation
  * (killHarness.ts). Every folder left behind must be listed by `cnn-lab runs`, what the user is
  * told must be what `--resume` then does, and each resumable folder must resume to completion.
- * CNN_LAB_KILLS=N sets the number of kills (default 12; `npx tsx scripts/kill-test.ts` runs 100
+ * CNN_LAB_KILLS=N sets the number of kills (default 16; `npx tsx scripts/kill-test.ts` runs 100
  * with a table), CNN_LAB_KILL_SEED the seed.
  */
 import * as assert from 'node:assert/strict';
 import { KillCampaign, table, type KillResult } from './killHarness';
 
-const KILLS = Number(process.env.CNN_LAB_KILLS ?? 12);
+const KILLS = Number(process.env.CNN_LAB_KILLS ?? 16);
 const SEED = Number(process.env.CNN_LAB_KILL_SEED ?? 11);
 
 describe('random kills of cnn-lab train', function () {
