@@ -48,8 +48,8 @@ export class SeededDropout extends tf.layers.Layer {
   readonly rate: number;
   private rng: Rng;
 
-  constructor(args: { rate: number; name?: string; seed: number }) {
-    super({ name: args.name });
+  constructor(args: { rate: number; name?: string; seed: number; inputShape?: number[] }) {
+    super({ name: args.name, inputShape: args.inputShape });
     this.rate = args.rate;
     this.rng = stream(args.seed, `dropout:${args.name ?? ''}`, 0);
     this.supportsMasking = true;
@@ -107,7 +107,12 @@ export interface BuiltModel {
   readonly dropouts: readonly SeededDropout[];
 }
 
-function makeLayer(l: LayerSpec, name: string, seed: number, inputShape?: readonly number[]): tf.layers.Layer {
+/**
+ * One Keras layer for a spec layer. `inputShape` is given for the first layer, whatever its type
+ * (Keras accepts any layer first in a Sequential given an input shape: dropout, batchnorm, pooling...).
+ * `flatInput`: the length of the layer's input when that is already a vector, else null.
+ */
+function makeLayer(l: LayerSpec, name: string, seed: number, inputShape: readonly number[] | undefined, flatInput: number | null): tf.layers.Layer {
   const first = inputShape ? { inputShape: [...inputShape] } : {};
   switch (l.type) {
     case 'conv2d':
@@ -123,17 +128,17 @@ function makeLayer(l: LayerSpec, name: string, seed: number, inputShape?: readon
     case 'globalavgpool2d':
       return tf.layers.globalAveragePooling2d({ ...first, name });
     case 'flatten':
+      // Keras's Flatten passes a vector through; tfjs's insists on rank ≥ 3 (with the batch), so a
+      // flatten of a vector is the identity reshape (same output; the saved topology says Reshape).
+      if (flatInput !== null) return tf.layers.reshape({ name, targetShape: [flatInput] });
       return tf.layers.flatten({ ...first, name });
     case 'dense':
       return tf.layers.dense({
         ...first, name, units: l.units, activation: l.activation, useBias: l.useBias,
         kernelInitializer: 'zeros', biasInitializer: 'zeros',
       });
-    case 'dropout': {
-      const d = new SeededDropout({ rate: l.rate, name, seed });
-      if (inputShape) throw new Error('dropout cannot be the first layer');
-      return d;
-    }
+    case 'dropout':
+      return new SeededDropout({ rate: l.rate, name, seed, ...first });
     case 'batchnorm':
       return tf.layers.batchNormalization({ ...first, name, momentum: l.momentum, epsilon: l.epsilon });
     case 'activation':
@@ -195,7 +200,9 @@ export function buildModel(spec: ModelSpec, names: readonly string[] = defaultLa
   const model = tf.sequential({ name: 'cnn_lab_model' });
   const dropouts: SeededDropout[] = [];
   spec.layers.forEach((l, i) => {
-    const layer = makeLayer(l, names[i] ?? `layer_${i + 1}`, spec.train.seed, i === 0 ? spec.inputShape : undefined);
+    const shape = i > 0 ? model.outputShape as (number | null)[] : null;
+    const flatInput = shape?.length === 2 ? shape[1] ?? null : null;
+    const layer = makeLayer(l, names[i] ?? `layer_${i + 1}`, spec.train.seed, i === 0 ? spec.inputShape : undefined, flatInput);
     if (layer instanceof SeededDropout) dropouts.push(layer);
     model.add(layer);
   });
