@@ -12,7 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { strict as assert } from 'node:assert';
 import { crc32 } from '../../../../src/host/native/zip';
+import { CnnLabError } from '../../../../src/shared/errors';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 export const PROBE_SCRIPT = path.join(FIXTURES, 'probe.js');
@@ -366,4 +368,17 @@ export function listFiles(dir: string): string[] {
   };
   if (fs.existsSync(dir)) walk(dir);
   return out.sort();
+}
+
+/** Awaits a rejection with a CnnLabError of this code whose message matches; returns it. */
+export async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<CnnLabError> {
+  let caught: CnnLabError | undefined;
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof CnnLabError, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, message);
+    caught = e;
+    return true;
+  });
+  return caught as CnnLabError;
 }

@@ -4,24 +4,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { CnnLabError } from '../../../../src/shared/errors';
 import { bypassesProxy, download, httpGet, HttpError, proxyFor } from '../../../../src/host/native/http';
-import { sameBytes, FIXTURES, listFiles, sha256, startIndex, startProxy, tmpDir, u8, type Served } from './helpers';
+import { sameBytes, FIXTURES, listFiles, sha256, startIndex, startProxy, tmpDir, u8, type Served, rejectsWith } from './helpers';
 
 const TLS = { key: fs.readFileSync(path.join(FIXTURES, 'localhost-key.pem'), 'utf8'), cert: fs.readFileSync(path.join(FIXTURES, 'localhost-cert.pem'), 'utf8') };
 const NO_ENV = {};
-
-async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<CnnLabError> {
-  let caught: CnnLabError | undefined;
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof CnnLabError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    caught = e;
-    return true;
-  });
-  return caught as CnnLabError;
-}
 
 describe('native set-up: http', () => {
   const data = u8(randomBytes(300_000));

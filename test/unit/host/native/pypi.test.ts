@@ -1,21 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
-import { CnnLabError } from '../../../../src/shared/errors';
 import { parseSimpleHtml, resolveWheel, wheelMatches } from '../../../../src/host/native/pypi';
-import { sha256, startIndex, u8, type IndexServerOptions, type Served } from './helpers';
+import { sha256, startIndex, u8, type IndexServerOptions, type Served, rejectsWith } from './helpers';
 
 const WHEEL = 'tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl';
 const OTHERS = ['tensorflow_cpu-2.21.0-cp312-cp312-manylinux_2_27_x86_64.whl', 'tensorflow_cpu-2.21.0-cp311-cp311-win_amd64.whl'];
 const TARGET = { project: 'tensorflow-cpu', version: '2.21.0', platformTag: 'manylinux_2_27_x86_64', pythonTag: 'cp311', env: {} };
-
-async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof CnnLabError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe('native set-up: package index', () => {
   const data = u8(Buffer.from('a wheel'));

@@ -7,12 +7,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CnnLabError } from '../../../../src/shared/errors';
 import {
   NATIVE_TARGET, nativeInstallDir, nativeState, probeNativeInChild, setUpNative,
   type NativeInstall, type SetupOptions, type SetupProgress,
 } from '../../../../src/host/native/setup';
-import { sameBytes, listFiles, makeZip, PROBE_SCRIPT, sha256, startIndex, startProxy, tmpDir, u8, type IndexFile, type Served } from './helpers';
+import { sameBytes, listFiles, makeZip, PROBE_SCRIPT, sha256, startIndex, startProxy, tmpDir, u8, type IndexFile, type Served, rejectsWith } from './helpers';
 
 const WHEEL = `tensorflow_cpu-${NATIVE_TARGET.tensorflow}-cp311-cp311-${NATIVE_TARGET.platformTag}.whl`;
 const CC = u8(Buffer.from('fake libtensorflow_cc '.repeat(5000)));
@@ -29,18 +28,6 @@ function wheel(opts: { omit?: string; badCrc?: string } = {}): Uint8Array {
     { name: `tensorflow_cpu-${NATIVE_TARGET.tensorflow}.dist-info/RECORD`, data: u8(Buffer.from('...')) },
   ].filter((e) => e.name !== opts.omit).map((e) => ({ ...e, badCrc: e.name === opts.badCrc }));
   return u8(makeZip(entries));
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<CnnLabError> {
-  let caught: CnnLabError | undefined;
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof CnnLabError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    caught = e;
-    return true;
-  });
-  return caught as CnnLabError;
 }
 
 describe('native set-up: setUpNative', function () {

@@ -2,18 +2,8 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CnnLabError } from '../../../../src/shared/errors';
 import { crc32, extractMembers, listZip } from '../../../../src/host/native/zip';
-import { sameBytes, listFiles, makeZip, tmpDir, u8 } from './helpers';
-
-async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof CnnLabError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
+import { sameBytes, listFiles, makeZip, tmpDir, u8, rejectsWith } from './helpers';
 
 describe('native set-up: zip reader', () => {
   let dir: string;
