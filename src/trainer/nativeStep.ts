@@ -295,16 +295,17 @@ function planLayers(built: BuiltModel, spec: ModelSpec): Step[] {
 interface TfjsOptimizerState {
   learningRate: number;
   beta1?: number; beta2?: number; epsilon?: number;
-  decay?: number; momentum?: number; centered?: boolean;
+  decay?: number; momentum?: number;
   initialAccumulatorValue?: number;
 }
 
 /** The tfjs optimizer's slot names, in its `getWeights()` order after `iter`. */
-function slotSuffixes(name: ModelSpec['train']['optimizer'], centered: boolean): string[] {
+function slotSuffixes(name: ModelSpec['train']['optimizer']): string[] {
   switch (name) {
     case 'adam': return ['m', 'v'];
     case 'adamax': return ['m', 'v'];
-    case 'rmsprop': return centered ? ['rms', 'momentum', 'mg'] : ['rms', 'momentum'];
+    // Plain RMSProp: the language has no `centered` option (model.ts builds tf.train.rmsprop(lr)).
+    case 'rmsprop': return ['rms', 'momentum'];
     case 'adagrad': return ['accumulator'];
     case 'sgd': return [];
   }
@@ -388,7 +389,7 @@ export class NativeStep {
       }
     }
     this.state = optimizer as unknown as TfjsOptimizerState;
-    this.suffixes = slotSuffixes(this.optimizerName, this.state.centered === true);
+    this.suffixes = slotSuffixes(this.optimizerName);
     const id = `cnnlab_${process.pid}_${nextId++}`;
     this.handles = this.vars.map((v, i) => tf.keep(this.ops.varHandle(v.shape, `${id}_var${i}`)));
     this.slots = this.suffixes.map((_, s) => this.vars.map((v, i) => tf.keep(this.ops.varHandle(v.shape, `${id}_slot${s}_${i}`))));
@@ -644,11 +645,7 @@ export class NativeStep {
           ops.apply('ResourceApplyAdaMax', [handle, slot(0), slot(1), b1Power as tf.Tensor, lr, c(b1), c(b2), c(eps), g]);
           break;
         case 'rmsprop':
-          if (st.centered) {
-            ops.apply('ResourceApplyCenteredRMSProp', [handle, slot(2), slot(0), slot(1), lr, c(st.decay ?? 0.9), c(st.momentum ?? 0), c(eps), g]);
-          } else {
-            ops.apply('ResourceApplyRMSProp', [handle, slot(0), slot(1), lr, c(st.decay ?? 0.9), c(st.momentum ?? 0), c(eps), g]);
-          }
+          ops.apply('ResourceApplyRMSProp', [handle, slot(0), slot(1), lr, c(st.decay ?? 0.9), c(st.momentum ?? 0), c(eps), g]);
           break;
         case 'adagrad':
           ops.apply('ResourceApplyAdagradV2', [handle, slot(0), lr, c(eps), g], [ops.boolAttr('update_slots', true)]);

@@ -2,21 +2,18 @@
  * The training session: split the data, build and compile the model, train epoch by epoch with a
  * step loop, validate, checkpoint, and report everything through `send` and the run folder.
  *
- * Why a step loop (`model.trainOnBatch` per batch) rather than `model.fit`: measured, neither is
- * consistently faster, because both run the same compiled train function (tfjs-layers
- * `makeTrainFunction`, i.e. `optimizer.minimize`) and the per-batch read-back of loss and accuracy
- * is a copy on the synchronous backends. cpu, 8-filter test net, 640 samples, 3 alternating reps:
- * fit 2.2–4.9 s vs loop 1.4–4.1 s per epoch; tfjs-node, Keras mnist_convnet at batch 128: fit 183
- * vs loop 113 ms/step (auto threads) and 53 vs 66 ms/step (2 intra-op threads) — the spread is the
- * other load on the 2-core machine. The step loop then wins on everything else: batches are built
- * from the Uint8Array images on demand (fit needs the whole set as one float32 tensor: 4× the
- * memory), augmentation is per batch, the shuffle and the validation split come from our seeded
+ * Why a step loop (`model.trainOnBatch` per batch) rather than `model.fit`: neither is consistently
+ * faster, because both run the same compiled train function (tfjs-layers `makeTrainFunction`, i.e.
+ * `optimizer.minimize`) and the per-batch read-back of loss and accuracy is a copy on the
+ * synchronous backends (the measurements are in docs/benchmarks.md, Notes). The step loop then wins
+ * on everything else: batches are built from the Uint8Array images on demand (fit needs the whole
+ * set as one float32 tensor: 4× the memory), augmentation is per batch, the shuffle and the validation split come from our seeded
  * streams, and between two batches the event loop runs, so `stop` and `featureMapsRequest` are
  * answered within one batch.
  *
  * On the native backend the step itself is `NativeStep` (nativeStep.ts) whenever the model's layers
- * allow: TensorFlow's gradient and `ResourceApply*` ops called directly, about 3× faster per step
- * than `trainOnBatch` there and faster than Keras's compiled graph (docs/benchmarks.md); other
+ * allow: TensorFlow's gradient and `ResourceApply*` ops called directly, faster per step than
+ * `trainOnBatch` there and than Keras's compiled graph (measured in docs/benchmarks.md); other
  * models and the wasm and cpu backends keep `trainOnBatch`.
  */
 import * as fs from 'node:fs';
@@ -169,7 +166,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   writeFileAtomic(path.join(runDir, RUN_FILES.model), o.modelText);
 
   // On the native backend, train with TensorFlow's own training ops where the model allows it
-  // (see nativeStep.ts; about 3× faster per step than trainOnBatch there). Created after a resume,
+  // (see nativeStep.ts; docs/benchmarks.md has how much faster). Created after a resume,
   // so it starts from the restored weights and optimizer state.
   const nativeStep = o.backend.name === 'tensorflow' ? await NativeStep.create(built, spec, optimizer) : null;
   if (o.backend.name === 'tensorflow') {

@@ -2,9 +2,9 @@
  * Faster `Sum` and `Mean` for the wasm backend when the reduced axes are the leading ones: the
  * bias gradient of a conv layer (dy [b,h,w,c] summed to [c]) and batch normalisation's moments
  * and gradients. The shipped kernels first transpose the reduced axes innermost (a full copy)
- * and then add sequentially: 7 ms or more for the first conv of the Keras MNIST net at batch 128.
- * Here it is one XNNPACK matrix product, xᵀ[c,n] · w[n,1] with w all 1 (sum) or all 1/n (mean),
- * about 3× faster. Other reductions go to the shipped kernels.
+ * and then add sequentially. Here it is one XNNPACK matrix product, xᵀ[c,n] · w[n,1] with w all 1
+ * (sum) or all 1/n (mean); docs/benchmarks.md (Notes) has the measured difference. Other
+ * reductions go to the shipped kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { compose, WASM } from './composer';
