@@ -23,6 +23,7 @@ import { DashboardModel, SequenceCounter, epochsOf, summarizeModelText } from '.
 export { summarizeModelText };
 import { buildWebviewHtml, makeNonce } from './webviewHtml';
 import type { TrainingService } from './trainingService';
+import type { RunLocations } from './runLocations';
 
 export const DASHBOARD_VIEW_TYPE = 'cnnLab.dashboard';
 
@@ -251,8 +252,8 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
     readonly extensionUri: vscode.Uri,
     readonly training: TrainingService,
     readonly log: vscode.LogOutputChannel,
-    /** Run folders roots, for the comparison overlay. */
-    private readonly runRoots: () => string[],
+    /** Where runs live, for the comparison overlay. */
+    private readonly locations: RunLocations,
   ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, this),
@@ -313,7 +314,7 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
   /** Epoch curves of other runs under the same roots, newest first, for the overlay. */
   async comparisonsFor(runDir: string): Promise<ComparisonRun[]> {
     const out: ComparisonRun[] = [];
-    for (const root of this.runRoots()) {
+    for (const root of this.locations.roots()) {
       let entries;
       try { entries = await listRuns(root); } catch { continue; }
       for (const e of entries) {

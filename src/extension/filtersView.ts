@@ -10,6 +10,7 @@ import { isFiltersToHostMessage, type HostToFiltersMessage } from '../shared/web
 import type { DashboardRunInfo } from '../shared/webviewProtocol';
 import { webviewHtml, webviewOptions, summarizeModelText } from './dashboardPanels';
 import type { TrainingService } from './trainingService';
+import type { RunLocations } from './runLocations';
 import { DashboardModel, filtersState } from './dashboardModel';
 import { statusLabel } from './runLabels';
 
@@ -28,7 +29,7 @@ export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.D
     private readonly extensionUri: vscode.Uri,
     private readonly training: TrainingService,
     private readonly log: vscode.LogOutputChannel,
-    private readonly runRoots: () => string[],
+    private readonly locations: RunLocations,
   ) {
     this.disposables.push(
       training.onDidStart((run) => {
@@ -77,7 +78,7 @@ export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   private async latestRunDir(): Promise<string | undefined> {
-    for (const root of this.runRoots()) {
+    for (const root of this.locations.roots()) {
       const runs = await listRuns(root).catch(() => []);
       const withFilters = runs.find((r) => r.epochsCompleted > 0);
       if (withFilters !== undefined) return withFilters.dir;
@@ -117,7 +118,7 @@ export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private async chooseRun(): Promise<void> {
     const items: (vscode.QuickPickItem & { dir: string })[] = [];
-    for (const root of this.runRoots()) {
+    for (const root of this.locations.roots()) {
       for (const r of await listRuns(root).catch(() => [])) {
         items.push({ label: r.name, description: `${r.dataset ?? ''} · ${statusLabel(r.status)}`, detail: path.basename(r.dir), dir: r.dir });
       }

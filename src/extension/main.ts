@@ -6,15 +6,16 @@
  * client, each training run (ActiveRun).
  */
 import * as vscode from 'vscode';
-import { Commands, SummaryDocuments } from './commands';
+import { registerCommands } from './commands';
 import { DashboardPanels } from './dashboardPanels';
 import { FiltersViewProvider, FILTERS_VIEW_ID } from './filtersView';
 import { LANGUAGE_ID, ModelLanguageClient } from './languageClient';
+import { RunLocations } from './runLocations';
 import { RunsTreeProvider, RUNS_VIEW_ID } from './runsView';
+import { SummaryDocuments } from './summaryDocuments';
 import { TrainingService } from './trainingService';
 import { NativeBackend } from './nativeBackend';
 import { currentSettings } from './config';
-import { SETTINGS_SECTION } from '../shared/settings';
 import type { DashboardShownMessage } from '../shared/webviewProtocol';
 
 /** What `activate` returns: for integration tests (the command ids are the real API). */
@@ -34,8 +35,10 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
   const lsp = new ModelLanguageClient(context, log);
   context.subscriptions.push(lsp);
 
-  let commands: Commands | undefined;
-  const runRoots = (): string[] => commands?.runRoots() ?? [];
+  // Where runs live, before everything that lists or writes them.
+  const runLocations = new RunLocations(context.globalStorageUri);
+  context.subscriptions.push(runLocations);
+
   let dashboards: DashboardPanels | undefined;
   const native = new NativeBackend({ context, log, settings: () => currentSettings() });
   const training = new TrainingService({
@@ -43,11 +46,11 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     openDashboard: async (runDir) => { await dashboards?.open(runDir); },
   });
   context.subscriptions.push(training);
-  dashboards = new DashboardPanels(context.extensionUri, training, log, runRoots);
+  dashboards = new DashboardPanels(context.extensionUri, training, log, runLocations);
   context.subscriptions.push(dashboards);
 
-  const filters = new FiltersViewProvider(context.extensionUri, training, log, runRoots);
-  const runsTree = new RunsTreeProvider(runRoots, training);
+  const filters = new FiltersViewProvider(context.extensionUri, training, log, runLocations);
+  const runsTree = new RunsTreeProvider(runLocations, training);
   const summaries = new SummaryDocuments();
   context.subscriptions.push(
     filters,
@@ -58,8 +61,7 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     dashboards.onDidFocusRun((dir) => void filters.showRun(dir)),
   );
 
-  commands = new Commands({ context, log, lsp, training, dashboards, filters, runsTree, summaries, native });
-  context.subscriptions.push(...commands.register());
+  context.subscriptions.push(...registerCommands({ context, log, lsp, training, dashboards, filters, runsTree, summaries, native, runLocations }));
 
   // Context keys for menus: training running; workspace trust is the built-in `isWorkspaceTrusted`.
   const setRunning = (running: boolean): void => { void vscode.commands.executeCommand('setContext', 'cnnLab.trainingActive', running); };
@@ -71,9 +73,6 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
       log.info('[trust] workspace trusted: training is enabled');
       runsTree.refresh();
     }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SETTINGS_SECTION}.runs.folder`)) runsTree.refresh();
-    }),
   );
 
   // The language server starts with the first model file (now or later), not before.
@@ -84,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startIfModel));
 
   return {
-    runRoots,
+    runRoots: () => runLocations.roots(),
     activeRunDir: () => training.active?.runDir,
     pickSample: (runDir, sampleIndex) => dashboards?.pickSample(runDir, sampleIndex) ?? false,
     dashboardShown: (runDir) => dashboards?.shown(runDir),

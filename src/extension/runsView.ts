@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { listRuns, type RunListEntry } from '../host/runStore';
+import type { RunLocations } from './runLocations';
 import type { TrainingService } from './trainingService';
 import { resumeLabel, statusLabel } from './runLabels';
 
@@ -57,8 +58,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscod
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly roots: () => string[], private readonly training: TrainingService) {
+  constructor(private readonly locations: RunLocations, private readonly training: TrainingService) {
     this.disposables.push(
+      locations.onDidChange(() => this.refresh()),
       training.onDidStart(() => this.refresh()),
       training.onDidEnd(() => this.refresh()),
     );
@@ -71,7 +73,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscod
   async getChildren(parent?: RunItem): Promise<RunItem[]> {
     if (parent !== undefined) return [];
     const items: RunItem[] = [];
-    for (const root of this.roots()) {
+    for (const root of this.locations.roots()) {
       const runs = await listRuns(root).catch(() => []);
       for (const r of runs) items.push(new RunItem(r, this.training.activeFor(r.dir) !== undefined));
     }

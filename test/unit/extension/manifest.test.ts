@@ -69,15 +69,15 @@ describe('extension manifest', function () {
   });
 
   it('ships the three New Model File templates as valid models: MNIST, CIFAR-10 AlexNet, colour shapes', function () {
-    // The same files as TEMPLATES in src/extension/commands.ts.
+    // The same files as TEMPLATES in src/extension/commands/model.ts.
     const expected: Record<string, { dataset: string; channels: number }> = {
       'mnist.cnn.yaml': { dataset: 'mnist', channels: 1 },
       'cifar10-alexnet.cnn.yaml': { dataset: 'cifar10', channels: 3 },
       'shapes-rgb.cnn.yaml': { dataset: 'shapes', channels: 3 },
     };
-    const source = readFileSync(path.join(ROOT, 'src/extension/commands.ts'), 'utf8');
+    const source = readFileSync(path.join(ROOT, 'src/extension/commands/model.ts'), 'utf8');
     for (const [file, want] of Object.entries(expected)) {
-      assert.ok(source.includes(`'${file}'`), `commands.ts offers ${file}`);
+      assert.ok(source.includes(`'${file}'`), `commands/model.ts offers ${file}`);
       const a = analyzeModelText(readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
       assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error'), [], file);
       assert.ok(a.spec !== null && a.spec.dataset.kind === 'builtin' && a.spec.dataset.name === want.dataset, file);
