@@ -1,23 +1,20 @@
 /**
- * `cnn-lab train`: validate the model file like a compiler, apply the command-line overrides to
- * its text, fork the same trainer the extension uses (through TrainerClient) and show what it
- * reports: backend, data source, a progress bar per epoch, a table of epoch metrics, the test
+ * `cnn-lab train`: validate the model file like a compiler, hand it with the command-line
+ * overrides to the RunSession the extension uses too (it edits the text, makes and records the run
+ * folder, forks the trainer) and show what the trainer reports: backend, data source, a progress bar per epoch, a table of epoch metrics, the test
  * accuracy and the run folder. Ctrl-C stops after the current batch (with a checkpoint); a second
  * Ctrl-C kills the trainer.
  */
 import { existsSync, mkdirSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeModelText } from '../core/index';
-import {
-  describeResume, discardRunDirIfNeverStarted, isRunDir, MODEL_FILE, newRunDir, readResumePlan, runsRoot, type ResumePlan,
-} from '../host/runStore';
-import { TrainerClient } from '../host/trainerClient';
+import { analyzeModelText, applyOverrides } from '../core/index';
+import { describeResume, isRunDir, MODEL_FILE, readResumePlan, runsRoot, type ResumePlan } from '../host/runStore';
+import { RunSession, type ApplyModelOverrides, type RunOutcome } from '../host/runSession';
 import type { ModelSpec } from '../shared/modelSpec';
 import type { DoneMessage, TrainerMessage } from '../shared/trainerProtocol';
 import type { TrainOptions } from './args';
 import { bar, count, duration, epochTableLayout, fixed, percent } from './format';
-import { applyOverrides } from './overrides';
 import { printDiagnostics, type Terminal } from './terminal';
 
 export const EXIT = { ok: 0, invalid: 1, failed: 2, stopped: 130 } as const;
@@ -37,13 +34,15 @@ export function defaultTrainerPath(): string {
 }
 
 interface Prepared {
+  /** The model text as written (for a resume: the run folder's) and its analysis. */
   readonly spec: ModelSpec;
   readonly modelText: string;
+  readonly label: string;
   readonly modelDir: string;
-  readonly runDir: string;
-  readonly resume: boolean;
+  readonly resumeDir: string | undefined;
 }
 
+/** The model file (or the folder to resume), read and validated like a compiler would. */
 async function prepare(o: TrainOptions, term: Terminal): Promise<Prepared | number> {
   let text: string;
   let label: string;
@@ -96,34 +95,35 @@ async function prepare(o: TrainOptions, term: Terminal): Promise<Prepared | numb
     term.error(`${label}: the model has errors; nothing was trained`);
     return EXIT.invalid;
   }
+  return { spec: first.spec, modelText: text, label, modelDir, resumeDir };
+}
 
-  let modelText = text;
-  let analysis = first;
-  const overrides = { epochs: o.epochs, dataset: o.dataset, grayscale: o.grayscale };
-  try {
-    modelText = applyOverrides(text, overrides, { dataset: first.spec.dataset, grayscale: first.spec.grayscale });
-  } catch (err) {
-    term.error(`error: cannot apply the command-line overrides: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT.invalid;
-  }
-  if (modelText !== text) {
+/** Thrown by the CLI's override step after it has printed why; nothing was trained. */
+class NotTrained extends Error {}
+
+/** The command-line overrides applied to the model text and checked again, for RunSession. */
+function cliOverrides(term: Terminal, label: string, current: ModelSpec): ApplyModelOverrides {
+  return (text, overrides) => {
+    let modelText: string;
+    try {
+      modelText = applyOverrides(text, overrides, { dataset: current.dataset, grayscale: current.grayscale });
+    } catch (err) {
+      term.error(`error: cannot apply the command-line overrides: ${err instanceof Error ? err.message : String(err)}`);
+      throw new NotTrained();
+    }
     const flags = [
-      o.epochs !== undefined ? `--epochs ${o.epochs}` : '',
-      o.dataset !== undefined ? `--dataset ${o.dataset}` : '',
-      o.grayscale ? '--grayscale' : '',
-    ].filter((s) => s !== '').join(' ');
-    analysis = analyzeModelText(modelText);
+      overrides.epochs !== undefined ? `--epochs ${overrides.epochs}` : '',
+      overrides.dataset !== undefined ? `--dataset ${overrides.dataset}` : '',
+      overrides.grayscale === true ? '--grayscale' : '',
+    ].filter((f) => f !== '').join(' ');
+    const analysis = analyzeModelText(modelText);
     const errors = printDiagnostics(term, `${label} (with ${flags})`, analysis.diagnostics.filter((d) => d.severity === 'error'));
     if (errors > 0 || analysis.spec === null) {
       term.error(`${label}: the model does not fit ${flags}; nothing was trained`);
-      return EXIT.invalid;
+      throw new NotTrained();
     }
-  }
-  const spec = analysis.spec;
-  if (spec === null) return EXIT.invalid;
-
-  const runDir = resumeDir ?? newRunDir(o.out !== undefined ? path.resolve(o.out) : runsRoot(process.cwd()), spec.name);
-  return { spec, modelText, modelDir, runDir, resume: resumeDir !== undefined };
+    return { modelText, spec: analysis.spec };
+  };
 }
 
 /** Runs `cnn-lab train`; resolves with the process exit code. */
@@ -134,27 +134,44 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
   }
   const prepared = await prepare(o, term);
   if (typeof prepared === 'number') return prepared;
-  const { spec, runDir } = prepared;
   const dataDir = o.dataDir !== undefined ? path.resolve(o.dataDir) : defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
 
   const stderrTail: string[] = [];
-  const client = TrainerClient.launch({
-    runDir, spec, modelText: prepared.modelText, modelDir: prepared.modelDir, backend: o.backend, dataDir,
-    resume: prepared.resume,
-    ...(o.mirrors.length > 0 ? { mirrors: o.mirrors } : {}),
-    ...(o.maxTrainSamples !== undefined ? { maxTrainSamples: o.maxTrainSamples } : {}),
-    ...(o.maxTestSamples !== undefined ? { maxTestSamples: o.maxTestSamples } : {}),
-  }, {
-    trainerPath,
-    ownProcessGroup: true,
-    onStderr: (line) => {
-      stderrTail.push(line);
-      if (stderrTail.length > 40) stderrTail.shift();
-      if (o.verbose) term.error(`trainer: ${line}`);
-    },
-    onStdout: (line) => { if (o.verbose) term.error(`trainer: ${line}`); },
-  });
+  let session: RunSession;
+  try {
+    session = RunSession.start({
+      modelText: prepared.modelText, spec: prepared.spec, modelDir: prepared.modelDir,
+      runsRoot: o.out !== undefined ? path.resolve(o.out) : runsRoot(process.cwd()),
+      ...(prepared.resumeDir !== undefined ? { resumeDir: prepared.resumeDir } : {}),
+      overrides: {
+        backend: o.backend,
+        ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+        ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
+        ...(o.grayscale ? { grayscale: true } : {}),
+        ...(o.maxTrainSamples !== undefined ? { maxTrainSamples: o.maxTrainSamples } : {}),
+        ...(o.maxTestSamples !== undefined ? { maxTestSamples: o.maxTestSamples } : {}),
+      },
+      applyOverrides: cliOverrides(term, prepared.label, prepared.spec),
+      dataDir, mirrors: o.mirrors,
+      launch: {
+        trainerPath,
+        ownProcessGroup: true,
+        onStderr: (line) => {
+          stderrTail.push(line);
+          if (stderrTail.length > 40) stderrTail.shift();
+          if (o.verbose) term.error(`trainer: ${line}`);
+        },
+        onStdout: (line) => { if (o.verbose) term.error(`trainer: ${line}`); },
+      },
+    });
+  } catch (err) {
+    if (err instanceof NotTrained) return EXIT.invalid;
+    term.error(`error: cannot create the run folder: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT.failed;
+  }
+  for (const note of session.notes) term.info(`note: ${note}`);
+  const { spec } = session;
 
   // Ctrl-C: first stop gracefully (checkpoint), second kill. SIGTERM asks for the graceful stop.
   // `npm run train` forwards the terminal's SIGINT to us although the terminal sent it to our
@@ -170,40 +187,38 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
     if (interrupts === 1 && signal === 'SIGINT') {
       term.clearLive();
       term.info('stopping after the current batch (a checkpoint is written) — press Ctrl-C again to kill the trainer');
-      void client.stop();
+      void session.stop();
     } else if (interrupts === 1) {
-      void client.stop();
+      void session.stop();
     } else {
       term.clearLive();
       term.info('killing the trainer');
-      client.kill();
+      session.kill();
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   const view = o.json ? new JsonView(term) : new HumanView(term, spec);
-  const sub = client.onMessage((m) => view.message(m));
-  let done: DoneMessage;
+  const sub = session.onMessage((m) => view.message(m));
+  let outcome: RunOutcome;
   try {
-    done = await client.done;
+    await session.done;
     // Give the child a moment to exit after `done` so the process does not outlive its work.
-    await Promise.race([client.exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    await Promise.race([session.exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    outcome = await session.ended;
   } finally {
     sub.dispose();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const failure = client.failure;
+  const { done } = outcome;
   const code = done.status === 'completed' ? EXIT.ok
     : done.status === 'stopped' || (done.status === 'interrupted' && userStopped) ? EXIT.stopped
       : EXIT.failed;
-  // A new folder the trainer never wrote to is removed: the runs list holds no empty folders.
-  const gone = await discardRunDirIfNeverStarted(runDir, prepared.resume);
   // What --resume would do with the folder now, told in the same words it will use.
-  const resume = gone || done.status === 'completed' ? null : await readResumePlan(runDir).catch(() => null);
-  view.finish(done, gone ? null : runDir, failure, code === EXIT.failed ? stderrTail : [],
-    resume === null ? null : { plan: resume.plan, note: describeResume(resume.plan, resume.entry.totalEpochs) });
+  view.finish(done, outcome.discarded ? null : session.runDir, outcome.failure, code === EXIT.failed ? stderrTail : [],
+    outcome.resume === null ? null : { plan: outcome.resume.plan, note: outcome.resume.note });
   return code;
 }
 

@@ -13,6 +13,7 @@ export type { LayerShape, LayerShapeResult, ShapeError } from './shapes';
 export { formatSummaryTable } from './summaryTable';
 export { applyEdits, datasetEdits, dropoutPlacementEdits } from './edits';
 export type { DropoutPlacement } from './edits';
+export { applyOverrides, OverrideError, type CurrentData, type ModelOverrides } from './overrides';
 export { colourCost, hoverAt } from './hover';
 export type { CoreHover } from './hover';
 export { completionsAt } from './completion';

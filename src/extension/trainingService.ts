@@ -1,5 +1,6 @@
 /**
- * Training service: one `TrainerClient` (a forked dist/trainer.js) per run, one run at a time.
+ * Training service: one `RunSession` (src/host: the run folder, its record and the forked
+ * dist/trainer.js, shared with the CLI) per run, one run at a time.
  * The trainer writes the run folder (the single source of truth); this service mirrors the run
  * in a `DashboardModel` for live views, shows progress with cancel, a status bar item and the
  * trainer's log, and turns failures into actionable messages. Nothing heavy runs on the host's
@@ -9,7 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TrainerClient, type TrainerLaunchOptions } from '../host/trainerClient';
 import { CnnLabError } from '../shared/errors';
-import { discardRunDirIfNeverStarted, newRunDir, readResumePlan } from '../host/runStore';
+import { RunSession } from '../host/runSession';
+import { applyOverrides } from '../core/index';
 import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
 import type { BackendChoice, DoneMessage, FiltersMessage, TrainerMessage } from '../shared/trainerProtocol';
 import type { WireError } from '../shared/errors';
@@ -176,33 +178,47 @@ export class TrainingService implements vscode.Disposable {
       this.preparing = false;
     }
     const s = this.deps.settings();
+    const resuming = req.resumeDir !== undefined;
     const epochs = req.epochs ?? (s.epochs > 0 ? s.epochs : req.spec.train.epochs);
-    const spec: ModelSpec = epochs === req.spec.train.epochs ? req.spec : { ...req.spec, train: { ...req.spec.train, epochs } };
-    const maxTrainSamples = req.maxTrainSamples ?? (s.maxTrainSamples > 0 ? s.maxTrainSamples : undefined);
-    const runDir = req.resumeDir ?? newRunDir(req.runsRoot, spec.name);
-    const dataset = spec.dataset.kind === 'builtin' ? spec.dataset.name : spec.dataset.path;
-    const model = existing ?? DashboardModel.forNewRun(runDir, spec.name, epochs, req.modelSummary, dataset);
+    // A resume keeps the caps recorded in its folder (RunSession); the settings count only for a new run.
+    const maxTrainSamples = req.maxTrainSamples ?? (!resuming && s.maxTrainSamples > 0 ? s.maxTrainSamples : undefined);
+    const backend = req.backend ?? (resuming ? undefined : s.backend);
     const log = this.deps.log;
-    log.info(`[run] ${req.resumeDir !== undefined ? 'resuming' : 'starting'} ${spec.name} in ${runDir} (backend ${req.backend ?? s.backend}, ${epochs} epochs${maxTrainSamples !== undefined ? `, at most ${maxTrainSamples} training samples` : ''})`);
-
-    const client = TrainerClient.launch({
-      runDir,
-      spec,
-      modelText: req.modelText,
-      modelDir: req.modelDir,
-      backend: req.backend ?? s.backend,
+    const session = RunSession.start({
+      modelText: req.modelText, spec: req.spec, modelDir: req.modelDir, runsRoot: req.runsRoot,
+      ...(req.resumeDir !== undefined ? { resumeDir: req.resumeDir } : {}),
+      overrides: {
+        epochs,
+        ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
+        ...(backend !== undefined ? { backend } : {}),
+      },
+      applyOverrides: (text, overrides) => {
+        const edited = applyOverrides(text, overrides, { dataset: req.spec.dataset, grayscale: req.spec.grayscale });
+        const analysis = analyzeForUser(edited);
+        if (analysis.spec === null) {
+          throw new CnnLabError('E_MODEL_INVALID', vscode.l10n.t('The model does not validate with {0} epochs.', epochs));
+        }
+        return { modelText: edited, spec: analysis.spec };
+      },
       dataDir: this.dataDir(s),
-      resume: req.resumeDir !== undefined,
-      ...(s.mnistMirrors.length > 0 ? { mirrors: s.mnistMirrors } : {}),
-      ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
-    }, this.launchOptions(s, '[trainer]'));
-    const run = new ActiveRun(runDir, model, client, req.resumeDir !== undefined);
+      mirrors: s.mnistMirrors,
+      launch: this.launchOptions(s, '[trainer]'),
+    });
+    const { runDir, spec } = session;
+    const dataset = spec.dataset.kind === 'builtin' ? spec.dataset.name : spec.dataset.path;
+    const model = existing ?? DashboardModel.forNewRun(runDir, spec.name, spec.train.epochs, req.modelSummary, dataset);
+    const cap = session.record.maxTrainSamples;
+    log.info(`[run] ${resuming ? 'resuming' : 'starting'} ${spec.name} in ${runDir} (backend ${session.record.backend}, ${spec.train.epochs} epochs${cap !== null ? `, at most ${cap} training samples` : ''})`);
+    for (const note of session.notes) log.info(`[run] ${note}`);
+
+    const client = session.client;
+    const run = new ActiveRun(runDir, model, client, resuming);
     this.current = run;
     run.push(model.setLive(true, 'running'));
     client.onMessage((m) => this.onMessage(run, m));
     this.showProgress(run, spec.name);
     this.started.fire(run);
-    void run.done.then((done) => this.finish(run, done));
+    void run.done.then((done) => this.finish(run, done, session));
     try {
       await this.deps.openDashboard(runDir);
     } catch (err) {
@@ -293,7 +309,7 @@ export class TrainingService implements vscode.Disposable {
     }));
   }
 
-  private async finish(run: ActiveRun, done: DoneMessage): Promise<void> {
+  private async finish(run: ActiveRun, done: DoneMessage, session: RunSession): Promise<void> {
     this.deps.log.info(`[run] ${done.status}: ${done.epochsCompleted} epochs in ${done.durationSec.toFixed(1)} s, test accuracy ${percent(done.testAcc)} (${done.runDir})`);
     // The run is over as soon as `done` arrives: clear it synchronously, before anyone awaiting
     // `done` (the train commands) looks at the service again.
@@ -302,16 +318,14 @@ export class TrainingService implements vscode.Disposable {
     if (this.current === run) this.current = undefined;
     this.updateStatus(run);
     // A new folder the trainer never wrote to (it failed on the backend or the data set, e.g. a
-    // download while offline) is not a run: remove it before `onDidEnd` refreshes the runs list.
-    const discarded = await discardRunDirIfNeverStarted(run.runDir, run.resumed);
+    // download while offline) is not a run: the session removes it before `onDidEnd` refreshes the runs list.
+    const { discarded, failure, resume } = await session.ended;
     if (discarded) this.deps.log.info(`[run] removed ${run.runDir}: the trainer ended before writing anything to it`);
-    const failure = run.client.failure;
     if (done.status === 'interrupted' && failure !== undefined && run.model.runInfo.error === null) {
       // Say what Resume Run will do with what reached the disk (the shared resumePlan), or that nothing was kept.
-      const resume = discarded ? null : await readResumePlan(run.runDir).catch(() => null);
       const resumeText = discarded
         ? vscode.l10n.t('Nothing was kept: training had not started. Train the model again.')
-        : resume !== null ? resumeLabel(resume.plan, resume.entry.totalEpochs) : null;
+        : resume !== null ? resumeLabel(resume.plan, resume.totalEpochs) : null;
       const hint = [failure.hint, resumeText].filter((t): t is string => t !== undefined && t !== null).join(' ');
       run.push(run.model.setError(hint !== '' ? `${failure.message} ${hint}` : failure.message));
       this.showError({ ...failure, ...(hint !== '' ? { hint } : {}) }, run.runDir, resume?.plan.resumable === true);

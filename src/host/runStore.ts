@@ -3,7 +3,8 @@
  * vscode import; the extension and the CLI share it.
  *
  * Layout of one run folder (written by the trainer, see `src/shared/trainerProtocol.ts`):
- *   model.cnn.yaml            the model text exactly as trained
+ *   model.cnn.yaml            the model text exactly as trained (overrides applied, by RunSession)
+ *   run.json                  RunRecord: caps, requested backend, seed, overrides (RunSession)
  *   metrics.jsonl             one MetricRecord per line (batches and epochs)
  *   summary.json              RunSummary, rewritten atomically at start, per epoch and at the end
  *   checkpoints/epoch-N/      model.json + weights.bin (TensorFlow.js layers format)

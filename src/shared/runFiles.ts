@@ -3,7 +3,7 @@
  * store, the trainer when resuming or inspecting): file names, and the runtime guards for
  * `metrics.jsonl` lines and `summary.json`. Pure: no fs, so both sides do their own I/O.
  */
-import { BACKEND_CHOICES, type MetricRecord, type RunStatus, type RunSummary } from './trainerProtocol';
+import { BACKEND_CHOICES, type BackendChoice, type MetricRecord, type RunStatus, type RunSummary } from './trainerProtocol';
 
 /** Names inside a run folder. */
 export const RUN_FILES = {
@@ -20,6 +20,11 @@ export const RUN_FILES = {
    * `mkdir`: who owns a folder that has no summary.json yet (a run that is still starting).
    */
   owner: 'owner.json',
+  /**
+   * `RunRecord`: what the run is trained with beyond its model text, written by the host's
+   * RunSession before the trainer starts and read back on resume, so a resumed run keeps its caps.
+   */
+  record: 'run.json',
 } as const;
 
 /** Inside a model folder (`checkpoints/epoch-N/`, `final/`): TF.js layers format. */
@@ -81,6 +86,55 @@ export function parseMetrics(text: string): { records: MetricRecord[]; skipped: 
     else skipped++;
   }
   return { records, skipped };
+}
+
+// ---------------------------------------------------------------- what a run is trained with
+
+/** The overrides a run was started (or last resumed) with, as given; absent keys were not given. */
+export interface RunOverrides {
+  readonly epochs?: number;
+  readonly dataset?: string;
+  readonly grayscale?: boolean;
+  readonly maxTrainSamples?: number;
+  readonly maxTestSamples?: number;
+  readonly backend?: BackendChoice;
+}
+
+/**
+ * `run.json`: the settings of a run that model.cnn.yaml does not hold. The caps decide which
+ * samples train, so a resume uses these, never the settings of the moment.
+ */
+export interface RunRecord {
+  readonly version: 1;
+  /** Training samples used at most; null: all of them. */
+  readonly maxTrainSamples: number | null;
+  /** Test samples evaluated at most; null: all of them. */
+  readonly maxTestSamples: number | null;
+  /** The backend asked for (the trainer reports the one it runs on in summary.json). */
+  readonly backend: BackendChoice;
+  /** `train.seed` of the effective model text. */
+  readonly seed: number;
+  readonly overrides: RunOverrides;
+  /** ISO time of the start (or last resume) that wrote the record. */
+  readonly writtenAt: string;
+}
+
+const posIntOrNull = (v: unknown): boolean => v === null || (Number.isInteger(v) && (v as number) > 0);
+
+export function isRunRecord(v: unknown): v is RunRecord {
+  if (!isJsonObject(v) || v.version !== 1 || !isJsonObject(v.overrides)) return false;
+  return posIntOrNull(v.maxTrainSamples) && posIntOrNull(v.maxTestSamples)
+    && (BACKEND_CHOICES as readonly unknown[]).includes(v.backend) && num(v.seed) && typeof v.writtenAt === 'string';
+}
+
+/** run.json's content, or null when it is not a record (missing, torn or from elsewhere). */
+export function parseRunRecord(text: string): RunRecord | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return isRunRecord(v) ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------- complete checkpoints
@@ -192,13 +246,13 @@ export function describeResume(plan: ResumePlan, totalEpochs: number | null): st
 // ---------------------------------------------------------------- folders that never started
 
 /**
- * The entries a fresh trainer may have written before its first summary.json: the owner file,
+ * The entries a fresh run may hold before its first summary.json: the owner file, the run record,
  * the model text, an empty metrics.jsonl, and temp files of atomic writes. A folder without
  * summary.json that holds nothing else (and no complete metric record) never started training:
  * it holds nothing worth keeping.
  */
 export function isStartupLeftover(name: string): boolean {
-  return name === RUN_FILES.owner || name === RUN_FILES.model || name === RUN_FILES.metrics || name.includes(TMP_MARK);
+  return name === RUN_FILES.owner || name === RUN_FILES.record || name === RUN_FILES.model || name === RUN_FILES.metrics || name.includes(TMP_MARK);
 }
 
 /** The owner file's content, or null when it is not one (a torn write reads as missing). */

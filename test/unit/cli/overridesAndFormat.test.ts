@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { applyOverrides, type CurrentData } from '../../../src/cli/overrides';
+import { applyOverrides, type CurrentData } from '../../../src/core/overrides';
 import { analyzeModelText } from '../../../src/core/index';
 import { bar, duration, formatEpochTable, percent, TableLayout } from '../../../src/cli/format';
 import { formatDiagnostic, printDiagnostics, type Terminal } from '../../../src/cli/terminal';

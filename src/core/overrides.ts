@@ -1,15 +1,15 @@
 /**
- * Command-line overrides (`--epochs`, `--dataset`, `--grayscale`) applied to the model TEXT, not to
- * the parsed spec: the edited text is analysed again (so the input shape is re-inferred from the
- * new data set and every rule of the language still holds) and saved in the run folder, so the
- * run's model.cnn.yaml is exactly what was trained. Data-set switches use the core's
+ * Run overrides (the CLI's `--epochs`, `--dataset`, `--grayscale`; the extension's epochs) applied
+ * to the model TEXT, not to the parsed spec: the edited text is analysed again (so the input shape
+ * is re-inferred from the new data set and every rule of the language still holds) and saved in
+ * the run folder by src/host/runSession.ts, so the run's model.cnn.yaml is exactly what was trained. Data-set switches use the core's
  * `datasetEdits` (the refactoring behind the editor's "Switch data set" command: dataset, grayscale,
  * input shape, classes and the output layer's units); `--epochs` is a minimal in-place edit here.
  * Comments and layout are kept; a shape the minimal edit does not handle falls back to
  * re-serialising the document.
  */
 import { isMap, isPair, isScalar, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { applyEdits, datasetEdits } from '../core/index';
+import { applyEdits, datasetEdits } from './edits';
 import type { BuiltinDatasetName, DatasetSpec } from '../shared/modelSpec';
 
 export interface ModelOverrides {
