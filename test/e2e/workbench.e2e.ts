@@ -107,12 +107,7 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
 
   // A failed step says what the user saw: a screenshot and the notifications on screen.
   afterEach(async function () {
-    const t = this.currentTest;
-    if (t?.state !== 'failed' || t.err === undefined) return;
-    const { workbench } = session();
-    const shot = await workbench.screenshot(`FAILED-${t.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => 'none');
-    const notes = await workbench.notifications();
-    t.err.message += `\n      on screen: ${notes.length > 0 ? notes.map((n) => JSON.stringify(n)).join(', ') : 'no notifications'}; screenshot ${shot}`;
+    await session().workbench.explainFailure(this.currentTest);
   });
   let epochStatus: Promise<string> | undefined;
 

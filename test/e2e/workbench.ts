@@ -125,6 +125,14 @@ export class Workbench {
   }
 
   /** Messages of the notification toasts on screen (errors stay until dismissed). */
+  /** Appends what the user saw (a screenshot, the notifications on screen) to a failed test's error. */
+  async explainFailure(test: { state?: string; title: string; err?: Error } | undefined): Promise<void> {
+    if (test?.state !== 'failed' || test.err === undefined) return;
+    const shot = await this.screenshot(`FAILED-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => 'none');
+    const notes = await this.notifications();
+    test.err.message += `\n      on screen: ${notes.length > 0 ? notes.map((n) => JSON.stringify(n)).join(', ') : 'no notifications'}; screenshot ${shot}`;
+  }
+
   async notifications(): Promise<string[]> {
     const texts = await this.page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
     return texts.map((t) => t.replace(/\s+/g, ' ').trim()).filter((t) => t !== '');

@@ -66,12 +66,7 @@ const OUTCOME = /\bready\b|could not|cancel|failed|error|wasm/i;
 
 describe('the built VSIX in a fresh code-server profile', () => {
   afterEach(async function () {
-    const t = this.currentTest;
-    if (t?.state !== 'failed' || t.err === undefined) return;
-    const { workbench } = session();
-    const shot = await workbench.screenshot(`FAILED-${t.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => 'none');
-    const notes = await workbench.notifications();
-    t.err.message += `\n      on screen: ${notes.length > 0 ? notes.map((n) => JSON.stringify(n)).join(', ') : 'no notifications'}; screenshot ${shot}`;
+    await session().workbench.explainFailure(this.currentTest);
   });
 
   it('is installed in the profile\'s extensions folder (and nothing is loaded from the checkout)', () => {
