@@ -16,6 +16,7 @@ import type { DoneMessage, TrainerMessage } from '../shared/trainerProtocol';
 import type { TrainOptions } from './args';
 import { bar, count, duration, epochTableLayout, fixed, percent } from './format';
 import { printDiagnostics, type Terminal } from './terminal';
+import { nativeEnvForTrainer } from '../host/native/shared';
 
 export const EXIT = { ok: 0, invalid: 1, failed: 2, stopped: 130 } as const;
 
@@ -138,6 +139,8 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
   mkdirSync(dataDir, { recursive: true });
 
   const stderrTail: string[] = [];
+  // A CLI whose checkout has no native addon trains on the one the extension set up, if any.
+  const nativeEnv = await nativeEnvForTrainer(trainerPath);
   let session: RunSession;
   try {
     session = RunSession.start({
@@ -157,6 +160,7 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
       launch: {
         trainerPath,
         ownProcessGroup: true,
+        env: { ...process.env, ...nativeEnv },
         onStderr: (line) => {
           stderrTail.push(line);
           if (stderrTail.length > 40) stderrTail.shift();

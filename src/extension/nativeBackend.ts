@@ -13,11 +13,11 @@
  * `npm install`) needs no set-up at all.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { nativeState, setUpNative, probeNativeInChild, NATIVE_TARGET, type NativeInstall, type NativeState, type SetupProgress } from '../host/native/setup';
 import { isCancelled } from '../host/native/http';
+import { recordSharedInstall, sharedNativeDir } from '../host/native/shared';
 import type { BackendChoice } from '../shared/trainerProtocol';
 import type { CnnLabSettings } from '../shared/settings';
 import type { NativeStatus } from './backendProbe';
@@ -33,11 +33,6 @@ export interface NativeBackendDeps {
 
 const MB = (b: number): string => `${Math.round(b / 1024 / 1024)} MB`;
 
-/** The folder where `scripts/provision-native.mjs` caches what it staged on this machine. */
-function sharedCache(): string {
-  const base = process.env.CNN_LAB_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'cnn-lab');
-  return path.join(base, 'native');
-}
 
 export class NativeBackend {
   /** Set once per window when an automatic set-up was cancelled or failed: train on wasm, do not ask again. */
@@ -166,7 +161,7 @@ export class NativeBackend {
               strictSSL,
               signal: abort.signal,
               onProgress,
-              sharedCache: sharedCache(),
+              sharedCache: sharedNativeDir(),
               check: (candidate) => probeNativeInChild(candidate, {
                 execPath: settings.trainerNodePath !== '' ? settings.trainerNodePath : process.execPath,
                 script: path.join(this.extensionDir, 'dist', 'trainer.js'),
@@ -178,6 +173,8 @@ export class NativeBackend {
           }
         },
       );
+      // Leave a pointer for a CLI on this machine whose checkout has no addon of its own.
+      await recordSharedInstall(this.home, install).catch((err: unknown) => log.warn(`[native] could not record the install in ${sharedNativeDir()}: ${String(err)}`));
       const secs = ((Date.now() - t0) / 1000).toFixed(0);
       log.info(`[native] ready in ${secs} s: libtensorflow ${install.tensorflow} in ${install.dir} (${MB(install.bytes)}, from ${install.source})`);
       void vscode.window.showInformationMessage(vscode.l10n.t('Native TensorFlow backend ready (libtensorflow {0}, set up in {1} s). Training runs on it from now on.', install.tensorflow, secs));
