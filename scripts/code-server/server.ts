@@ -62,6 +62,21 @@ export const QUIET_USER_SETTINGS: Readonly<Record<string, unknown>> = {
   'git.enabled': false,
 };
 
+/**
+ * The environment every code-server process of a test gets: an empty gallery (the workbench makes
+ * no marketplace requests at all), and temp files and XDG folders inside its state folder (extension
+ * hosts leave vscode-ipc-*.sock files in TMPDIR).
+ */
+export function codeServerEnv(stateDir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    EXTENSIONS_GALLERY: '{}',
+    TMPDIR: join(stateDir, 'tmp'),
+    XDG_DATA_HOME: join(stateDir, 'xdg-data'),
+    XDG_CONFIG_HOME: join(stateDir, 'xdg-config'),
+  };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -126,16 +141,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
   ], {
     detached: true,
     stdio: ['ignore', out, out],
-    env: {
-      ...process.env,
-      // An empty gallery: the workbench makes no marketplace requests at all.
-      EXTENSIONS_GALLERY: '{}',
-      // Extension hosts leave vscode-ipc-*.sock files in TMPDIR; keep them in the state folder.
-      TMPDIR: join(stateDir, 'tmp'),
-      XDG_DATA_HOME: join(stateDir, 'xdg-data'),
-      XDG_CONFIG_HOME: join(stateDir, 'xdg-config'),
-      ...opts.env,
-    },
+    env: { ...codeServerEnv(stateDir), ...opts.env },
   });
   closeSync(out);
   // Without a listener a failed spawn would be an uncaught 'error' event instead of the throw below.

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { nativeState, setUpNative, probeNativeInChild, NATIVE_TARGET, type NativeInstall, type NativeState, type SetupProgress } from '../host/native/setup';
 import { isCancelled } from '../host/native/http';
-import { recordSharedInstall, sharedNativeDir } from '../host/native/shared';
+import { checkoutAddon, nativeEnvOf, recordSharedInstall, sharedNativeDir } from '../host/native/shared';
 import type { BackendChoice } from '../shared/trainerProtocol';
 import type { CnnLabSettings } from '../shared/settings';
 import type { NativeStatus } from './backendProbe';
@@ -49,17 +49,9 @@ export class NativeBackend {
   /** The addon the VSIX ships; absent in a source checkout. */
   private get shippedAddon(): string { return path.join(this.extensionDir, 'dist', 'native', 'tfjs_binding.node'); }
 
-  /** The addon `npm install` built in a checkout, with libtensorflow beside it. */
-  private checkoutAddon(): string | undefined {
-    const pkg = path.join(this.extensionDir, 'node_modules', '@tensorflow', 'tfjs-node');
-    const addon = path.join(pkg, 'lib', `napi-v${NATIVE_TARGET.napi}`, 'tfjs_binding.node');
-    const libs = path.join(pkg, 'deps', 'lib');
-    return fs.existsSync(addon) && fs.existsSync(libs) && fs.readdirSync(libs).some((f) => f.startsWith('libtensorflow')) ? addon : undefined;
-  }
-
   async status(): Promise<HostNativeStatus> {
     // A checkout (the extension run from source) uses what npm built; an installed VSIX has no node_modules.
-    const checkout = this.checkoutAddon();
+    const checkout = checkoutAddon(this.extensionDir);
     if (checkout !== undefined) return { kind: 'checkout', addon: checkout };
     if (!fs.existsSync(this.shippedAddon)) {
       return {
@@ -79,7 +71,7 @@ export class NativeBackend {
   /** Environment for the trainer: the set-up addon, when there is one (a checkout finds its own). */
   async trainerEnv(): Promise<NodeJS.ProcessEnv> {
     const s = await this.status();
-    return s.kind === 'ready' ? { CNN_LAB_NATIVE_ADDON: s.install.addon } : {};
+    return s.kind === 'ready' ? nativeEnvOf(s.install) : {};
   }
 
   /**
@@ -91,11 +83,13 @@ export class NativeBackend {
   async prepareForTraining(backend: BackendChoice): Promise<NodeJS.ProcessEnv> {
     if (backend === 'wasm' || backend === 'cpu') return {};
     const s = await this.status();
+    if (s.kind === 'ready') return nativeEnvOf(s.install);
     if ((s.kind === 'notSetUp' || s.kind === 'failed') && !this.declinedThisSession) {
       const install = await this.setUp({ automatic: true });
-      if (install === undefined) this.declinedThisSession = true;
+      if (install !== undefined) return nativeEnvOf(install);
+      this.declinedThisSession = true;
     }
-    return this.trainerEnv();
+    return {};
   }
 
   /**

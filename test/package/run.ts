@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import Mocha from 'mocha';
 import { launchChromium, workbenchUrl, type Browser } from '../../scripts/code-server/browser';
 import { cacheRoot, codeServerEntry, codeServerHome } from '../../scripts/code-server/paths';
-import { startCodeServer, type CodeServer } from '../../scripts/code-server/server';
+import { codeServerEnv, startCodeServer, type CodeServer } from '../../scripts/code-server/server';
 import { ensureCodeServer } from '../../scripts/code-server/setup';
 import { Workbench } from '../e2e/workbench';
 import { REPO_ROOT } from '../integration/prepare';
@@ -58,13 +58,7 @@ function installVsix(vsix: string, extensionsDir: string, userDataDir: string, s
     '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix], {
     encoding: 'utf8',
     timeout: 3 * 60_000,
-    env: {
-      ...process.env,
-      EXTENSIONS_GALLERY: '{}',
-      TMPDIR: join(stateDir, 'tmp'),
-      XDG_DATA_HOME: join(stateDir, 'xdg-data'),
-      XDG_CONFIG_HOME: join(stateDir, 'xdg-config'),
-    },
+    env: codeServerEnv(stateDir),
   });
   const out = `${String(r.stdout)}${String(r.stderr)}`.trim();
   if (r.status !== 0 || !/successfully installed/i.test(out)) {

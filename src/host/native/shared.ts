@@ -57,6 +57,22 @@ export async function sharedInstall(env: NodeJS.ProcessEnv = process.env): Promi
   return state.status === 'ready' && path.resolve(state.install.addon) === path.resolve(pointer.addon) ? state.install : undefined;
 }
 
+/** The trainer's environment naming an install's addon. */
+export function nativeEnvOf(install: Pick<NativeInstall, 'addon'>): NodeJS.ProcessEnv {
+  return { [NATIVE_ADDON_ENV]: install.addon };
+}
+
+/**
+ * The addon `npm install` built in the checkout at `root` (node_modules/@tensorflow/tfjs-node), with
+ * libtensorflow beside it; undefined in an installed extension, which has no node_modules.
+ */
+export function checkoutAddon(root: string): string | undefined {
+  const pkg = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+  const addon = path.join(pkg, 'lib', `napi-v${NATIVE_TARGET.napi}`, 'tfjs_binding.node');
+  const libs = path.join(pkg, 'deps', 'lib');
+  return fs.existsSync(addon) && fs.existsSync(libs) && fs.readdirSync(libs).some((f) => f.startsWith('libtensorflow')) ? addon : undefined;
+}
+
 /**
  * The environment that points a trainer at a native backend it would not find itself: nothing when
  * one is already named, or when the trainer's own checkout built tfjs-node (it loads that one);
@@ -64,8 +80,7 @@ export async function sharedInstall(env: NodeJS.ProcessEnv = process.env): Promi
  */
 export async function nativeEnvForTrainer(trainerPath: string, env: NodeJS.ProcessEnv = process.env): Promise<NodeJS.ProcessEnv> {
   if ((env[NATIVE_ADDON_ENV] ?? '') !== '') return {};
-  const checkout = path.join(path.dirname(trainerPath), '..', 'node_modules', '@tensorflow', 'tfjs-node', 'lib', `napi-v${NATIVE_TARGET.napi}`, 'tfjs_binding.node');
-  if (fs.existsSync(checkout)) return {};
+  if (checkoutAddon(path.join(path.dirname(trainerPath), '..')) !== undefined) return {};
   const install = await sharedInstall(env);
-  return install !== undefined ? { [NATIVE_ADDON_ENV]: install.addon } : {};
+  return install !== undefined ? nativeEnvOf(install) : {};
 }

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isPidAlive, readRun } from '../../../src/host/runStore';
+import { mulberry32 } from '../../../src/trainer/data/random';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin/cnn-lab.js');
@@ -59,17 +60,6 @@ export interface KillResult {
 
 interface Msg { type: string; [k: string]: unknown }
 
-/** mulberry32: small, seeded, good enough to pick delays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface CliRun {
   readonly child: ChildProcess;
@@ -140,7 +130,7 @@ export class KillCampaign {
 
   /** One seeded kill, checked; never throws for a failed check (they are in `failures`). */
   async kill(index: number, seed: number): Promise<KillResult> {
-    const rand = rng(seed * 1_000_003 + index);
+    const rand = mulberry32(seed * 1_000_003 + index);
     const mode: KillMode = rand() < 0.5 ? 'trainer' : 'cli+trainer';
     const aims = ['start-up', 'data loading', 'training', 'epoch end', 'evaluation'];
     const aim = aims[Math.floor(rand() * aims.length)] ?? 'training';

@@ -55,6 +55,9 @@ describe('native set-up shared by the extension and the CLI', () => {
     const own = path.join(checkout, 'node_modules', '@tensorflow', 'tfjs-node', 'lib', `napi-v${NATIVE_TARGET.napi}`, 'tfjs_binding.node');
     fs.mkdirSync(path.dirname(own), { recursive: true });
     fs.writeFileSync(own, 'own');
+    const ownLibs = path.join(checkout, 'node_modules', '@tensorflow', 'tfjs-node', 'deps', 'lib');
+    fs.mkdirSync(ownLibs, { recursive: true });
+    fs.writeFileSync(path.join(ownLibs, 'libtensorflow_cc.so.2'), 'cc');
     assert.deepEqual(await nativeEnvForTrainer(path.join(checkout, 'dist', 'trainer.js'), env), {});
     assert.deepEqual(await nativeEnvForTrainer(path.join(root, 'x', 'dist', 'trainer.js'), { ...env, CNN_LAB_NATIVE_ADDON: '/given.node' }), {});
   });
