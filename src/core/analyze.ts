@@ -1,15 +1,18 @@
 /**
- * The model language front end: YAML text → validated `ModelSpec` + Keras-exact summary +
+ * The model language front end: YAML text → validated `TypedModelSpec` + Keras-exact summary +
  * diagnostics with exact ranges and quick fixes. Pure and total: `analyzeModelText` never throws.
  */
 import { DATASETS } from '../shared/datasets';
-import { ACTIVATIONS, BUILTIN_DATASETS, DEFAULT_TRAIN, LAYER_TYPES } from '../shared/modelSpec';
+import { BUILTIN_DATASETS, DEFAULT_TRAIN } from '../shared/modelSpec';
 import type {
-  Activation, AugmentSpec, BuiltinDatasetName, DatasetSpec, LayerSpec, LayerSummary, LayerType, ModelSpec,
-  OptimizerName, Padding, Pair, TrainSpec,
+  AugmentSpec, BuiltinDatasetName, DatasetSpec, LayerSummary, OptimizerName, Pair, TrainSpec,
 } from '../shared/modelSpec';
 import {
-  AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, isLayerType, LAYER_ALIASES, LAYER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS,
+  isLayerType, LAYER_ALIASES, LAYER_TYPES, layerDef, layerFields, outputLayerIndex,
+} from './layers/index';
+import type { FieldReader, LayerSpec, LayerType, TypedModelSpec } from './layers/index';
+import {
+  AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS,
 } from './schema';
 import type { FieldDef } from './schema';
 import { t } from './messages';
@@ -255,7 +258,8 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
     return { node, params: null, entries };
   }
   const type: LayerType = node.type;
-  const fields = LAYER_FIELDS[type];
+  const def = layerDef(type);
+  const fields = layerFields(type);
   let paramsMap: YAMLMap | null = null;
 
   if (extra.length > 0) {
@@ -263,21 +267,21 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
     const k = keyNode(extra[0] as YamlPair);
     c.error(k, 'layer-form', c.t('layer.underIndented', { key: keyName(extra[0] as YamlPair) ?? '', type }));
   }
-  const shorthand = !isNullish(params) && isScalar(params) && (type === 'activation' || type === 'dropout');
-  if (shorthand) {
+  const shortField = def.shorthand !== undefined ? findField(fields, def.shorthand) : undefined;
+  if (shortField && !isNullish(params) && isScalar(params)) {
     // `- activation: relu`, `- dropout: 0.5`
-    const field = fields[0] as FieldDef;
+    const field = shortField;
     const pair = (item as YAMLMap).items[0] as YamlPair;
     entries.set(field.key, { field, pair, key: typeKey, value: params, at: paramsAt });
   } else if (isMap(params)) {
     paramsMap = params;
     for (const [k, v] of c.fields(params, fields, type, typeKey)) entries.set(k, v);
   } else if (!isNullish(params)) {
-    c.error(paramsAt, 'wrong-type', c.t('layer.paramsMap', { type, example: example(type) }));
+    c.error(paramsAt, 'wrong-type', c.t('layer.paramsMap', { type, example: def.example }));
     return { node, params: null, entries };
   } else {
     for (const f of fields) {
-      if (f.required === true) c.error(typeKey, 'missing-key', c.t('layer.missingKey', { type, key: f.key, doc: fieldDoc(c.locale, f), example: example(type) }));
+      if (f.required === true) c.error(typeKey, 'missing-key', c.t('layer.missingKey', { type, key: f.key, doc: fieldDoc(c.locale, f), example: def.example }));
     }
   }
   const before = c.errorCount;
@@ -286,18 +290,6 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
   const requiredMissing = fields.some((f) => f.required === true && !entries.has(f.key));
   if (spec && after === before && !requiredMissing) node.spec = spec;
   return { node, params: paramsMap, entries };
-}
-
-function example(type: LayerType): string {
-  switch (type) {
-    case 'conv2d': return '`conv2d: { filters: 32, kernel: 3, padding: same, activation: relu }`';
-    case 'maxpool2d': case 'avgpool2d': return `\`${type}: { pool: 2 }\``;
-    case 'dense': return '`dense: { units: 10, activation: softmax }`';
-    case 'dropout': return '`dropout: { rate: 0.5 }`';
-    case 'batchnorm': return '`batchnorm: {}`';
-    case 'activation': return '`activation: relu`';
-    default: return `\`${type}: {}\``;
-  }
 }
 
 function buildLayer(c: Checker, type: LayerType, entries: Map<string, Entry>): LayerSpec | null {
@@ -341,39 +333,9 @@ function buildLayer(c: Checker, type: LayerType, entries: Map<string, Entry>): L
       bad = true;
     }
   }
-  const withName = <T extends object>(o: T): T & { name?: string } => (name === undefined ? o : { ...o, name });
-  let spec: LayerSpec;
-  switch (type) {
-    case 'conv2d':
-      spec = withName({
-        type, filters: num('filters', 1), kernel: pair('kernel', [1, 1]), strides: pair('strides', [1, 1]),
-        padding: en<Padding>('padding', ['valid', 'same'], 'valid'), activation: en<Activation>('activation', ACTIVATIONS, 'linear'),
-        useBias: bool('useBias', true),
-      });
-      break;
-    case 'maxpool2d':
-    case 'avgpool2d': {
-      const pool = pair('pool', [2, 2]);
-      spec = withName({ type, pool, strides: pair('strides', pool), padding: en<Padding>('padding', ['valid', 'same'], 'valid') });
-      break;
-    }
-    case 'globalavgpool2d':
-    case 'flatten':
-      spec = withName({ type });
-      break;
-    case 'dense':
-      spec = withName({ type, units: num('units', 1), activation: en<Activation>('activation', ACTIVATIONS, 'linear'), useBias: bool('useBias', true) });
-      break;
-    case 'dropout':
-      spec = withName({ type, rate: num('rate', 0, 'dropout-range') });
-      break;
-    case 'batchnorm':
-      spec = withName({ type, momentum: num('momentum', 0.99), epsilon: num('epsilon', 0.001) });
-      break;
-    case 'activation':
-      spec = withName({ type, activation: en<Activation>('activation', ACTIVATIONS, 'linear') });
-      break;
-  }
+  const read: FieldReader = { number: num, pair, choice: en, bool };
+  const fields = layerDef(type).build(read);
+  const spec = { type, ...fields, ...(name === undefined ? {} : { name }) } as LayerSpec;
   return bad ? null : spec;
 }
 
@@ -457,7 +419,12 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
   const src = c.src;
   const specs = layers.map((l) => l.node.spec);
   const complete = layers.length > 0 && rows.every((r) => r !== null);
-  const outIdx = specs.reduce((acc, s, i) => (s?.type === 'dense' ? i : acc), -1);
+  // The output layer (one rule for the language and the trainer: `outputLayerIndex`), and the
+  // classifier: the last layer with weights at or before it (whose `units` set the class count,
+  // and before which a dropout belongs).
+  const outIdx = outputLayerIndex(specs);
+  let classIdx = outIdx;
+  while (classIdx >= 0 && specs[classIdx] && !layerDef((specs[classIdx] as LayerSpec).type).traits.hasWeights) classIdx--;
 
   if (complete) {
     const lastRow = rows[rows.length - 1] as LayerSummary;
@@ -472,10 +439,10 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
       }
       c.error(lastNode.typeRange, 'output-not-flat', c.t('output.notFlat', { shape: formatShape(out), units: numClasses ?? 'N' }), fix);
     } else if (numClasses !== null && out[0] !== numClasses) {
-      const outLayer = outIdx >= 0 ? layers[outIdx] : undefined;
+      const outLayer = classIdx >= 0 ? layers[classIdx] : undefined;
       const unitsE = outLayer?.entries.get('units');
       const ds = numClasses;
-      if (outLayer && unitsE?.value && outIdx >= 0) {
+      if (outLayer && unitsE?.value) {
         c.error(unitsE.at, 'class-mismatch', c.t('class.mismatchUnits', { units: out[0] ?? 0, classes: ds }),
           [c.replaceFix(c.t('fix.setUnits', { value: ds }), unitsE.value, String(ds))]);
       } else {
@@ -484,12 +451,12 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
     }
   }
 
-  // Softmax on the output: the last layer that is not dropout.
-  let lastReal = layers.length - 1;
-  while (lastReal >= 0 && specs[lastReal]?.type === 'dropout') lastReal--;
-  const lr = layers[lastReal];
+  // Softmax on the output layer, when it is a dense or activation layer.
+  const lr = layers[outIdx];
   const lrSpec = lr?.node.spec;
-  if (lr && lrSpec && (lrSpec.type === 'dense' || lrSpec.type === 'activation') && lrSpec.activation !== 'softmax') {
+  const lrDef = lrSpec ? layerDef(lrSpec.type) : undefined;
+  const lrActivation = lrSpec ? lrDef?.activationOf?.(lrSpec) : undefined;
+  if (lr && lrActivation !== undefined && (lrDef?.traits.kind === 'dense' || lrDef?.traits.kind === 'activation') && lrActivation !== 'softmax') {
     const actE = lr.entries.get('activation');
     const fix: CoreFix[] = [];
     if (actE?.value) fix.push(c.replaceFix(c.t('fix.useSoftmax'), actE.value, 'softmax'));
@@ -498,7 +465,7 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
       if (ed) fix.push({ title: c.t('fix.addSoftmax'), edits: [ed], preferred: true });
     }
     c.report(actE?.at ?? lr.node.typeRange, 'warning', 'output-not-softmax',
-      c.t('output.notSoftmax', { activation: lrSpec.activation }), fix);
+      c.t('output.notSoftmax', { activation: lrActivation }), fix);
   }
 
   // Dropout placement.
@@ -511,11 +478,11 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
     if (s.rate === 0) {
       const rm = removeLayer(src, seq, i);
       c.report(rateE?.at ?? l.node.typeRange, 'warning', 'dropout-useless', c.t('dropout.zero'), rm ? [{ title: c.t('fix.removeDropout'), edits: [rm] }] : undefined);
-    } else if (outIdx >= 0 && i > outIdx) {
+    } else if (classIdx >= 0 && i > outIdx) {
       const fix: CoreFix[] = [];
       const rm = removeLayer(src, seq, i);
       const text = src.text.slice(src.offset(l.node.range.start), src.offset(l.node.range.end));
-      const ins = insertLayerBefore(src, seq, outIdx, seq.flow === true ? text.replace(/^\{\s*|\s*\}$/g, '') : text);
+      const ins = insertLayerBefore(src, seq, classIdx, seq.flow === true ? text.replace(/^\{\s*|\s*\}$/g, '') : text);
       if (rm && ins) fix.push({ title: c.t('fix.moveDropout'), edits: [ins, rm], preferred: true });
       if (rm) fix.push({ title: c.t('fix.removeDropout'), edits: [rm] });
       c.report(l.node.typeRange, 'warning', 'dropout-useless', c.t('dropout.afterOutput'), fix);
@@ -525,8 +492,8 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
         rm ? [{ title: c.t('fix.removeDropout'), edits: [rm], preferred: true }] : undefined);
     }
   });
-  if (dropouts === 0 && outIdx >= 0) {
-    const flatIdx = specs.findIndex((s, i) => i < outIdx && (s?.type === 'flatten' || s?.type === 'globalavgpool2d'));
+  if (dropouts === 0 && classIdx >= 0) {
+    const flatIdx = specs.findIndex((s, i) => i < classIdx && s !== null && layerDef(s.type).traits.kind === 'flattening');
     const flat = layers[flatIdx];
     if (flat) {
       const ins = insertLayerAfter(src, seq, flatIdx, 'dropout: { rate: 0.5 }');
@@ -675,7 +642,7 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
 
   const batchSize = train?.batchSize ?? DEFAULT_TRAIN.batchSize;
   const hasErrors = c.errorCount > 0;
-  let spec: ModelSpec | null = null;
+  let spec: TypedModelSpec | null = null;
   let summary = null;
   if (!hasErrors && ds && inputShape && train && name !== undefined && parsed.length > 0 && rows.every((r) => r !== null)) {
     spec = {

@@ -3,12 +3,12 @@
  * types in the `layers` list, keys of the map the cursor is in, and enum values after `key:`.
  */
 import { DATASETS } from '../shared/datasets';
-import { ACTIVATIONS, BUILTIN_DATASETS, LAYER_TYPES, OPTIMIZERS, PADDINGS } from '../shared/modelSpec';
-import type { LayerType } from '../shared/modelSpec';
+import { ACTIVATIONS, BUILTIN_DATASETS, OPTIMIZERS, PADDINGS } from '../shared/modelSpec';
+import { isLayerType, layerDefs, layerFields } from './layers/index';
 import { splitLines } from './locate';
 import { DATASET_TEXT_KO, t } from './messages';
 import type { Locale, LocaleOptions } from './messages';
-import { AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, isLayerType, LAYER_FIELDS, layerDoc, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
+import { AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, layerDoc, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
 import type { FieldDef } from './schema';
 import type { Position } from './types';
 
@@ -25,23 +25,11 @@ export interface CoreCompletionItem {
   sortText?: string;
 }
 
-const LAYER_SNIPPETS: Readonly<Record<LayerType, string>> = {
-  conv2d: 'conv2d: { filters: ${1:32}, kernel: ${2:3}, padding: ${3|same,valid|}, activation: ${4|relu,linear,elu,tanh,sigmoid|} }',
-  maxpool2d: 'maxpool2d: { pool: ${1:2} }',
-  avgpool2d: 'avgpool2d: { pool: ${1:2} }',
-  globalavgpool2d: 'globalavgpool2d: {}',
-  flatten: 'flatten: {}',
-  dense: 'dense: { units: ${1:64}, activation: ${2|relu,softmax,linear,sigmoid,tanh|} }',
-  dropout: 'dropout: { rate: ${1:0.5} }',
-  batchnorm: 'batchnorm: {}',
-  activation: 'activation: ${1|relu,elu,tanh,sigmoid,softmax|}',
-};
-
 function layerItems(locale: Locale): CoreCompletionItem[] {
   const detail = t(locale, 'completion.layer');
-  return LAYER_TYPES.map((type, i) => ({
-    label: type, kind: 'layer', detail, documentation: layerDoc(locale, type),
-    insertText: LAYER_SNIPPETS[type], snippet: true, sortText: String(i).padStart(2, '0'),
+  return layerDefs().map((d, i) => ({
+    label: d.type, kind: 'layer', detail, documentation: layerDoc(locale, d.type),
+    insertText: d.snippet, snippet: true, sortText: String(i).padStart(2, '0'),
   }));
 }
 
@@ -76,7 +64,7 @@ function valueItems(key: string, owner: string | null, locale: Locale): CoreComp
 
 function fieldsFor(owner: string | null): readonly FieldDef[] {
   if (owner === null) return TOP_LEVEL_FIELDS;
-  if (isLayerType(owner)) return LAYER_FIELDS[owner];
+  if (isLayerType(owner)) return layerFields(owner);
   if (owner === 'train') return TRAIN_FIELDS;
   if (owner === 'augment') return AUGMENT_FIELDS;
   if (owner === 'dataset') return FOLDER_FIELDS;

@@ -4,8 +4,9 @@
  */
 import { DATASETS } from '../shared/datasets';
 import { CnnLabError } from '../shared/errors';
-import type { BuiltinDatasetName, LayerType } from '../shared/modelSpec';
-import { isLayerType } from './schema';
+import type { BuiltinDatasetName } from '../shared/modelSpec';
+import { isLayerType, layerDef } from './layers/index';
+import type { LayerKind, LayerType } from './layers/index';
 import { edit, insertLayerAfter, removeLayers, replaceLayer, replaceNode, topMap } from './textEdits';
 import type { TextEdit } from './types';
 import { findPair, isMap, pairValue, isScalar, isSeq, keyName, keyNode, SourceText, valueNode } from './yamlText';
@@ -63,16 +64,18 @@ function layersOf(src: SourceText): { seq: YAMLSeq; items: LayerItem[] } {
   return { seq, items };
 }
 
+const kindOf = (it: LayerItem | undefined): LayerKind | null => (it?.type ? layerDef(it.type).traits.kind : null);
+
 /** Indices (into the full item list) after which a dropout goes, for a placement. */
 function placementTargets(items: readonly LayerItem[], placement: DropoutPlacement): number[] {
-  const real = items.filter((it) => it.type !== 'dropout');
-  const denseIdx = real.filter((it) => it.type === 'dense').map((it) => it.index);
+  const real = items.filter((it) => kindOf(it) !== 'dropout');
+  const denseIdx = real.filter((it) => kindOf(it) === 'dense').map((it) => it.index);
   const outIdx = denseIdx[denseIdx.length - 1] ?? -1;
   switch (placement) {
     case 'none':
       return [];
     case 'afterFlatten': {
-      const flat = real.find((it) => (it.type === 'flatten' || it.type === 'globalavgpool2d') && (outIdx < 0 || it.index < outIdx));
+      const flat = real.find((it) => kindOf(it) === 'flattening' && (outIdx < 0 || it.index < outIdx));
       if (flat) return [flat.index];
       // No flattening layer: directly before the output layer.
       const k = real.findIndex((it) => it.index === outIdx);
@@ -83,16 +86,17 @@ function placementTargets(items: readonly LayerItem[], placement: DropoutPlaceme
       return denseIdx.filter((i) => i !== outIdx);
     case 'afterEveryConvBlock': {
       const out: number[] = [];
-      const spatial = new Set<LayerType | null>(['conv2d', 'maxpool2d', 'avgpool2d', 'batchnorm', 'activation']);
+      // A conv block: convolutions with their padding, normalisation, activations and pooling.
+      const spatial = new Set<LayerKind | null>(['convolution', 'padding', 'pooling', 'normalization', 'activation']);
       let sawConv = false;
       real.forEach((it, k) => {
-        if (!spatial.has(it.type)) { sawConv = false; return; }
-        if (it.type === 'conv2d') sawConv = true;
+        if (!spatial.has(kindOf(it))) { sawConv = false; return; }
+        if (kindOf(it) === 'convolution') sawConv = true;
         const next = real[k + 1];
-        const isPool = it.type === 'maxpool2d' || it.type === 'avgpool2d';
-        const nextPool = next?.type === 'maxpool2d' || next?.type === 'avgpool2d';
+        const isPool = kindOf(it) === 'pooling';
+        const nextPool = kindOf(next) === 'pooling';
         // A block ends at its pooling layer, or where the spatial run ends.
-        const blockEnd = isPool ? !nextPool : (!next || !spatial.has(next.type));
+        const blockEnd = isPool ? !nextPool : (!next || !spatial.has(kindOf(next)));
         if (sawConv && blockEnd) { out.push(it.index); sawConv = false; }
       });
       return out;

@@ -6,7 +6,8 @@ import { compact, groupDigits } from './format';
 import { layerAt, lineOf, wordAt } from './locate';
 import { DATASET_TEXT_KO, t } from './messages';
 import type { Locale, LocaleOptions } from './messages';
-import { AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, isLayerType, KERAS_CLASS, LAYER_FIELDS, layerDoc, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
+import { isLayerType, kerasClassOf, layerFields } from './layers/index';
+import { AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, layerDoc, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
 import type { FieldDef } from './schema';
 import { formatShape } from './shapes';
 import type { Analysis, ColourCost, LayerNode, Position, Range } from './types';
@@ -54,7 +55,7 @@ function layerHover(analysis: Analysis, layer: LayerNode, fieldDocText: string |
   const parts: string[] = [];
   if (!isLayerType(type)) return t(locale, 'hover.unknownLayer', { type });
   const row = analysis.partialSummary.layers[layer.index];
-  parts.push(`**${type}**${row ? ` \`${row.name}\`` : ''} — Keras \`${KERAS_CLASS[type]}\``);
+  parts.push(`**${type}**${row ? ` \`${row.name}\`` : ''} — Keras \`${kerasClassOf(type)}\``);
   if (fieldDocText !== null) parts.push(fieldDocText);
   if (row) {
     const table = [
@@ -90,7 +91,7 @@ export function hoverAt(text: string, analysis: Analysis, pos: Position, options
   const wordRange: Range = { start: { line: pos.line, character: w.start }, end: { line: pos.line, character: w.end } };
   const layer = layerAt(analysis, pos);
   if (layer) {
-    const fields = isLayerType(layer.type) ? LAYER_FIELDS[layer.type] : [];
+    const fields = isLayerType(layer.type) ? layerFields(layer.type) : [];
     const f = w.word !== '' && line.slice(w.end).trimStart().startsWith(':') ? findField(fields, w.word) : undefined;
     const onType = w.word === layer.type;
     const doc = f ? keyDoc(locale, f) : onType && isLayerType(layer.type) ? layerDoc(locale, layer.type) : null;

@@ -10,6 +10,10 @@ export { analyzeModelText } from './analyze';
 export type { AnalyzeOptions } from './analyze';
 export { inferLayer, inferSummary, formatShape, layerNames } from './shapes';
 export type { LayerShape, LayerShapeResult, ShapeError } from './shapes';
+export {
+  endsInSoftmax, isLayerType, kerasClassOf, LAYER_ALIASES, LAYER_TYPES, layerDef, layerDefs, layerFields, outputLayerIndex, typedModelSpec,
+} from './layers/index';
+export type * from './layers/index';
 export { formatSummaryTable } from './summaryTable';
 export { applyEdits, datasetEdits, dropoutPlacementEdits } from './edits';
 export type { DropoutPlacement } from './edits';

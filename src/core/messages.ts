@@ -4,7 +4,7 @@
  * identifiers (conv2d, units, padding, same/valid) stay as written in both languages. Pure data:
  * the language server picks the locale once per session from `InitializeParams.locale`.
  */
-import type { BuiltinDatasetName, LayerType } from '../shared/modelSpec';
+import type { BuiltinDatasetName } from '../shared/modelSpec';
 
 export const LOCALES = ['en', 'ko'] as const;
 /** Display languages the core speaks; anything else falls back to English. */
@@ -268,20 +268,7 @@ export function resolveLocale(language: unknown): Locale {
   return typeof language === 'string' && /^ko(?:[-_]|$)/i.test(language.trim()) ? 'ko' : 'en';
 }
 
-// ---- docs: layer types and built-in data sets (field docs live next to each field in schema.ts)
-
-/** Korean one-line docs of the layer types (English in `LAYER_DOCS`). */
-export const LAYER_DOCS_KO: Readonly<Record<LayerType, string>> = {
-  conv2d: '2차원 합성곱 층(Keras `Conv2D`): 크기가 `kernel`인 커널 `filters`개를 이미지 위로 밀며 계산합니다. 각 커널은 입력 채널마다 조각을 하나씩 가집니다.',
-  maxpool2d: '최대 풀링(Keras `MaxPooling2D`): 각 창에서 가장 큰 값만 남깁니다. 기본값 `pool: 2`이면 높이와 너비가 절반이 됩니다.',
-  avgpool2d: '평균 풀링(Keras `AveragePooling2D`): 각 창의 평균을 냅니다.',
-  globalavgpool2d: '전역 평균 풀링(Keras `GlobalAveragePooling2D`): 채널마다 평균 하나를 냅니다. `flatten` 대신 쓰면 특징 수가 훨씬 적습니다.',
-  flatten: '평탄화(Keras `Flatten`): 높이×너비×채널 특징 맵을 완전연결층에 넣을 1차원 벡터로 펼칩니다.',
-  dense: '완전연결층(Keras `Dense`): 모든 출력 유닛이 모든 입력 값과 연결됩니다.',
-  dropout: '드롭아웃(Keras `Dropout`): 학습 중에 입력의 `rate` 비율만큼을 무작위로 0으로 만들어 과적합을 줄입니다. 강의에서는 평탄화한 특징과 출력층 사이에 둡니다.',
-  batchnorm: '배치 정규화(Keras `BatchNormalization`): 채널별로 정규화합니다. 채널마다 파라미터 4개이며, 그중 2개(이동 평균과 이동 분산)는 학습되지 않습니다.',
-  activation: '활성화 층(Keras `Activation`): 원소마다 함수를 적용합니다. 줄여서 `- activation: relu`로 쓸 수 있습니다.',
-};
+// ---- docs: built-in data sets (layer docs live in each layer's registry entry, field docs next to each field)
 
 /** Korean titles and descriptions of the built-in data sets (English in `src/shared/datasets.ts`). */
 export const DATASET_TEXT_KO: Readonly<Record<BuiltinDatasetName, { readonly title: string; readonly description: string }>> = {

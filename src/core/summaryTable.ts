@@ -1,7 +1,7 @@
 /** Keras-style text rendering of a `ModelSummary` (the "Summary" command and the CLI). */
 import type { ModelSummary } from '../shared/modelSpec';
 import { bytes, groupDigits } from './format';
-import { KERAS_CLASS } from './schema';
+import { kerasClassOf } from './layers/index';
 
 const COLS = [34, 24, 13, 16] as const;
 
@@ -24,7 +24,7 @@ export function formatSummaryTable(summary: ModelSummary, name?: string): string
   lines.push(` ${pad('input (InputLayer)', COLS[0])}${pad(`(None, ${summary.inputShape.join(', ')})`, COLS[1])}${pad('0', COLS[2], true)}${pad('0', COLS[3], true)}`);
   for (const l of summary.layers) {
     const shape = `(None, ${l.outputShape.join(', ')})`;
-    lines.push(` ${pad(`${l.name} (${KERAS_CLASS[l.type]})`, COLS[0])}${pad(shape, COLS[1])}${pad(groupDigits(l.params), COLS[2], true)}${pad(groupDigits(l.macs), COLS[3], true)}`);
+    lines.push(` ${pad(`${l.name} (${kerasClassOf(l.type)})`, COLS[0])}${pad(shape, COLS[1])}${pad(groupDigits(l.params), COLS[2], true)}${pad(groupDigits(l.macs), COLS[3], true)}`);
   }
   lines.push('='.repeat(width));
   lines.push(`Total params: ${groupDigits(summary.totalParams)} (${bytes(summary.totalParams * 4)})`);

@@ -2,7 +2,8 @@
  * Plain data types of the model language service. LSP-shaped (0-based lines, UTF-16 columns) so
  * the server converts them one to one, but with no dependency on vscode-languageserver.
  */
-import type { LayerSpec, LayerSummary, ModelSpec, ModelSummary } from '../shared/modelSpec';
+import type { LayerSummary, ModelSummary } from '../shared/modelSpec';
+import type { LayerSpec, TypedModelSpec } from './layers/index';
 
 /** 0-based line and UTF-16 column, as in LSP. */
 export interface Position { line: number; character: number }
@@ -63,7 +64,7 @@ export interface ColourCost {
 
 export interface Analysis {
   /** Null whenever any error diagnostic exists. */
-  spec: ModelSpec | null;
+  spec: TypedModelSpec | null;
   /** Null unless `spec` is non-null (shapes then always infer). */
   summary: ModelSummary | null;
   diagnostics: CoreDiagnostic[];

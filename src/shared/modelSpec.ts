@@ -20,88 +20,19 @@ export type Padding = (typeof PADDINGS)[number];
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad', 'adamax'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-/** Layer type keywords, in the order completion offers them. */
-export const LAYER_TYPES = [
-  'conv2d', 'maxpool2d', 'avgpool2d', 'globalavgpool2d', 'flatten', 'dense',
-  'dropout', 'batchnorm', 'activation',
-] as const;
-export type LayerType = (typeof LAYER_TYPES)[number];
-
 /** [height, width] pair; a scalar in the file means a square window. */
 export type Pair = readonly [number, number];
 
-interface LayerBase {
+/**
+ * A layer as it crosses a process boundary: its keyword, optional name and fields. Which fields
+ * each layer type has is defined by the layer registry (`src/core/layers/`), which also types them
+ * (`TypedModelSpec`); the host and the webviews only pass layers on.
+ */
+export interface LayerSpecBase {
+  readonly type: string;
   /** Optional user-given name; the summary falls back to `<type>_<n>` like Keras. */
   readonly name?: string;
 }
-
-export interface Conv2DLayer extends LayerBase {
-  readonly type: 'conv2d';
-  readonly filters: number;
-  readonly kernel: Pair;
-  /** Default [1, 1]. */
-  readonly strides: Pair;
-  /** Default `valid`, as in Keras. */
-  readonly padding: Padding;
-  /** Default `linear`, as in Keras. */
-  readonly activation: Activation;
-  /** Default true. */
-  readonly useBias: boolean;
-}
-
-export interface Pool2DLayer extends LayerBase {
-  readonly type: 'maxpool2d' | 'avgpool2d';
-  /** Default [2, 2]. */
-  readonly pool: Pair;
-  /** Default: equal to `pool`, as in Keras. */
-  readonly strides: Pair;
-  /** Default `valid`. */
-  readonly padding: Padding;
-}
-
-export interface GlobalAvgPool2DLayer extends LayerBase {
-  readonly type: 'globalavgpool2d';
-}
-
-export interface FlattenLayer extends LayerBase {
-  readonly type: 'flatten';
-}
-
-export interface DenseLayer extends LayerBase {
-  readonly type: 'dense';
-  readonly units: number;
-  readonly activation: Activation;
-  readonly useBias: boolean;
-}
-
-export interface DropoutLayer extends LayerBase {
-  readonly type: 'dropout';
-  /** Fraction of inputs zeroed during training, in [0, 1). */
-  readonly rate: number;
-}
-
-export interface BatchNormLayer extends LayerBase {
-  readonly type: 'batchnorm';
-  /** Default 0.99 (Keras). */
-  readonly momentum: number;
-  /** Default 0.001 (Keras). */
-  readonly epsilon: number;
-}
-
-export interface ActivationLayer extends LayerBase {
-  readonly type: 'activation';
-  readonly activation: Activation;
-}
-
-export type LayerSpec =
-  | Conv2DLayer
-  | Pool2DLayer
-  | GlobalAvgPool2DLayer
-  | FlattenLayer
-  | DenseLayer
-  | DropoutLayer
-  | BatchNormLayer
-  | ActivationLayer;
 
 /** Built-in data sets; see `src/shared/datasets.ts` for what each one is. */
 export const BUILTIN_DATASETS = ['mnist', 'fashion-mnist', 'cifar10', 'shapes'] as const;
@@ -149,7 +80,7 @@ export interface ModelSpec {
   readonly inputShape: readonly [number, number, number];
   /** Number of classes of the data set (known for built-ins; for folders, from the file or the folder). */
   readonly numClasses: number | null;
-  readonly layers: readonly LayerSpec[];
+  readonly layers: readonly LayerSpecBase[];
   readonly train: TrainSpec;
 }
 
@@ -169,7 +100,8 @@ export interface LayerSummary {
   readonly index: number;
   /** Keras-like name, e.g. `conv2d_1`, or the user's `name`. */
   readonly name: string;
-  readonly type: LayerType;
+  /** The layer type keyword (`conv2d`). */
+  readonly type: string;
   /** Input shape without batch dimension. */
   readonly inputShape: readonly number[];
   /** Output shape without batch dimension. */

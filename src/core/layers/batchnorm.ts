@@ -1,0 +1,31 @@
+/** `batchnorm`: Keras `BatchNormalization`. */
+import { defineLayer } from './def';
+import type { LayerSpecCommon } from './def';
+import { channelsOf, ok } from './geometry';
+
+export interface BatchNormLayer extends LayerSpecCommon<'batchnorm'> {
+  /** Default 0.99 (Keras). */
+  readonly momentum: number;
+  /** Default 0.001 (Keras). */
+  readonly epsilon: number;
+}
+
+export const batchnorm = defineLayer<BatchNormLayer>({
+  type: 'batchnorm',
+  keras: { className: 'BatchNormalization', name: 'batch_normalization' },
+  docs: {
+    en: 'Batch normalisation (Keras `BatchNormalization`): normalises each channel; 4 parameters per channel, 2 of them (moving mean and variance) not trainable.',
+    ko: '배치 정규화(Keras `BatchNormalization`): 채널별로 정규화합니다. 채널마다 파라미터 4개이며, 그중 2개(이동 평균과 이동 분산)는 학습되지 않습니다.',
+  },
+  fields: [
+    { key: 'momentum', kind: 'number', default: '0.99', min: 0, max: 1, maxExclusive: true, doc: 'Momentum of the moving mean and variance.', docKo: '이동 평균과 이동 분산의 모멘텀.' },
+    { key: 'epsilon', kind: 'number', default: '0.001', min: 0, minExclusive: true, max: 1, doc: 'Small constant added to the variance.', docKo: '분산에 더하는 작은 상수.' },
+  ],
+  aliases: ['batchnormalization', 'batchnorm2d', 'bn'],
+  example: '`batchnorm: {}`',
+  snippet: 'batchnorm: {}',
+  traits: { kind: 'normalization', spatial: false, hasWeights: true, passThrough: false },
+  build: (r) => ({ momentum: r.number('momentum', 0.99), epsilon: r.number('epsilon', 0.001) }),
+  // 4·C parameters: gamma and beta trainable, the moving mean and variance not.
+  infer: (_l, input) => ok(input, 2 * channelsOf(input), 0, 2 * channelsOf(input)),
+});
