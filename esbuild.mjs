@@ -2,7 +2,7 @@
 // the webview apps. `--production` minifies; `--watch` rebuilds on change. Type-checking is
 // separate (`npm run typecheck`, tsc --noEmit), as esbuild strips types without checking them.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -42,6 +42,26 @@ function copyWasmBinaries() {
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     copyFileSync(join(from, f), join('dist/wasm', f));
   }
+}
+
+/**
+ * The TextMate grammar's layer keywords come from the layer registry (src/core/layers): the
+ * registry is bundled in memory, its `LAYER_TYPES` read, and every keyword alternation of the
+ * grammar (the group before `[ \\t]*(:)` in the layer rules) rewritten when it differs. Adding a
+ * layer type therefore never means editing the grammar; test/unit/grammar checks the result.
+ */
+async function generateGrammar() {
+  const file = 'media/cnn-model.tmLanguage.json';
+  const out = await esbuild.build({
+    entryPoints: ['src/core/layers/index.ts'], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent',
+  });
+  const code = out.outputFiles[0]?.text ?? '';
+  const { LAYER_TYPES: types } = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+  const alternation = `(${types.join('|')})`;
+  const text = readFileSync(file, 'utf8');
+  // Only the alternations of layer keywords (the top-level keys have one of the same form).
+  const next = text.replace(/\((?:[a-z0-9]+\|)+[a-z0-9]+\)(?=\[ \\\\t\]\*\(:\))/g, (m) => (m.includes('|conv2d|') || m.startsWith('(conv2d|') ? alternation : m));
+  if (next !== text) writeFileSync(file, next);
 }
 
 const targets = [
@@ -87,6 +107,7 @@ function options(t) {
 const present = targets.filter((t) => existsSync(t.entry));
 const started = Date.now();
 if (watch) {
+  await generateGrammar();
   copyWasmBinaries();
   for (const t of present) {
     const ctx = await esbuild.context(options(t));
@@ -94,6 +115,7 @@ if (watch) {
   }
   console.log(`watching ${present.map((t) => t.name).join(', ')}`);
 } else {
+  await generateGrammar();
   copyWasmBinaries();
   await Promise.all(present.map((t) => esbuild.build(options(t))));
   for (const t of present) {

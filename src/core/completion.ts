@@ -46,6 +46,10 @@ function keyItems(fields: readonly FieldDef[], present: ReadonlySet<string>, loc
 function valueItems(key: string, owner: string | null, locale: Locale): CoreCompletionItem[] {
   const vals = (vs: readonly string[], doc?: (v: string) => string | undefined): CoreCompletionItem[] =>
     vs.map((v, i) => ({ label: v, kind: 'value', documentation: doc?.(v), sortText: String(i).padStart(2, '0') }));
+  // A layer key that is not an enum or a bool (`zeropadding2d`'s `padding` is a number pair).
+  const field = owner !== null && isLayerType(owner) ? findField(layerFields(owner), key) : undefined;
+  if (field && field.kind !== 'enum' && field.kind !== 'bool') return [];
+  if (field?.kind === 'bool') return vals(['true', 'false']);
   switch (key) {
     case 'activation': return vals(ACTIVATIONS);
     case 'padding': return vals(PADDINGS, (v) => t(locale, v === 'same' ? 'completion.paddingSame' : 'completion.paddingValid'));

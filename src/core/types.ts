@@ -16,15 +16,9 @@ export interface TextEdit { range: Range; newText: string }
 /** A quick fix attached to a diagnostic. */
 export interface CoreFix { title: string; edits: TextEdit[]; preferred?: boolean }
 
-/** Stable diagnostic codes; tests and quick fixes key on them. */
-export const DIAGNOSTIC_CODES = [
-  'yaml-syntax', 'yaml-warning', 'not-a-map', 'missing-key', 'unknown-key', 'unknown-layer',
-  'layer-form', 'wrong-type', 'out-of-range', 'unknown-value', 'unresolved-alias', 'duplicate-name',
-  'input-mismatch', 'dataset-classes', 'shape-mismatch', 'shape-zero', 'missing-flatten',
-  'output-not-flat', 'class-mismatch', 'output-not-softmax', 'dropout-range', 'dropout-useless',
-  'dropout-suggested', 'empty-model', 'internal-error',
-] as const;
-export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+export { DIAGNOSTIC_CODES } from './diagnosticCodes';
+export type { DiagnosticCode } from './diagnosticCodes';
+import type { DiagnosticCode } from './diagnosticCodes';
 
 export interface CoreDiagnostic {
   range: Range;

@@ -7,7 +7,7 @@
  */
 import type { Activation, Pair } from '../../shared/modelSpec';
 import type { Locale } from '../messages';
-import type { DiagnosticCode } from '../types';
+import type { DiagnosticCode } from '../diagnosticCodes';
 import type { FieldDef } from './fields';
 
 /** A shape error with the layer key it is about (for the diagnostic range). */

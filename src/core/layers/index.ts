@@ -16,10 +16,20 @@ import type { FieldDef } from './fields';
 import { flatten } from './flatten';
 import { globalavgpool2d } from './globalavgpool2d';
 import { maxpool2d } from './maxpool2d';
+import { depthwiseconv2d } from './depthwiseconv2d';
+import { elu } from './elu';
+import { gelu } from './gelu';
+import { globalmaxpool2d } from './globalmaxpool2d';
+import { leakyrelu } from './leakyrelu';
+import { separableconv2d } from './separableconv2d';
+import { spatialdropout2d } from './spatialdropout2d';
+import { swish } from './swish';
+import { zeropadding2d } from './zeropadding2d';
 
 /** In the order completion offers them. */
 const DEFS = [
-  conv2d, maxpool2d, avgpool2d, globalavgpool2d, flatten, dense, dropout, batchnorm, activation,
+  conv2d, separableconv2d, depthwiseconv2d, maxpool2d, avgpool2d, globalavgpool2d, globalmaxpool2d, zeropadding2d,
+  flatten, dense, dropout, spatialdropout2d, batchnorm, activation, leakyrelu, elu, gelu, swish,
 ] as const;
 
 type SpecOf<D> = D extends LayerDef<infer S> ? S : never;
@@ -49,7 +59,7 @@ export function layerDef(type: LayerType): AnyLayerDef {
 
 /** Every registry entry, in completion order. */
 export function layerDefs(): readonly AnyLayerDef[] {
-  return DEFS as readonly AnyLayerDef[];
+  return DEFS;
 }
 
 const FIELDS = new Map<string, readonly FieldDef[]>(DEFS.map((d) => [d.type, [...d.fields, NAME_FIELD]]));
@@ -120,3 +130,12 @@ export type { DropoutLayer } from './dropout';
 export type { FlattenLayer } from './flatten';
 export type { GlobalAvgPool2DLayer } from './globalavgpool2d';
 export type { MaxPool2DLayer } from './maxpool2d';
+export type { DepthwiseConv2DLayer } from './depthwiseconv2d';
+export type { EluLayer } from './elu';
+export type { GeluLayer } from './gelu';
+export type { GlobalMaxPool2DLayer } from './globalmaxpool2d';
+export type { LeakyReluLayer } from './leakyrelu';
+export type { SeparableConv2DLayer } from './separableconv2d';
+export type { SpatialDropout2DLayer } from './spatialdropout2d';
+export type { SwishLayer } from './swish';
+export type { ZeroPadding2DLayer } from './zeropadding2d';

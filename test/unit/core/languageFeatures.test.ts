@@ -56,7 +56,10 @@ describe('core completion', () => {
   it('layer types after a dash in layers, as snippets', () => {
     const text = 'dataset: mnist\nlayers:\n  - conv2d: { filters: 4, kernel: 3 }\n  - \n';
     const items = completionsAt(text, { line: 3, character: 4 });
-    assert.deepEqual(items.map((c) => c.label), ['conv2d', 'maxpool2d', 'avgpool2d', 'globalavgpool2d', 'flatten', 'dense', 'dropout', 'batchnorm', 'activation']);
+    assert.deepEqual(items.map((c) => c.label), [
+      'conv2d', 'separableconv2d', 'depthwiseconv2d', 'maxpool2d', 'avgpool2d', 'globalavgpool2d', 'globalmaxpool2d', 'zeropadding2d',
+      'flatten', 'dense', 'dropout', 'spatialdropout2d', 'batchnorm', 'activation', 'leakyrelu', 'elu', 'gelu', 'swish',
+    ]);
     assert.ok(items.every((c) => c.kind === 'layer' && c.snippet === true));
   });
 

@@ -9,9 +9,10 @@ import {
   analyzeModelText, codeLenses, completionsAt, hoverAt, inlayHints, LOCALES, MESSAGES, placeholders, resolveLocale, t,
 } from '../../../src/core/index';
 import type { Analysis, CoreDiagnostic, DiagnosticCode, MessageId } from '../../../src/core/index';
-import { DATASET_TEXT_KO, LAYER_DOCS_KO } from '../../../src/core/messages';
-import { AUGMENT_FIELDS, FOLDER_FIELDS, LAYER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from '../../../src/core/schema';
-import { BUILTIN_DATASETS, LAYER_TYPES } from '../../../src/shared/modelSpec';
+import { DATASET_TEXT_KO } from '../../../src/core/messages';
+import { layerDefs, layerFields } from '../../../src/core/layers/index';
+import { AUGMENT_FIELDS, FOLDER_FIELDS, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from '../../../src/core/schema';
+import { BUILTIN_DATASETS } from '../../../src/shared/modelSpec';
 import { example, rangeIn } from './helpers';
 
 const HANGUL = /[가-힣]/;
@@ -60,9 +61,9 @@ describe('messages: English and Korean', () => {
   });
 
   it('every field, layer and built-in data set has a Korean doc', () => {
-    const fields = [...TOP_LEVEL_FIELDS, ...TRAIN_FIELDS, ...AUGMENT_FIELDS, ...FOLDER_FIELDS, ...LAYER_TYPES.flatMap((l) => LAYER_FIELDS[l])];
+    const fields = [...TOP_LEVEL_FIELDS, ...TRAIN_FIELDS, ...AUGMENT_FIELDS, ...FOLDER_FIELDS, ...layerDefs().flatMap((d) => layerFields(d.type))];
     for (const f of fields) assert.match(f.docKo, HANGUL, `${f.key}: ${f.docKo}`);
-    for (const l of LAYER_TYPES) assert.match(LAYER_DOCS_KO[l], HANGUL, l);
+    for (const d of layerDefs()) assert.match(d.docs.ko, HANGUL, d.type);
     for (const d of BUILTIN_DATASETS) assert.match(DATASET_TEXT_KO[d].description, HANGUL, d);
   });
 

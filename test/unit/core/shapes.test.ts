@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { analyzeModelText, inferLayer, inferSummary } from '../../../src/core/index';
 import type { Analysis } from '../../../src/core/index';
 import { CnnLabError } from '../../../src/shared/errors';
-import type { LayerSpec, ModelSpec } from '../../../src/shared/modelSpec';
+import type { LayerSpec, TypedModelSpec } from '../../../src/core/index';
 import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
 import { example } from './helpers';
 
@@ -138,7 +138,7 @@ describe('core shapes: padding and strides', () => {
   });
 
   it('inferSummary throws E_MODEL_INVALID on a shape error', () => {
-    const spec: ModelSpec = {
+    const spec: TypedModelSpec = {
       name: 'bad', dataset: { kind: 'builtin', name: 'mnist' }, grayscale: false, inputShape: [3, 3, 64], numClasses: 10,
       layers: [conv(5, 1, 'valid')], train: DEFAULT_TRAIN,
     };

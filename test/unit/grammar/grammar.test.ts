@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import * as oniguruma from 'vscode-oniguruma';
 import * as vsctm from 'vscode-textmate';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parse, parseDocument, Scalar, visit } from 'yaml';
-import { ACTIVATIONS, BUILTIN_DATASETS, LAYER_TYPES, OPTIMIZERS, PADDINGS } from '../../../src/shared/modelSpec';
-import { LAYER_ALIASES, TOP_LEVEL_FIELDS } from '../../../src/core/schema';
+import { ACTIVATIONS, BUILTIN_DATASETS, OPTIMIZERS, PADDINGS } from '../../../src/shared/modelSpec';
+import { LAYER_ALIASES, LAYER_TYPES } from '../../../src/core/layers/index';
+import { TOP_LEVEL_FIELDS } from '../../../src/core/schema';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const GRAMMAR_PATH = path.join(ROOT, 'media/cnn-model.tmLanguage.json');
