@@ -30,7 +30,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The trainer bundle next to the CLI bundle (both in dist/). */
-export function defaultTrainerPath(): string {
+function defaultTrainerPath(): string {
   return path.join(__dirname, 'trainer.js');
 }
 

@@ -1,7 +1,7 @@
 /** "Did you mean" suggestions by edit distance, ignoring case, `_` and `-`. */
 
 /** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { analyzeModelText, resolveLocale, type Analysis, type Locale } from '../core/index';
 
-export function userLocale(): Locale {
+function userLocale(): Locale {
   return resolveLocale(vscode.env.language);
 }
 

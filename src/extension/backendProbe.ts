@@ -13,7 +13,7 @@ import type { BackendName } from '../shared/trainerProtocol';
 export interface Translator { t(message: string, ...args: (string | number)[]): string }
 
 /** English: the message itself with its placeholders filled in. */
-export const ENGLISH: Translator = {
+const ENGLISH: Translator = {
   t: (message, ...args) => message.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m)),
 };
 

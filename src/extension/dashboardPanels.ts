@@ -25,7 +25,7 @@ import { buildWebviewHtml, makeNonce } from './webviewHtml';
 import type { TrainingService } from './trainingService';
 import type { RunLocations } from './runLocations';
 
-export const DASHBOARD_VIEW_TYPE = 'cnnLab.dashboard';
+const DASHBOARD_VIEW_TYPE = 'cnnLab.dashboard';
 
 /** How many other runs the comparison overlay offers (newest first). */
 const MAX_COMPARISONS = 8;

@@ -23,7 +23,7 @@ function duration(sec: number | null): string {
 }
 
 /** One-line description of a run: "mnist · tensorflow · val 98.9% · 1m 20s". Pure. */
-export function runDescription(r: Pick<RunListEntry, 'dataset' | 'backend' | 'bestValAcc' | 'durationSec'>, valLabel: string): string {
+function runDescription(r: Pick<RunListEntry, 'dataset' | 'backend' | 'bestValAcc' | 'durationSec'>, valLabel: string): string {
   return [r.dataset ?? '?', r.backend ?? '?', `${valLabel} ${pct(r.bestValAcc)}`, duration(r.durationSec)].join(' · ');
 }
 

@@ -34,7 +34,7 @@ export interface InspectorEvents {
 }
 
 /** How long an idle inspection process is kept for the next pick. */
-export const INSPECTOR_IDLE_MS = 5 * 60_000;
+const INSPECTOR_IDLE_MS = 5 * 60_000;
 
 export interface Timers {
   setTimeout(f: () => void, ms: number): unknown;

@@ -27,25 +27,18 @@ import {
   type RunSummary,
 } from '../shared/trainerProtocol';
 import {
-  MODEL_DIR_FILES, RUN_FILES, TMP_MARK, UNOWNED_STARTUP_GRACE_MS, checkpointEpochOf, describeResume, isCompleteModelDir,
+  MODEL_DIR_FILES, RUN_FILES, TMP_MARK, UNOWNED_STARTUP_GRACE_MS, checkpointDirName, checkpointEpochOf, describeResume, isCompleteModelDir,
   isJsonObject, isRunSummary, isStartupLeftover, parseMetrics, parseOwner, resumePlan, type ResumePlan,
 } from '../shared/runFiles';
 
 /** The run folder's format lives in src/shared/runFiles.ts; re-exported for the store's callers. */
 export { describeResume, isRunSummary, parseMetrics, resumePlan, type ResumePlan };
 
-export const SUMMARY_FILE = RUN_FILES.summary;
-export const METRICS_FILE = RUN_FILES.metrics;
+/** The model file of a run folder (`RUN_FILES.model`), for the CLI and the dashboard. */
 export const MODEL_FILE = RUN_FILES.model;
-export const CHECKPOINTS_DIR = RUN_FILES.checkpoints;
-export const FINAL_DIR = RUN_FILES.final;
-export const FEATURE_MAPS_FILE = RUN_FILES.featureMaps;
-export const FILTERS_FILE = RUN_FILES.filters;
-export const EVALUATION_FILE = RUN_FILES.evaluation;
-export const OWNER_FILE = RUN_FILES.owner;
 
 /** Default runs folder relative to a workspace folder (mirrors the `cnnLab.runs.folder` default). */
-export const DEFAULT_RUNS_FOLDER = path.join('.cnn-lab', 'runs');
+const DEFAULT_RUNS_FOLDER = path.join('.cnn-lab', 'runs');
 
 /**
  * The folder run folders live in: `folder` resolved against `base` (a workspace folder or the
@@ -86,7 +79,7 @@ export function newRunDir(root: string, modelName: string, now: Date = new Date(
     const dir = path.resolve(root, n === 1 ? base : `${base}-${n}`);
     try {
       mkdirSync(dir);
-      const owner = path.join(dir, OWNER_FILE);
+      const owner = path.join(dir, RUN_FILES.owner);
       const tmp = `${owner}${TMP_MARK}${process.pid}`;
       writeFileSync(tmp, `${JSON.stringify({ pid: ownerPid, createdAt: now.toISOString() })}\n`);
       renameSync(tmp, owner);
@@ -217,19 +210,19 @@ async function isCompleteModelFolder(dir: string): Promise<boolean> {
 export async function lastCheckpointEpoch(dir: string): Promise<number | null> {
   let names: string[];
   try {
-    names = await fsp.readdir(path.join(dir, CHECKPOINTS_DIR));
+    names = await fsp.readdir(path.join(dir, RUN_FILES.checkpoints));
   } catch {
     return null;
   }
   const epochs = names.map(checkpointEpochOf).filter((e): e is number => e !== null).sort((a, b) => b - a);
   for (const epoch of epochs) {
-    if (await isCompleteModelFolder(path.join(dir, CHECKPOINTS_DIR, `epoch-${epoch}`))) return epoch;
+    if (await isCompleteModelFolder(path.join(dir, RUN_FILES.checkpoints, checkpointDirName(epoch)))) return epoch;
   }
   return null;
 }
 
 /** The status to show: a `running` summary whose process is gone was interrupted. */
-export function effectiveStatus(summary: RunSummary, alive: (pid: number) => boolean = isPidAlive): RunStatus {
+function effectiveStatus(summary: RunSummary, alive: (pid: number) => boolean = isPidAlive): RunStatus {
   return summary.status === 'running' && !alive(summary.pid) ? 'interrupted' : summary.status;
 }
 
@@ -240,7 +233,7 @@ const errorText = (err: unknown): string =>
 async function readSummaryChecked(dir: string, problems: string[]): Promise<RunSummary | null> {
   let raw: unknown;
   try {
-    raw = await readJson(path.join(dir, SUMMARY_FILE));
+    raw = await readJson(path.join(dir, RUN_FILES.summary));
   } catch (err) {
     problems.push(`summary.json is unreadable (${errorText(err)})`);
     return null;
@@ -303,7 +296,7 @@ async function listEntry(dir: string, alive: (pid: number) => boolean): Promise<
   if (summary !== null) return entryFor(dir, summary, [], problems, alive);
   let records: MetricRecord[] = [];
   try {
-    const text = await readText(path.join(dir, METRICS_FILE));
+    const text = await readText(path.join(dir, RUN_FILES.metrics));
     if (text !== null) {
       const parsed = parseMetrics(text);
       records = parsed.records;
@@ -317,7 +310,7 @@ async function listEntry(dir: string, alive: (pid: number) => boolean): Promise<
 
 /** True when `dir` looks like a run folder (the host or the trainer wrote at least one of its files). */
 export async function isRunDir(dir: string): Promise<boolean> {
-  for (const f of [SUMMARY_FILE, METRICS_FILE, MODEL_FILE, OWNER_FILE]) if (await exists(path.join(dir, f))) return true;
+  for (const f of [RUN_FILES.summary, RUN_FILES.metrics, MODEL_FILE, RUN_FILES.owner]) if (await exists(path.join(dir, f))) return true;
   return false;
 }
 
@@ -329,19 +322,19 @@ export async function isRunDir(dir: string): Promise<boolean> {
  * UNOWNED_STARTUP_GRACE_MS) may still be setting it up, else `abandoned`: nothing to resume or
  * look at, so it is removed rather than shown.
  */
-export async function startupState(dir: string, alive: (pid: number) => boolean = isPidAlive, now: number = Date.now()): Promise<'run' | 'starting' | 'abandoned'> {
+async function startupState(dir: string, alive: (pid: number) => boolean = isPidAlive, now: number = Date.now()): Promise<'run' | 'starting' | 'abandoned'> {
   let names: string[];
   try {
     names = await fsp.readdir(dir);
   } catch {
     return 'run';
   }
-  if (names.includes(SUMMARY_FILE) || !names.every(isStartupLeftover)) return 'run';
-  if (names.includes(METRICS_FILE)) {
-    const text = await readText(path.join(dir, METRICS_FILE)).catch(() => null);
+  if (names.includes(RUN_FILES.summary) || !names.every(isStartupLeftover)) return 'run';
+  if (names.includes(RUN_FILES.metrics)) {
+    const text = await readText(path.join(dir, RUN_FILES.metrics)).catch(() => null);
     if (text === null || parseMetrics(text).records.length > 0) return 'run';
   }
-  const ownerText = names.includes(OWNER_FILE) ? await readText(path.join(dir, OWNER_FILE)).catch(() => null) : null;
+  const ownerText = names.includes(RUN_FILES.owner) ? await readText(path.join(dir, RUN_FILES.owner)).catch(() => null) : null;
   const owner = ownerText === null ? null : parseOwner(ownerText);
   if (owner !== null) return alive(owner.pid) ? 'starting' : 'abandoned';
   const st = await fsp.stat(dir).catch(() => null);
@@ -410,7 +403,7 @@ export async function readResumePlan(dir: string, targetEpochs?: number, alive: 
 /** Reads one run folder: summary, all metric records, model text and the latest visual messages. */
 export async function readRun(dir: string, alive: (pid: number) => boolean = isPidAlive): Promise<RunData> {
   const abs = path.resolve(dir);
-  const metricsText = await readText(path.join(abs, METRICS_FILE));
+  const metricsText = await readText(path.join(abs, RUN_FILES.metrics));
   const problems: string[] = [];
   const summary = await readSummaryChecked(abs, problems);
   const { records: metrics, skipped } = metricsText === null ? { records: [], skipped: 0 } : parseMetrics(metricsText);
@@ -418,9 +411,9 @@ export async function readRun(dir: string, alive: (pid: number) => boolean = isP
   const entry = await entryFor(abs, summary, metrics, problems, alive);
   const [modelText, featureMaps, filters, evaluation] = await Promise.all([
     readText(path.join(abs, MODEL_FILE)),
-    readMessageFile<FeatureMapsMessage>(path.join(abs, FEATURE_MAPS_FILE), 'featureMaps'),
-    readMessageFile<FiltersMessage>(path.join(abs, FILTERS_FILE), 'filters'),
-    readMessageFile<EvaluationMessage>(path.join(abs, EVALUATION_FILE), 'evaluation'),
+    readMessageFile<FeatureMapsMessage>(path.join(abs, RUN_FILES.featureMaps), 'featureMaps'),
+    readMessageFile<FiltersMessage>(path.join(abs, RUN_FILES.filters), 'filters'),
+    readMessageFile<EvaluationMessage>(path.join(abs, RUN_FILES.evaluation), 'evaluation'),
   ]);
   return {
     entry, summary, metrics, modelText,
@@ -444,7 +437,7 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
  * this once the trainer is gone, or the two writers would race.
  */
 export async function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>, now: Date = new Date()): Promise<boolean> {
-  const file = path.join(dir, SUMMARY_FILE);
+  const file = path.join(dir, RUN_FILES.summary);
   const raw = await readJson(file);
   if (!isObject(raw) || raw.status !== 'running') return false;
   await writeJsonAtomic(file, { ...raw, status, finishedAt: now.toISOString() });

@@ -6,7 +6,7 @@ import {
 import type { Range as LspRange } from 'vscode-languageserver/node';
 import type { CoreCodeLens, CoreCompletionItem, CoreDiagnostic, CoreHover, CoreInlayHint, Range, Severity } from '../core/index';
 
-export const DIAGNOSTIC_SOURCE = 'cnn-lab';
+const DIAGNOSTIC_SOURCE = 'cnn-lab';
 
 const SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
   error: DiagnosticSeverity.Error,

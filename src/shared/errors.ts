@@ -2,7 +2,7 @@
  * Typed errors that cross process boundaries (trainer → host, server → client). Each carries a
  * stable code and a user-facing hint saying what to do next; `toWire`/`fromWire` serialise them.
  */
-export const ERROR_CODES = [
+const ERROR_CODES = [
   'E_MODEL_INVALID',
   'E_DATASET_UNAVAILABLE',
   'E_DATASET_CORRUPT',

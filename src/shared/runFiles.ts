@@ -58,7 +58,7 @@ export function isRunSummary(v: unknown): v is RunSummary {
 }
 
 /** One complete `metrics.jsonl` record, batch or epoch. */
-export function isMetricRecord(v: unknown): v is MetricRecord {
+function isMetricRecord(v: unknown): v is MetricRecord {
   if (!isJsonObject(v) || !num(v.epoch) || !num(v.time) || !num(v.loss) || !num(v.acc)) return false;
   if (v.kind === 'batch') return num(v.batch) && num(v.batchesPerEpoch);
   if (v.kind === 'epoch') return numOrNull(v.valLoss) && numOrNull(v.valAcc) && num(v.durationSec);
@@ -121,7 +121,7 @@ export interface RunRecord {
 
 const posIntOrNull = (v: unknown): boolean => v === null || (Number.isInteger(v) && (v as number) > 0);
 
-export function isRunRecord(v: unknown): v is RunRecord {
+function isRunRecord(v: unknown): v is RunRecord {
   if (!isJsonObject(v) || v.version !== 1 || !isJsonObject(v.overrides)) return false;
   return posIntOrNull(v.maxTrainSamples) && posIntOrNull(v.maxTestSamples)
     && (BACKEND_CHOICES as readonly unknown[]).includes(v.backend) && num(v.seed) && typeof v.writtenAt === 'string';
@@ -139,6 +139,11 @@ export function parseRunRecord(text: string): RunRecord | null {
 
 // ---------------------------------------------------------------- complete checkpoints
 
+/** The `checkpoints/` entry of the checkpoint written after `epoch` (1-based): `epoch-N`. */
+export function checkpointDirName(epoch: number): string {
+  return `epoch-${epoch}`;
+}
+
 /** The epoch of a `checkpoints/` entry named `epoch-N`, else null (temp folders and strays). */
 export function checkpointEpochOf(name: string): number | null {
   const m = /^epoch-(\d+)$/.exec(name);
@@ -151,7 +156,7 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
  * The byte length `weights.bin` must have for the weights manifest in `model.json` (a parsed
  * `tf.io.ModelJSON`), or null when the JSON is not a model with a manifest.
  */
-export function manifestBytes(modelJson: unknown): number | null {
+function manifestBytes(modelJson: unknown): number | null {
   if (!isJsonObject(modelJson) || !Array.isArray(modelJson.weightsManifest)) return null;
   let sum = 0;
   for (const group of modelJson.weightsManifest as unknown[]) {

@@ -4,6 +4,7 @@
  * the trainer itself; `isHostMessage` / `isTrainerMessage` guard every message that crosses.
  */
 import type { ModelSpec, ModelSummary } from './modelSpec';
+import { isWireError } from './errors';
 import type { WireError } from './errors';
 
 /** `auto` picks the fastest backend that loads: tensorflow, then wasm, then cpu. */
@@ -259,6 +260,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
     case 'start':
       return typeof m.runDir === 'string' && typeof m.spec === 'object' && m.spec !== null
         && typeof m.modelText === 'string' && typeof m.dataDir === 'string'
+        && Array.isArray((m.spec as { layers?: unknown }).layers)
         && typeof m.modelDir === 'string' && typeof m.resume === 'boolean'
         && (BACKEND_CHOICES as readonly string[]).includes(m.backend as string);
     case 'featureMapsRequest':
@@ -272,7 +274,10 @@ export function isHostMessage(v: unknown): v is HostMessage {
 
 /** Runtime guard for messages arriving at the host. */
 export function isTrainerMessage(v: unknown): v is TrainerMessage {
-  return hasType(v, TRAINER_TYPES);
+  if (!hasType(v, TRAINER_TYPES)) return false;
+  const m = v as Record<string, unknown>;
+  // An error is rebuilt as a typed error on the host side: its code must be one the host knows.
+  return m.type !== 'error' || isWireError(m.error);
 }
 
 // ---------------------------------------------------------------- run folder

@@ -206,7 +206,7 @@ export function isDashboardBatch(v: unknown): v is DashboardBatch {
     && isNum(v.loss) && isNum(v.acc) && isNum(v.samplesPerSec) && isNum(v.etaSec);
 }
 
-export function isDashboardEpoch(v: unknown): v is DashboardEpoch {
+function isDashboardEpoch(v: unknown): v is DashboardEpoch {
   return isObj(v) && isNat(v.epoch) && isNum(v.loss) && isNum(v.acc) && isNumOrNull(v.valLoss)
     && isNumOrNull(v.valAcc) && isNum(v.durationSec) && isNum(v.samplesPerSec);
 }
@@ -215,13 +215,13 @@ function isImage(v: unknown): boolean {
   return isObj(v) && isNat(v.width) && isNat(v.height) && (v.channels === 1 || v.channels === 3) && isStr(v.pixelsBase64);
 }
 
-export function isDashboardFeatureMaps(v: unknown): v is DashboardFeatureMaps {
+function isDashboardFeatureMaps(v: unknown): v is DashboardFeatureMaps {
   return isObj(v) && isNat(v.epoch) && isNat(v.sampleIndex) && isNat(v.label) && isImage(v.input)
     && isArrOf(v.layers, (l) => isObj(l) && isNat(l.layerIndex) && isStr(l.name) && isStr(l.type)
       && isShape3(l.shape) && isStr(l.valuesBase64) && Array.isArray(l.ranges));
 }
 
-export function isDashboardEvaluation(v: unknown): v is DashboardEvaluation {
+function isDashboardEvaluation(v: unknown): v is DashboardEvaluation {
   return isObj(v) && isNum(v.testLoss) && isNum(v.testAcc) && isArrOf(v.confusion, (row) => isArrOf(row, isNat))
     && isArrOf(v.classNames, isStr)
     && isArrOf(v.misclassified, (m) => isObj(m) && isNat(m.index) && isNat(m.label) && isNat(m.predicted)
@@ -234,7 +234,7 @@ function isModelSummary(v: unknown): v is ModelSummary {
       && isNum(l.params) && isNum(l.macs));
 }
 
-export function isDashboardRunInfo(v: unknown): v is DashboardRunInfo {
+function isDashboardRunInfo(v: unknown): v is DashboardRunInfo {
   return isObj(v) && isStr(v.runDir) && isStr(v.name) && RUN_STATUSES.includes(v.status as string)
     && isStrOrNull(v.backend) && isStrOrNull(v.backendDetail) && isStrOrNull(v.dataset)
     && isStrOrNull(v.datasetSource) && isArrOf(v.classNames, isStr)
@@ -245,7 +245,7 @@ export function isDashboardRunInfo(v: unknown): v is DashboardRunInfo {
     && (v.testCount === null || isNat(v.testCount));
 }
 
-export function isSamplePickState(v: unknown): v is SamplePickState {
+function isSamplePickState(v: unknown): v is SamplePickState {
   return isObj(v) && (v.pending === null || isNat(v.pending)) && isStrOrNull(v.progress) && isStrOrNull(v.error);
 }
 
@@ -313,7 +313,7 @@ function isFilterLayer(v: unknown): v is FilterLayer {
   return v.weights.length === kh * kw * v.inChannels * v.outChannels && v.weights.every(isNum);
 }
 
-export function isFiltersState(v: unknown): v is FiltersState {
+function isFiltersState(v: unknown): v is FiltersState {
   return isObj(v) && isStr(v.runDir) && isStr(v.runName) && RUN_STATUSES.includes(v.status as string)
     && isNat(v.epoch) && isArrOf(v.inputChannels, isStr) && isArrOf(v.layers, isFilterLayer);
 }
@@ -339,7 +339,7 @@ export function isFiltersToHostMessage(v: unknown): v is FiltersToHostMessage {
 // ---------------------------------------------------------------- shared list rules
 
 /** Most batch points a dashboard keeps; beyond it every second point is dropped (both ends alike). */
-export const MAX_BATCH_POINTS = 4000;
+const MAX_BATCH_POINTS = 4000;
 
 /**
  * Appends a batch point, halving the list by dropping every second point when it exceeds

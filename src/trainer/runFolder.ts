@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MetricRecord, RunSummary } from '../shared/trainerProtocol';
 import { CnnLabError } from '../shared/errors';
 import {
-  MODEL_DIR_FILES, RUN_FILES, TMP_MARK, checkpointEpochOf, isCompleteModelDir, isRunSummary, parseMetrics,
+  MODEL_DIR_FILES, RUN_FILES, TMP_MARK, checkpointDirName, checkpointEpochOf, isCompleteModelDir, isRunSummary, parseMetrics,
 } from '../shared/runFiles';
 
 export { RUN_FILES };
@@ -204,7 +204,7 @@ export function readModelDir(dir: string): ModelDir | null {
 }
 
 export function checkpointDir(runDir: string, epoch: number): string {
-  return path.join(runDir, RUN_FILES.checkpoints, `epoch-${epoch}`);
+  return path.join(runDir, RUN_FILES.checkpoints, checkpointDirName(epoch));
 }
 
 /** True when `dir` is a complete model folder, by the shared definition (weights are only stat'ed). */

@@ -16,7 +16,7 @@ export function imageCanvas(img: ImagePayload, scale: number, label: string): HT
 }
 
 /** All channels of a layer tiled into one RGBA image (grayscale tiles, gaps left dark). */
-export function layerGridRgba(values: Uint8Array, shape: readonly [number, number, number]): { rgba: Uint8ClampedArray; width: number; height: number; cols: number; rows: number } {
+function layerGridRgba(values: Uint8Array, shape: readonly [number, number, number]): { rgba: Uint8ClampedArray; width: number; height: number; cols: number; rows: number } {
   const [hgt, w, c] = shape;
   const layout = gridLayout(c, w, hgt);
   const rgba = new Uint8ClampedArray(layout.width * layout.height * 4);

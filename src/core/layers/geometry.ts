@@ -12,7 +12,7 @@ export function formatShape(shape: readonly number[]): string {
   return shape.join('×');
 }
 
-export function windowOut(size: number, k: number, s: number, padding: Padding): number {
+function windowOut(size: number, k: number, s: number, padding: Padding): number {
   return padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1;
 }
 

@@ -21,10 +21,10 @@ export const TEMPLATES = {
 export type TemplateId = keyof typeof TEMPLATES;
 const isTemplate = (v: string | undefined): v is TemplateId => v !== undefined && v in TEMPLATES;
 
-export const DROPOUT_PLACEMENTS: readonly DropoutPlacement[] = ['none', 'afterFlatten', 'afterEveryDense', 'afterEveryConvBlock'];
+const DROPOUT_PLACEMENTS: readonly DropoutPlacement[] = ['none', 'afterFlatten', 'afterEveryDense', 'afterEveryConvBlock'];
 
 /** A built-in data set's name in the user's language. */
-export function datasetTitle(name: BuiltinDatasetName): string {
+function datasetTitle(name: BuiltinDatasetName): string {
   const titles: Record<BuiltinDatasetName, string> = {
     mnist: vscode.l10n.t('MNIST handwritten digits'),
     'fashion-mnist': vscode.l10n.t('Fashion-MNIST'),

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { deleteRun as deleteRunFolder, lastCheckpointEpoch } from '../../host/runStore';
 import { CnnLabError } from '../../shared/errors';
+import { checkpointDirName, RUN_FILES } from '../../shared/runFiles';
 import { deleteConfirmOf, exportTargetOf, runDirOf } from './args';
 import type { CommandFactory } from './context';
 import { pickRun, showError } from './prompts';
@@ -35,7 +36,7 @@ export const exportModel: CommandFactory<Promise<string[] | undefined>> = (ctx) 
       showError(ctx, new CnnLabError('E_IO', vscode.l10n.t('This run has no trained weights yet.'), vscode.l10n.t('Export after at least one epoch.')));
       return undefined;
     }
-    source = path.join(runDir, 'checkpoints', `epoch-${epoch}`);
+    source = path.join(runDir, RUN_FILES.checkpoints, checkpointDirName(epoch));
   }
   let target = exportTargetOf(a);
   if (target === undefined) {

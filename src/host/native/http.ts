@@ -62,7 +62,7 @@ const MAX_REDIRECTS = 5;
 const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_BUFFERED = 64 * 1024 * 1024;
 
-export function cancelledError(what: string): CnnLabError {
+function cancelledError(what: string): CnnLabError {
   return new CnnLabError('E_CANCELLED', `${what} was cancelled`);
 }
 
@@ -231,7 +231,7 @@ async function requestOnce(target: URL, opts: HttpOptions): Promise<{ res: http.
 }
 
 /** Follows redirects; resolves with a 2xx response whose body is still to be read, or throws HttpError. */
-export async function openUrl(url: string, opts: HttpOptions = {}): Promise<{ url: string; res: http.IncomingMessage; req: http.ClientRequest }> {
+async function openUrl(url: string, opts: HttpOptions = {}): Promise<{ url: string; res: http.IncomingMessage; req: http.ClientRequest }> {
   let target: URL;
   try { target = new URL(url); } catch { throw new HttpError(`not a URL: ${url}`, url); }
   for (let hop = 0; ; hop++) {

@@ -40,7 +40,7 @@ interface Candidate {
 export const DEFAULT_INDEX = 'https://pypi.org';
 
 /** PEP 503 name normalisation. */
-export function normalizeProject(name: string): string {
+function normalizeProject(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
@@ -56,7 +56,7 @@ function normalizePlatform(tag: string): string {
 }
 
 /** The parts of a wheel file name (PEP 427), or undefined when it is not one. */
-export function parseWheelName(filename: string): { project: string; version: string; python: string[]; abi: string[]; platform: string[] } | undefined {
+function parseWheelName(filename: string): { project: string; version: string; python: string[]; abi: string[]; platform: string[] } | undefined {
   if (!filename.endsWith('.whl')) return undefined;
   const parts = filename.slice(0, -4).split('-');
   if (parts.length !== 5 && parts.length !== 6) return undefined;
@@ -222,7 +222,7 @@ async function resolveSimple(index: string, opts: ResolveWheelOptions): Promise<
 }
 
 /** True when the index URL names a PEP 503 simple index rather than PyPI's JSON API root. */
-export function isSimpleIndex(indexUrl: string): boolean {
+function isSimpleIndex(indexUrl: string): boolean {
   return /\/simple\/?$/.test(new URL(indexUrl).pathname);
 }
 

@@ -31,7 +31,7 @@ export const NATIVE_TARGET = {
 } as const;
 
 /** The libraries taken from the wheel (its `tensorflow/` folder) into `deps/lib/`. */
-export const NATIVE_LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'] as const;
+const NATIVE_LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'] as const;
 
 export interface NativeInstall {
   readonly dir: string;
