@@ -3,6 +3,8 @@
  * every entry to the same contract, so a new layer type is checked the moment it is registered.
  */
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   analyzeModelText, completionsAt, endsInSoftmax, hoverAt, isLayerType, LAYER_ALIASES, LAYER_TYPES, layerDef, layerDefs, layerFields, outputLayerIndex,
 } from '../../../src/core/index';
@@ -142,5 +144,13 @@ describe('core layer registry', () => {
     const text = 'name: t\ndataset: shapes\nlayers:\n  - zeropadding2d: { padding: }\n  - conv2d: { filters: 4, kernel: 3, padding: }\n';
     assert.deepEqual(completionsAt(text, { line: 3, character: 30 }).map((i) => i.label), []);
     assert.deepEqual(completionsAt(text, { line: 4, character: 46 }).map((i) => i.label), ['valid', 'same']);
+  });
+
+  it('has a row in the README\'s layer table for every layer type, with its Keras class', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    for (const d of layerDefs()) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${d.type}\` |`));
+      assert.ok(row?.includes(d.keras.className), `README has no row for ${d.type} naming ${d.keras.className}`);
+    }
   });
 });
