@@ -1,12 +1,12 @@
 /** Hover content: per-layer shapes, parameters and MACs; key and data-set docs. Markdown. */
 import { DATASETS } from '../shared/datasets';
 import { BUILTIN_DATASETS } from '../shared/modelSpec';
-import type { BuiltinDatasetName, LayerSummary } from '../shared/modelSpec';
+import type { BuiltinDatasetName } from '../shared/modelSpec';
 import { compact, groupDigits } from './format';
 import { layerAt, lineOf, wordAt } from './locate';
 import { DATASET_TEXT_KO, t } from './messages';
 import type { Locale, LocaleOptions } from './messages';
-import { isLayerType, kerasClassOf, layerFields } from './layers/index';
+import { isLayerType, kerasClassOf, layerDef, layerFields } from './layers/index';
 import { AUGMENT_FIELDS, fieldDoc, findField, FOLDER_FIELDS, layerDoc, TOP_LEVEL_FIELDS, TRAIN_FIELDS } from './schema';
 import type { FieldDef } from './schema';
 import { formatShape } from './shapes';
@@ -34,16 +34,6 @@ export function colourCost(analysis: Analysis, layer: LayerNode): ColourCost | n
   return null;
 }
 
-function paramFormula(row: LayerSummary, layer: LayerNode, locale: Locale): string {
-  const s = layer.spec;
-  const formula = (weights: string, biases: number | null): string =>
-    biases === null ? t(locale, 'hover.weights', { weights }) : t(locale, 'hover.weightsBiases', { weights, biases });
-  if (s?.type === 'conv2d') return formula(`${s.kernel[0]}·${s.kernel[1]}·${row.inputShape[2] ?? 0}·${s.filters}`, s.useBias ? s.filters : null);
-  if (s?.type === 'dense') return formula(`${row.inputShape[0] ?? 0}·${s.units}`, s.useBias ? s.units : null);
-  if (s?.type === 'batchnorm') return t(locale, 'hover.batchnorm', { channels: row.outputShape[row.outputShape.length - 1] ?? 0 });
-  return '';
-}
-
 /** A key's doc with its default, in `locale`. */
 function keyDoc(locale: Locale, f: FieldDef): string {
   const doc = `\`${f.key}\`: ${fieldDoc(locale, f)}`;
@@ -55,14 +45,15 @@ function layerHover(analysis: Analysis, layer: LayerNode, fieldDocText: string |
   const parts: string[] = [];
   if (!isLayerType(type)) return t(locale, 'hover.unknownLayer', { type });
   const row = analysis.partialSummary.layers[layer.index];
-  parts.push(`**${type}**${row ? ` \`${row.name}\`` : ''} — Keras \`${kerasClassOf(type)}\``);
+  // `**conv2d** — Keras `Conv2D``, with the layer's name when it is not the type keyword itself.
+  parts.push(`**${type}**${row && row.name !== type ? ` \`${row.name}\`` : ''} — Keras \`${kerasClassOf(type)}\``);
   if (fieldDocText !== null) parts.push(fieldDocText);
   if (row) {
     const table = [
       '| | |', '|---|---|',
       `| ${t(locale, 'hover.input')} | ${formatShape(row.inputShape)} |`,
       `| ${t(locale, 'hover.output')} | **${formatShape(row.outputShape)}** |`,
-      `| ${t(locale, 'hover.parameters')} | ${groupDigits(row.params)}${paramFormula(row, layer, locale)} |`,
+      `| ${t(locale, 'hover.parameters')} | ${groupDigits(row.params)}${layer.spec ? layerDef(layer.spec.type).paramFormula?.(layer.spec, row.inputShape, locale) ?? '' : ''} |`,
     ];
     if (row.nonTrainableParams > 0) table.push(`| ${t(locale, 'hover.nonTrainable')} | ${groupDigits(row.nonTrainableParams)} |`);
     table.push(`| ${t(locale, 'hover.macs')} | ${groupDigits(row.macs)}${row.macs >= 1000 ? ` (${compact(row.macs)})` : ''} |`);
@@ -73,7 +64,8 @@ function layerHover(analysis: Analysis, layer: LayerNode, fieldDocText: string |
       const args = { filters: layer.spec.filters, kernel: k, params: groupDigits(cc.params), grayParams: groupDigits(cc.grayscaleParams) };
       parts.push(t(locale, cc.channels === 3 ? 'hover.colour' : 'hover.grayscale', args));
     }
-    if (row.macs === 0 && (type === 'maxpool2d' || type === 'avgpool2d' || type === 'globalavgpool2d')) {
+    const kind = layerDef(type).traits.kind;
+    if (row.macs === 0 && (kind === 'pooling' || (kind === 'flattening' && layerDef(type).traits.spatial))) {
       parts.push(t(locale, 'hover.poolNoMacs'));
     }
   } else {

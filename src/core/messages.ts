@@ -171,6 +171,11 @@ const CATALOG = {
   'hover.macs': { en: 'MACs per sample', ko: '샘플당 MAC' },
   'hover.weightsBiases': { en: ' = {weights} weights + {biases} biases', ko: ' = 가중치 {weights} + 편향 {biases}' },
   'hover.weights': { en: ' = {weights} weights', ko: ' = 가중치 {weights}' },
+  'hover.separable': { en: ' = {depthwise} depthwise + {pointwise} pointwise weights', ko: ' = 깊이별 가중치 {depthwise} + 점별 가중치 {pointwise}' },
+  'hover.separableBiases': {
+    en: ' = {depthwise} depthwise + {pointwise} pointwise weights + {biases} biases',
+    ko: ' = 깊이별 가중치 {depthwise} + 점별 가중치 {pointwise} + 편향 {biases}',
+  },
   'hover.batchnorm': {
     en: ' = 4·{channels} (gamma, beta trainable; moving mean and variance not)',
     ko: ' = 4·{channels} (gamma, beta는 학습되고 이동 평균과 이동 분산은 학습되지 않음)',

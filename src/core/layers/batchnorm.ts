@@ -1,6 +1,7 @@
 /** `batchnorm`: Keras `BatchNormalization`. */
 import { defineLayer } from './def';
 import type { LayerSpecCommon } from './def';
+import { t } from '../messages';
 import { channelsOf, ok } from './geometry';
 
 export interface BatchNormLayer extends LayerSpecCommon<'batchnorm'> {
@@ -28,4 +29,5 @@ export const batchnorm = defineLayer<BatchNormLayer>({
   build: (r) => ({ momentum: r.number('momentum', 0.99), epsilon: r.number('epsilon', 0.001) }),
   // 4·C parameters: gamma and beta trainable, the moving mean and variance not.
   infer: (_l, input) => ok(input, 2 * channelsOf(input), 0, 2 * channelsOf(input)),
+  paramFormula: (_l, input, locale) => t(locale, 'hover.batchnorm', { channels: channelsOf(input) }),
 });

@@ -4,7 +4,7 @@ import type { Activation, Pair, Padding } from '../../shared/modelSpec';
 import { defineLayer } from './def';
 import type { LayerSpecCommon } from './def';
 import { ACTIVATION_FIELD, CONV_PADDING_FIELD, CONV_STRIDES_FIELD, KERNEL_FIELD, USE_BIAS_FIELD } from './fields';
-import { channelsOf, fail, needsSpatial, ok, slideWindow } from './geometry';
+import { channelsOf, fail, needsSpatial, ok, slideWindow, weightsFormula } from './geometry';
 
 export interface Conv2DLayer extends LayerSpecCommon<'conv2d'> {
   readonly filters: number;
@@ -47,5 +47,6 @@ export const conv2d = defineLayer<Conv2DLayer>({
     const perFilter = l.kernel[0] * l.kernel[1] * channelsOf(input);
     return ok([r.h, r.w, l.filters], perFilter * l.filters + (l.useBias ? l.filters : 0), r.h * r.w * perFilter * l.filters);
   },
+  paramFormula: (l, input, locale) => weightsFormula(locale, [l.kernel[0], l.kernel[1], channelsOf(input), l.filters], l.useBias ? l.filters : null),
   activationOf: (l) => l.activation,
 });

@@ -97,6 +97,11 @@ export interface LayerDef<S extends LayerSpecCommon<string>> {
   build(read: FieldReader): Omit<S, 'type' | 'name'>;
   /** Output shape, parameters and MACs for an input shape (no batch dimension); errors in `locale`. */
   infer(spec: S, input: readonly number[], locale: Locale): LayerShapeResult;
+  /**
+   * How the parameter count is made up, for hovers (` = 3·3·1·32 weights + 32 biases`, through
+   * `weightsFormula`); absent for layers without parameters.
+   */
+  paramFormula?(spec: S, input: readonly number[], locale: Locale): string;
   /** The activation function at the layer's end, for the output checks; absent when it has none to choose. */
   activationOf?(spec: S): Activation;
 }

@@ -5,7 +5,7 @@ import { t } from '../messages';
 import { defineLayer } from './def';
 import type { LayerSpecCommon } from './def';
 import { ACTIVATION_FIELD, USE_BIAS_FIELD } from './fields';
-import { channelsOf, fail, formatShape, ok } from './geometry';
+import { channelsOf, fail, formatShape, ok, weightsFormula } from './geometry';
 
 export interface DenseLayer extends LayerSpecCommon<'dense'> {
   readonly units: number;
@@ -36,5 +36,6 @@ export const dense = defineLayer<DenseLayer>({
     const n = channelsOf(input);
     return ok([l.units], n * l.units + (l.useBias ? l.units : 0), n * l.units);
   },
+  paramFormula: (l, input, locale) => weightsFormula(locale, [channelsOf(input), l.units], l.useBias ? l.units : null),
   activationOf: (l) => l.activation,
 });

@@ -6,7 +6,7 @@ import type { LayerSpecCommon } from './def';
 import { depthwiseStep } from './depthwise';
 import type { DepthwiseGeometry } from './depthwise';
 import { ACTIVATION_FIELD, CONV_PADDING_FIELD, CONV_STRIDES_FIELD, DEPTH_MULTIPLIER_FIELD, KERNEL_FIELD, USE_BIAS_FIELD } from './fields';
-import { fail, ok } from './geometry';
+import { channelsOf, fail, ok, weightsFormula } from './geometry';
 
 export interface DepthwiseConv2DLayer extends LayerSpecCommon<'depthwiseconv2d'>, DepthwiseGeometry {
   readonly activation: Activation;
@@ -35,5 +35,6 @@ export const depthwiseconv2d = defineLayer<DepthwiseConv2DLayer>({
     if ('code' in d) return fail(d);
     return ok([d.h, d.w, d.channels], d.weights + (l.useBias ? d.channels : 0), d.macs);
   },
+  paramFormula: (l, input, locale) => weightsFormula(locale, [l.kernel[0], l.kernel[1], channelsOf(input), l.depthMultiplier], l.useBias ? channelsOf(input) * l.depthMultiplier : null),
   activationOf: (l) => l.activation,
 });

@@ -16,6 +16,12 @@ function windowOut(size: number, k: number, s: number, padding: Padding): number
   return padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1;
 }
 
+/** ` = 3·3·1·32 weights + 32 biases` (or without biases), in `locale`: a `paramFormula`'s text. */
+export function weightsFormula(locale: Locale, weights: readonly number[], biases: number | null): string {
+  const w = weights.join('·');
+  return biases === null ? t(locale, 'hover.weights', { weights: w }) : t(locale, 'hover.weightsBiases', { weights: w, biases });
+}
+
 export function ok(outputShape: readonly number[], trainableParams: number, macs: number, nonTrainableParams = 0): LayerShapeResult {
   return { ok: true, value: { outputShape, trainableParams, nonTrainableParams, macs } };
 }

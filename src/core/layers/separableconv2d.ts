@@ -6,7 +6,8 @@ import type { LayerSpecCommon } from './def';
 import { depthwiseStep } from './depthwise';
 import type { DepthwiseGeometry } from './depthwise';
 import { ACTIVATION_FIELD, CONV_PADDING_FIELD, CONV_STRIDES_FIELD, DEPTH_MULTIPLIER_FIELD, KERNEL_FIELD, USE_BIAS_FIELD } from './fields';
-import { fail, ok } from './geometry';
+import { t } from '../messages';
+import { channelsOf, fail, ok } from './geometry';
 
 export interface SeparableConv2DLayer extends LayerSpecCommon<'separableconv2d'>, DepthwiseGeometry {
   readonly filters: number;
@@ -39,6 +40,11 @@ export const separableconv2d = defineLayer<SeparableConv2DLayer>({
     if ('code' in d) return fail(d);
     const pointwise = d.channels * l.filters;
     return ok([d.h, d.w, l.filters], d.weights + pointwise + (l.useBias ? l.filters : 0), d.macs + d.h * d.w * pointwise);
+  },
+  paramFormula: (l, input, locale) => {
+    const c = channelsOf(input);
+    const args = { depthwise: `${l.kernel[0]}·${l.kernel[1]}·${c}·${l.depthMultiplier}`, pointwise: `${c * l.depthMultiplier}·${l.filters}` };
+    return t(locale, l.useBias ? 'hover.separableBiases' : 'hover.separable', { ...args, biases: l.filters });
   },
   activationOf: (l) => l.activation,
 });

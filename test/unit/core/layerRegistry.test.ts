@@ -153,4 +153,20 @@ describe('core layer registry', () => {
       assert.ok(row?.includes(d.keras.className), `README has no row for ${d.type} naming ${d.keras.className}`);
     }
   });
+
+  it('hovers a layer with its name only when it differs from the keyword, and its parameters made up', () => {
+    const text = ['name: t', 'dataset: shapes', 'layers:',
+      '  - conv2d: { filters: 4, kernel: 3 }', '  - conv2d: { filters: 4, kernel: 3 }',
+      '  - separableconv2d: { filters: 8, kernel: 3, depthMultiplier: 2 }', '  - depthwiseconv2d: { kernel: 3, useBias: false }',
+      '  - globalmaxpool2d: {}', '  - dense: { units: 9, activation: softmax }', ''].join('\n');
+    const a = analyzeModelText(text);
+    const at = (line: number, word: string): string => hoverAt(text, a, { line, character: (text.split('\n')[line] ?? '').indexOf(word) })?.markdown ?? '';
+    assert.match(at(3, 'conv2d'), /^\*\*conv2d\*\* — Keras `Conv2D`/);
+    assert.match(at(4, 'conv2d'), /^\*\*conv2d\*\* `conv2d_1` — Keras `Conv2D`/);
+    // 28×28×4 in: depthwise 3·3·4·2 = 72, pointwise 8·8 = 64, 8 biases → 144.
+    assert.match(at(5, 'separableconv2d'), /\| 144 = 3·3·4·2 depthwise \+ 8·8 pointwise weights \+ 8 biases \|/);
+    assert.match(at(6, 'depthwiseconv2d'), /\| 72 = 3·3·8·1 weights \|/);
+    assert.match(at(7, 'globalmaxpool2d'), /0 MACs/);
+  });
 });
+
