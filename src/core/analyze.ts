@@ -292,6 +292,61 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
   return { node, params: paramsMap, entries };
 }
 
+/**
+ * Fixes for a kernel or pooling window that does not fit its input: `padding: same` (when the
+ * layer has that choice and the window then fits), and the largest window that fits as it is.
+ */
+function windowFixes(
+  c: Checker, p: ParsedLayer, spec: LayerSpec, input: readonly number[], key: string, after: readonly (LayerSpec | null)[],
+): CoreFix[] {
+  const fixes: CoreFix[] = [];
+  const def = layerDef(spec.type);
+  // A fix must not just move the error down: the layers after it must still fit.
+  const fitsWithRest = (candidate: LayerSpec): readonly number[] | null => {
+    const first = def.infer(candidate, input, c.locale);
+    if (!first.ok) return null;
+    let shape = first.value.outputShape;
+    for (const l of after) {
+      if (!l) break;
+      const r = inferLayer(l, shape, c.locale);
+      if (!r.ok) return null;
+      shape = r.value.outputShape;
+    }
+    return first.value.outputShape;
+  };
+  const fields = layerFields(spec.type);
+  const record = spec as unknown as Record<string, unknown>;
+  const paddingField = findField(fields, 'padding');
+  if (paddingField?.kind === 'enum' && record.padding === 'valid') {
+    const same = fitsWithRest({ ...spec, padding: 'same' } as LayerSpec);
+    if (same) {
+      const title = c.t('fix.usePaddingSame', { shape: formatShape(same) });
+      const padE = p.entries.get('padding');
+      if (padE?.value) fixes.push(c.replaceFix(title, padE.value, 'same'));
+      else if (p.params) {
+        const ed = addKeyToMap(c.src, p.params, 'padding', 'same');
+        if (ed) fixes.push({ title, edits: [ed], preferred: true });
+      }
+    }
+  }
+  const win = record[key];
+  const winE = p.entries.get(key);
+  if (Array.isArray(win) && winE?.value && input.length === 3) {
+    // The largest window, shrinking both sides together from the input's size, that fits and keeps the rest valid.
+    let fit: [number, number] | null = null;
+    const top: [number, number] = [Math.min(win[0] as number, input[0] ?? 1), Math.min(win[1] as number, input[1] ?? 1)];
+    for (let d = 0; d < Math.max(top[0], top[1]) && !fit; d++) {
+      const candidate: [number, number] = [Math.max(1, top[0] - d), Math.max(1, top[1] - d)];
+      if (fitsWithRest({ ...spec, [key]: candidate } as LayerSpec)) fit = candidate;
+    }
+    if (fit && (fit[0] !== win[0] || fit[1] !== win[1])) {
+      const value = fit[0] === fit[1] ? String(fit[0]) : `[${fit[0]}, ${fit[1]}]`;
+      fixes.push(c.replaceFix(c.t('fix.useWindow', { key, value }), winE.value, value, fixes.length === 0));
+    }
+  }
+  return fixes;
+}
+
 function buildLayer(c: Checker, type: LayerType, entries: Map<string, Entry>): LayerSpec | null {
   const get = (k: string): Entry | undefined => entries.get(k);
   let bad = false;
@@ -486,6 +541,9 @@ function checkModel(c: Checker, seq: YAMLSeq, layers: ParsedLayer[], rows: (Laye
       if (rm && ins) fix.push({ title: c.t('fix.moveDropout'), edits: [ins, rm], preferred: true });
       if (rm) fix.push({ title: c.t('fix.removeDropout'), edits: [rm] });
       c.report(l.node.typeRange, 'warning', 'dropout-useless', c.t('dropout.afterOutput'), fix);
+    } else if (rows[i] && rows[i]?.inputShape.length === 3) {
+      const fix: CoreFix = { title: c.t('fix.useSpatialDropout'), edits: [{ range: l.node.typeRange, newText: 'spatialdropout2d' }] };
+      c.report(l.node.typeRange, 'hint', 'dropout-on-feature-maps', c.t('dropout.onFeatureMaps', { shape: formatShape(rows[i]?.inputShape ?? []) }), [fix]);
     } else if (i > 0 && specs[i - 1]?.type === 'dropout') {
       const rm = removeLayer(src, seq, i);
       c.report(l.node.typeRange, 'warning', 'dropout-useless', c.t('dropout.stacked'),
@@ -627,8 +685,14 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
         const at = r.error.key !== null ? (p.entries.get(r.error.key)?.at ?? null) : null;
         const fix: CoreFix[] = [];
         if (r.error.code === 'missing-flatten' && seq) {
-          const ed = insertLayerBefore(src, seq, p.node.index, 'flatten: {}');
-          if (ed) fix.push({ title: c.t('fix.insertFlatten'), edits: [ed], preferred: true });
+          // Before any dropout right in front of this layer: dropout belongs after the flatten.
+          let at = p.node.index;
+          while (at > 0 && parsed[at - 1]?.node.spec?.type === 'dropout') at--;
+          const ed = insertLayerBefore(src, seq, at, 'flatten: {}');
+          if (ed) fix.push({ title: c.t(at < p.node.index ? 'fix.insertFlattenBeforeDropout' : 'fix.insertFlatten'), edits: [ed], preferred: true });
+        }
+        if ((r.error.code === 'shape-mismatch' || r.error.code === 'shape-zero') && r.error.key !== null) {
+          fix.push(...windowFixes(c, p, s, shape, r.error.key, parsed.slice(p.node.index + 1).map((q) => q.node.spec)));
         }
         c.error(at ?? p.node.typeRange, r.error.code, r.error.message, fix);
         break;

@@ -5,6 +5,6 @@ export const DIAGNOSTIC_CODES = [
   'layer-form', 'wrong-type', 'out-of-range', 'unknown-value', 'unresolved-alias', 'duplicate-name',
   'input-mismatch', 'dataset-classes', 'shape-mismatch', 'shape-zero', 'missing-flatten',
   'output-not-flat', 'class-mismatch', 'output-not-softmax', 'dropout-range', 'dropout-useless',
-  'dropout-suggested', 'empty-model', 'internal-error',
+  'dropout-suggested', 'dropout-on-feature-maps', 'empty-model', 'internal-error',
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

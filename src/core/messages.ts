@@ -142,6 +142,11 @@ const CATALOG = {
     en: 'stacked dropout: a dropout right after another dropout only compounds the rate; use one dropout with the rate you want',
     ko: '드롭아웃이 연달아 있습니다. 드롭아웃 바로 뒤의 드롭아웃은 비율을 겹쳐 적용할 뿐이니, 원하는 비율의 드롭아웃 하나만 쓰세요',
   },
+  'dropout.onFeatureMaps': {
+    en: 'dropout on {shape} feature maps zeroes single pixels, which their neighbours almost repeat; the course places dropout after flatten, and spatialdropout2d drops whole feature maps instead',
+    ko: '{shape} 특징 맵에 드롭아웃을 쓰면 픽셀 하나씩 0이 되는데, 이웃 픽셀이 거의 같은 값을 가지고 있습니다. 강의에서는 드롭아웃을 flatten 뒤에 두며, spatialdropout2d는 특징 맵 전체를 버립니다',
+  },
+  'fix.useSpatialDropout': { en: 'Change to spatialdropout2d', ko: 'spatialdropout2d로 바꾸기' },
   'dropout.suggested': {
     en: 'no dropout: the course recommends dropout (e.g. rate 0.5) between the flattened features and the output to reduce overfitting',
     ko: '드롭아웃이 없습니다. 과적합을 줄이려면 평탄화한 특징과 출력층 사이에 드롭아웃(예: rate 0.5)을 두는 것이 강의 권장 사항입니다',
@@ -154,7 +159,10 @@ const CATALOG = {
   'fix.setInput': { en: 'Set input to [{value}]', ko: 'input을 [{value}](으)로 설정' },
   'fix.setUnits': { en: 'Set units to {value}', ko: 'units를 {value}(으)로 설정' },
   'fix.insertFlatten': { en: 'Insert flatten before this layer', ko: '이 층 앞에 flatten 넣기' },
+  'fix.insertFlattenBeforeDropout': { en: 'Insert flatten before the dropout', ko: '드롭아웃 앞에 flatten 넣기' },
   'fix.addFlattenDense': { en: 'Add flatten and a dense output of {units} units', ko: 'flatten과 유닛 {units}개짜리 dense 출력층 추가' },
+  'fix.usePaddingSame': { en: 'Use padding: same (output {shape})', ko: 'padding: same 사용(출력 {shape})' },
+  'fix.useWindow': { en: 'Use {key}: {value}, the largest that fits', ko: '들어가는 가장 큰 {key}: {value} 사용' },
   'fix.useSoftmax': { en: 'Use softmax', ko: 'softmax 사용' },
   'fix.addSoftmax': { en: 'Add activation: softmax', ko: 'activation: softmax 추가' },
   'fix.removeDropout': { en: 'Remove this dropout', ko: '이 드롭아웃 제거' },

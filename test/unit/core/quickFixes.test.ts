@@ -68,6 +68,10 @@ const CASES: Case[] = [
   { name: 'stacked dropout, flow list', text: FLOW.replace('{ dropout: 0.5 }', '{ dropout: 0.5 }, { dropout: 0.1 }'), code: 'dropout-useless' },
   { name: 'no dropout (course hint)', text: example('mnist.cnn.yaml'), code: 'dropout-suggested' },
   { name: 'no dropout (course hint), globalavgpool2d', text: 'dataset: cifar10\nlayers:\n  - conv2d: { filters: 8, kernel: 3 }\n  - globalavgpool2d\n  - dense: { units: 10, activation: softmax }', code: 'dropout-suggested' },
+  { name: 'kernel larger than its input', text: BASE.replace('kernel: 3', 'kernel: 30'), code: 'shape-mismatch' },
+  { name: 'kernel larger than its input, block params', text: BLOCK_PARAMS.replace('kernel: 3', 'kernel: [3, 40]').replace('units: 12', 'units: 10'), code: 'shape-mismatch' },
+  { name: 'pooling window larger than its input', text: BASE.replace('pool: 2', 'pool: 40'), code: 'shape-zero' },
+  { name: 'dropout on feature maps', text: BASE.replace('  - flatten: {}\n  - dropout: { rate: 0.5 }\n', '  - dropout: { rate: 0.5 }\n  - flatten: {}\n'), code: 'dropout-on-feature-maps' },
   { name: 'no dropout (course hint), flow list', text: FLOW.replace('{ dropout: 0.5 }, ', ''), code: 'dropout-suggested' },
 ];
 
@@ -105,6 +109,21 @@ describe('core quick fixes: applied, the diagnostic is gone', () => {
     const f = d?.fix?.[0];
     assert.equal(f?.title, 'Change to "relu"');
     assert.equal(applyEdits(text, f?.edits ?? []), BASE);
+  });
+
+  it('a kernel that does not fit offers padding: same and the largest kernel that keeps the model valid', () => {
+    const text = BASE.replace('kernel: 3', 'kernel: 30');
+    const d = analyzeModelText(text).diagnostics.find((x) => x.code === 'shape-mismatch');
+    assert.deepEqual(d?.fix?.map((f) => f.title), ['Use padding: same (output 28×28×8)', 'Use kernel: 27, the largest that fits']);
+    // kernel 28 would fit the 28×28 input but leave a 1×1 map that the 2×2 pooling after it cannot take.
+    assert.match(applyEdits(text, d?.fix?.[1]?.edits ?? []), /kernel: 27, activation/);
+  });
+
+  it('insert flatten goes before a dropout in front of the dense layer', () => {
+    const text = BASE.replace('  - flatten: {}\n', '');
+    const d = analyzeModelText(text).diagnostics.find((x) => x.code === 'missing-flatten');
+    assert.equal(d?.fix?.[0]?.title, 'Insert flatten before the dropout');
+    assert.equal(applyEdits(text, d?.fix?.[0]?.edits ?? []), BASE);
   });
 
   it('moving a dropout that sits after the output puts it right before the output layer', () => {
