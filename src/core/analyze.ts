@@ -337,7 +337,7 @@ function windowFixes(
     const top: [number, number] = [Math.min(win[0] as number, input[0] ?? 1), Math.min(win[1] as number, input[1] ?? 1)];
     for (let d = 0; d < Math.max(top[0], top[1]) && !fit; d++) {
       const candidate: [number, number] = [Math.max(1, top[0] - d), Math.max(1, top[1] - d)];
-      if (fitsWithRest({ ...spec, [key]: candidate } as LayerSpec)) fit = candidate;
+      if (fitsWithRest({ ...spec, [key]: candidate })) fit = candidate;
     }
     if (fit && (fit[0] !== win[0] || fit[1] !== win[1])) {
       const value = fit[0] === fit[1] ? String(fit[0]) : `[${fit[0]}, ${fit[1]}]`;
