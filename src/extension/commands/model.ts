@@ -69,7 +69,10 @@ export const newModelFile: CommandFactory<Promise<string | undefined>> = (ctx) =
   if (template === undefined) {
     const items: (vscode.QuickPickItem & { id: TemplateId })[] = [
       { id: 'mnist', label: vscode.l10n.t('MNIST: 2 conv + 2 dense'), description: vscode.l10n.t('about 99% test accuracy; grayscale digits') },
-      { id: 'cifar10', label: vscode.l10n.t('CIFAR-10: simplified AlexNet'), description: vscode.l10n.t('colour photos; dropout before the output') },
+      {
+        id: 'cifar10', label: vscode.l10n.t('CIFAR-10: simplified AlexNet'), description: vscode.l10n.t('colour photos; dropout before the output'),
+        detail: vscode.l10n.t('Needs a {0} MB download on the first training (the binary CIFAR-10 from its mirrors).', (DATASETS.cifar10.downloadBytes / 1e6).toFixed(0)),
+      },
       { id: 'shapes', label: vscode.l10n.t('Colour shapes'), description: vscode.l10n.t('generated offline; needs colour and shape') },
     ];
     template = (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('New model file from which template?') }))?.id;
@@ -113,13 +116,14 @@ export const selectDataset: CommandFactory<Promise<boolean>> = (ctx) => async (a
       'download-or-local': vscode.l10n.t('download, or local Debian package'),
       download: vscode.l10n.t('download required'),
     };
+    const current = analyzeForUser(doc.getText()).datasetLabel;
     const items = BUILTIN_DATASETS.map((name) => {
       const ds = DATASETS[name];
       const [hh, ww, cc] = ds.inputShape;
       const mb = ds.downloadBytes > 0 ? ` · ${(ds.downloadBytes / 1e6).toFixed(0)} MB` : '';
       return {
         name,
-        label: datasetTitle(name),
+        label: `${datasetTitle(name)}${name === current ? ` ${vscode.l10n.t('(current)')}` : ''}`,
         description: `${hh}×${ww} ${cc === 3 ? vscode.l10n.t('colour') : vscode.l10n.t('grayscale')} · ${vscode.l10n.t('{0} classes', ds.classNames.length)} · ${(ds.trainCount + ds.testCount).toLocaleString()} ${vscode.l10n.t('images')}`,
         detail: `${availability[ds.availability] ?? ds.availability}${mb}`,
       };
@@ -159,6 +163,17 @@ export const configureDropout: CommandFactory<Promise<boolean>> = (ctx) => async
       { p: 'afterEveryConvBlock', label: vscode.l10n.t('After every conv block'), detail: vscode.l10n.t('Spatial regularisation; use low rates such as 0.1–0.25.') },
       { p: 'none', label: vscode.l10n.t('None'), detail: vscode.l10n.t('Remove every dropout layer.') },
     ];
+    // The placement the file already has: the one whose edits would change nothing.
+    const text = doc.getText();
+    const rateNow = analyzeForUser(text).spec?.layers.find((l) => l.type === 'dropout');
+    const now = items.find((it) => {
+      try {
+        return dropoutPlacementEdits(text, it.p, rateNow?.type === 'dropout' ? rateNow.rate : 0.5).length === 0;
+      } catch {
+        return false;
+      }
+    });
+    for (const it of items) if (it === now) it.label = `${it.label} ${vscode.l10n.t('(current)')}`;
     placement = (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Where should dropout go?') }))?.p;
     if (placement === undefined) return false;
   }
