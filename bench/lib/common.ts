@@ -6,8 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeModelText } from '../../src/core/index';
-import type { ModelSpec, ModelSummary } from '../../src/shared/modelSpec';
+import { analyzeModelText, type TypedModelSpec } from '../../src/core/index';
+import type { ModelSummary } from '../../src/shared/modelSpec';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -88,7 +88,7 @@ export function machineInfo(): MachineInfo {
 export interface ModelFile {
   readonly file: string;
   readonly text: string;
-  readonly spec: ModelSpec;
+  readonly spec: TypedModelSpec;
   readonly summary: ModelSummary;
 }
 

@@ -4,11 +4,12 @@
  * Everything runs in `tf.tidy` and reads back plain numbers, so nothing outlives a call.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../shared/modelSpec';
+import type { LayerSpec } from '../core/index';
 import type {
   FeatureMapLayer, FeatureMapsMessage, FilterLayer, FiltersMessage, ImagePayload, MisclassifiedSample,
 } from '../shared/trainerProtocol';
 import { fillImages, type ImageSet, type ImageShape } from './batches';
+import { trainerLayerOf } from './layers/index';
 
 /** Batch size for inference: large enough to amortise per-call overhead, small enough for AlexNet-sized activations. */
 export const EVAL_BATCH = 256;
@@ -107,11 +108,11 @@ export function confusionAndMistakes(
   return { confusion, misclassified };
 }
 
-/** Layers whose activations are shown as feature maps: convolutions and poolings. */
+/** Layers whose activations are shown as feature maps (their modules say: convolutions and poolings). */
 export function featureLayerIndices(layers: readonly LayerSpec[]): number[] {
   const out: number[] = [];
   layers.forEach((l, i) => {
-    if (l.type === 'conv2d' || l.type === 'maxpool2d' || l.type === 'avgpool2d' || l.type === 'globalavgpool2d') out.push(i);
+    if (trainerLayerOf(l).inspect.featureMaps) out.push(i);
   });
   return out;
 }
@@ -176,7 +177,7 @@ export function featureMaps(
 export function filters(model: tf.Sequential, names: readonly string[], layers: readonly LayerSpec[], epoch: number): FiltersMessage {
   const out: FilterLayer[] = [];
   layers.forEach((l, i) => {
-    if (l.type !== 'conv2d') return;
+    if (!trainerLayerOf(l).inspect.filters) return;
     // getWeights returns the variables themselves (no copies), so nothing to dispose.
     const kernel = model.layers[i]?.getWeights()[0];
     if (!kernel) return;

@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
+import type { TypedModelSpec } from '../core/index';
+import type { ModelSummary } from '../shared/modelSpec';
 import type { DoneMessage, FeatureMapsMessage, RunSummary } from '../shared/trainerProtocol';
 import { CnnLabError } from '../shared/errors';
 import { activationModel, featureLayerIndices, featureMaps } from './inspect';
@@ -44,7 +45,7 @@ function recordedStatus(summary: RunSummary | null): DoneMessage['status'] {
  */
 export async function openInspection(o: {
   readonly runDir: string;
-  readonly spec: ModelSpec;
+  readonly spec: TypedModelSpec;
   readonly summary: ModelSummary;
   readonly data: PreparedData;
 }): Promise<Inspection> {

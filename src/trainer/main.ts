@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { HostMessage, StartRequest, TrainerMessage } from '../shared/trainerProtocol';
 import { isHostMessage } from '../shared/trainerProtocol';
 import { CnnLabError, toWireError } from '../shared/errors';
-import { inferSummary } from '../core/index';
+import { inferSummary, typedModelSpec, type TypedModelSpec } from '../core/index';
 import { loadDataset } from './data/index';
 import { selectBackend } from './backends/select';
 import { openInspection, type Inspection } from './inspectRun';
@@ -50,14 +50,27 @@ let ownsRun = true;
 let inspection: Inspection | null = null;
 let lastPing = 0;
 
+/**
+ * The start request's model with its layers checked against the layer registry (the spec crossed
+ * a process boundary: a host of another version may send a layer type this trainer lacks).
+ */
+function checkedSpec(start: StartRequest): TypedModelSpec {
+  try {
+    return typedModelSpec(start.spec);
+  } catch (err) {
+    throw new CnnLabError('E_MODEL_INVALID', err instanceof Error ? err.message : String(err),
+      'The extension and its trainer disagree on the model language; reinstall or update CNN Lab.');
+  }
+}
+
 async function run(start: StartRequest): Promise<void> {
   const t0 = Date.now();
   runDir = path.resolve(start.runDir);
   control.featureSample = start.featureSample ?? 0;
-  const { versions: backendVersions, ...backend } = await selectBackend(start.backend, start.spec);
+  const spec = checkedSpec(start);
+  const { versions: backendVersions, ...backend } = await selectBackend(start.backend, spec);
   send({ type: 'backend', ...backend });
 
-  const { spec } = start;
   const ds = await loadDataset(spec.dataset, {
     dataDir: start.dataDir, modelDir: start.modelDir, grayscale: spec.grayscale, seed: spec.train.seed,
     ...(start.mirrors && start.mirrors.length > 0 ? { mirrors: start.mirrors } : {}),
@@ -75,7 +88,7 @@ async function run(start: StartRequest): Promise<void> {
   });
 
   if (start.mode === 'inspect') {
-    await serveInspection(start, data);
+    await serveInspection(start, spec, data);
     return;
   }
 
@@ -94,9 +107,9 @@ async function run(start: StartRequest): Promise<void> {
  * Inspect mode: load the run's weights, send the first sample's feature maps, then answer each
  * `featureMapsRequest` as it arrives (see onMessage) until `stop`. Writes nothing to the run folder.
  */
-async function serveInspection(start: StartRequest, data: PreparedData): Promise<void> {
+async function serveInspection(start: StartRequest, spec: TypedModelSpec, data: PreparedData): Promise<void> {
   const dir = runDir ?? path.resolve(start.runDir);
-  const opened = await openInspection({ runDir: dir, spec: start.spec, summary: inferSummary(start.spec), data });
+  const opened = await openInspection({ runDir: dir, spec, summary: inferSummary(spec), data });
   const from = opened.weights.kind === 'final' ? 'final weights' : `checkpoint of epoch ${opened.weights.epoch}`;
   send({ type: 'log', level: 'info', message: `Inspecting ${dir} with its ${from}.` });
   // A request that came while loading replaces the first sample: the user's latest pick wins.

@@ -21,13 +21,16 @@
  * gradients layer by layer with TensorFlow's gradient ops, and updates the weights with the
  * optimizer's `ResourceApply*` op on resource variables that live in libtensorflow; the tfjs
  * variables of the model are refreshed from them after each step (a buffer hand-over, no copy).
- * A ReLU in front of a max pooling runs behind it instead (`foldReluIntoPool`): same result, a
- * quarter of the work.
+ * A ReLU in front of a max pooling runs behind it instead (`foldRelu`): same result, a quarter of
+ * the work.
  *
- * It covers the layers the course's models use: conv2d, dense (activation linear or relu, or
- * softmax on the last layer), max pooling, flatten and dropout. For any other model
- * `NativeStep.create` returns null and the trainer keeps `trainOnBatch`. The gradients are checked
- * against tfjs's automatic differentiation in test/process/trainer/nativeStep.test.ts.
+ * Each layer's forward and backward pass is its module's (./layers/<type>.ts, `native`); this
+ * module holds what is generic: the plan of passes, the loop over them, the loss, the resource
+ * variables and the optimizer updates (the ops themselves are ./nativeOps.ts). The layer modules
+ * cover what the course's models use: conv2d, dense (activation linear or relu, or softmax on the
+ * output layer), max pooling, flatten and dropout, and more (see each module's `native`). For any
+ * other model `NativeStep.create` returns null and the trainer keeps `trainOnBatch`. The gradients
+ * are checked against tfjs's automatic differentiation in test/process/trainer/nativeStep.test.ts.
  *
  * The optimizer state (moments, accumulators, iteration count) lives in resource variables during
  * training. It is read from the tfjs optimizer when the step is created (fresh, or restored from a
@@ -35,258 +38,63 @@
  * stay the tfjs layers format and a run resumes on any backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec, ModelSpec } from '../shared/modelSpec';
-import type { BuiltModel, SeededDropout } from './model';
+import { outputLayerIndex, type LayerSpec, type TypedModelSpec } from '../core/index';
+import type { ModelSpec } from '../shared/modelSpec';
+import { trainerLayerOf, type Gradients, type NativeForward, type NativePass, type StepContext } from './layers/index';
+import type { BuiltModel } from './model';
+import { nativeBackend, Ops, type NativeBackend } from './nativeOps';
 
-// ------------------------------------------------------------------ the native binding, typed
-
-interface OpAttr { readonly name: string; readonly type: number; readonly value: unknown }
-
-interface NativeBinding {
-  readonly TF_ATTR_STRING: number;
-  readonly TF_ATTR_INT: number;
-  readonly TF_ATTR_FLOAT: number;
-  readonly TF_ATTR_BOOL: number;
-  readonly TF_ATTR_TYPE: number;
-  readonly TF_ATTR_SHAPE: number;
-  readonly TF_FLOAT: number;
-  readonly TF_INT32: number;
-  readonly TF_RESOURCE: number;
-}
-
-/** The part of tfjs-node's `NodeJSKernelBackend` this module calls. */
-interface NativeBackend {
-  readonly binding: NativeBinding;
-  executeSingleOutput(name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[]): tf.Tensor;
-  executeMultipleOutputs(name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[], numOutputs: number): tf.Tensor[];
-}
-
-function nativeBackend(): NativeBackend | null {
-  if (tf.getBackend() !== 'tensorflow') return null;
-  const b = tf.backend() as unknown as Partial<NativeBackend>;
-  if (typeof b.executeSingleOutput !== 'function' || typeof b.executeMultipleOutputs !== 'function' || b.binding === undefined) return null;
-  return b as NativeBackend;
-}
-
-/** Ops with their attributes; every call returns a tfjs tensor owned by the enclosing tidy. */
-class Ops {
-  private readonly T: OpAttr;
-  private readonly nhwc: OpAttr;
-  constructor(readonly be: NativeBackend) {
-    this.T = { name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT };
-    this.nhwc = { name: 'data_format', type: be.binding.TF_ATTR_STRING, value: 'NHWC' };
-  }
-  private int(name: string, value: number | readonly number[]): OpAttr { return { name, type: this.be.binding.TF_ATTR_INT, value }; }
-  private str(name: string, value: string): OpAttr { return { name, type: this.be.binding.TF_ATTR_STRING, value }; }
-  private bool(name: string, value: boolean): OpAttr { return { name, type: this.be.binding.TF_ATTR_BOOL, value }; }
-  private type(name: string, value: number): OpAttr { return { name, type: this.be.binding.TF_ATTR_TYPE, value }; }
-  private one(name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[]): tf.Tensor {
-    return this.be.executeSingleOutput(name, attrs, inputs);
-  }
-  private convAttrs(strides: readonly [number, number], padding: string): OpAttr[] {
-    return [this.T, this.int('strides', [1, strides[0], strides[1], 1]), this.str('padding', padding), this.nhwc,
-      this.bool('use_cudnn_on_gpu', true), this.int('dilations', [1, 1, 1, 1])];
-  }
-
-  conv2d(x: tf.Tensor, w: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
-    return this.one('Conv2D', this.convAttrs(strides, padding), [x, w]);
-  }
-  conv2dBackpropInput(inputSizes: tf.Tensor, w: tf.Tensor, dy: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
-    return this.one('Conv2DBackpropInput', this.convAttrs(strides, padding), [inputSizes, w, dy]);
-  }
-  conv2dBackpropFilter(x: tf.Tensor, filterSizes: tf.Tensor, dy: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
-    return this.one('Conv2DBackpropFilter', this.convAttrs(strides, padding), [x, filterSizes, dy]);
-  }
-  biasAdd(x: tf.Tensor, b: tf.Tensor): tf.Tensor { return this.one('BiasAdd', [this.T, this.nhwc], [x, b]); }
-  biasAddGrad(dy: tf.Tensor): tf.Tensor { return this.one('BiasAddGrad', [this.T, this.nhwc], [dy]); }
-  relu(x: tf.Tensor): tf.Tensor { return this.one('Relu', [this.T], [x]); }
-  reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor { return this.one('ReluGrad', [this.T], [dy, y]); }
-  private poolAttrs(pool: readonly [number, number], strides: readonly [number, number], padding: string): OpAttr[] {
-    return [this.T, this.int('ksize', [1, pool[0], pool[1], 1]), this.int('strides', [1, strides[0], strides[1], 1]), this.str('padding', padding), this.nhwc];
-  }
-  /**
-   * oneDNN's own kernels, reachable by name in libtensorflow builds with oneDNN (x86-64) when the
-   * node carries the `_kernel: MklNameChangeOp` label: its max pooling keeps a workspace of the
-   * arg-max positions, so the gradient is a scatter (0.25 ms) where the stock `MaxPoolGrad`
-   * recomputes the pooling (11 ms, Keras mnist_convnet's first pool at batch 128); its
-   * convolution adds the bias in the same pass. Results are bit-identical to the stock ops.
-   */
-  private mklAttrs(): OpAttr[] { return [this.str('_kernel', 'MklNameChangeOp')]; }
-  mklConv2dWithBias(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, strides: readonly [number, number], padding: string): tf.Tensor {
-    return this.one('_MklNativeConv2DWithBias', [...this.convAttrs(strides, padding), ...this.mklAttrs(), this.bool('is_filter_const', false)], [x, w, b]);
-  }
-  /** Pooled output and oneDNN's workspace (an opaque uint8 tensor the gradient needs). */
-  mklMaxPool(x: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): [tf.Tensor, tf.Tensor] {
-    const [y, workspace] = this.be.executeMultipleOutputs('_MklNativeMaxPool',
-      [...this.poolAttrs(pool, strides, padding), ...this.mklAttrs(), this.bool('workspace_enabled', true)], [x], 2);
-    if (!y || !workspace) throw new Error('_MklNativeMaxPool returned no outputs');
-    return [y, workspace];
-  }
-  mklMaxPoolGrad(x: tf.Tensor, y: tf.Tensor, dy: tf.Tensor, workspace: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): tf.Tensor {
-    return this.one('_MklNativeMaxPoolGrad',
-      [...this.poolAttrs(pool, strides, padding), ...this.mklAttrs(), this.bool('workspace_enabled', true)], [x, y, dy, workspace]);
-  }
-  /** Whether the oneDNN ops above run here, checked on a tiny input against the stock ops. */
-  mklWorks(): boolean {
-    try {
-      return tf.tidy(() => {
-        const x = tf.tensor4d([1, 5, 3, 2, 4, 0, 7, 6, 1, 2, 8, 3, 5, 9, 0, 4], [1, 4, 4, 1]);
-        const w = tf.tensor4d([1, -1, 2, 0.5], [2, 2, 1, 1]);
-        const b = tf.tensor1d([0.25]);
-        const conv = this.mklConv2dWithBias(x, w, b, [1, 1], 'VALID');
-        const [y, ws] = this.mklMaxPool(x, [2, 2], [2, 2], 'VALID');
-        const dy = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
-        const dx = this.mklMaxPoolGrad(x, y, dy, ws, [2, 2], [2, 2], 'VALID');
-        const same = (a: tf.Tensor, c: tf.Tensor): boolean => a.shape.join() === c.shape.join()
-          && Array.from(a.dataSync()).every((v, i) => v === c.dataSync()[i]);
-        return same(conv, this.biasAdd(this.conv2d(x, w, [1, 1], 'VALID'), b))
-          && same(y, this.maxPool(x, [2, 2], [2, 2], 'VALID'))
-          && same(dx, this.maxPoolGrad(x, y, dy, [2, 2], [2, 2], 'VALID'));
-      });
-    } catch {
-      return false;
-    }
-  }
-  maxPool(x: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): tf.Tensor {
-    return this.one('MaxPool', this.poolAttrs(pool, strides, padding), [x]);
-  }
-  maxPoolGrad(x: tf.Tensor, y: tf.Tensor, dy: tf.Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: string): tf.Tensor {
-    return this.one('MaxPoolGrad', this.poolAttrs(pool, strides, padding), [x, y, dy]);
-  }
-  matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
-    return this.one('MatMul', [this.T, this.bool('transpose_a', transposeA), this.bool('transpose_b', transposeB)], [a, b]);
-  }
-  mul(a: tf.Tensor, b: tf.Tensor): tf.Tensor { return this.one('Mul', [this.T], [a, b]); }
-  /** Uniform [0, 1) floats of `shape` from TensorFlow's counter-based generator: the same seed, the same numbers. */
-  statelessUniform(shape: tf.Tensor, seed: tf.Tensor): tf.Tensor {
-    return this.one('StatelessRandomUniform', [this.type('dtype', this.be.binding.TF_FLOAT),
-      this.type('T', this.be.binding.TF_INT32), this.type('Tseed', this.be.binding.TF_INT32)], [shape, seed]);
-  }
-  greaterEqual(a: tf.Tensor, b: tf.Tensor): tf.Tensor { return this.one('GreaterEqual', [this.T], [a, b]); }
-  /** `cond ? a : b`, broadcasting. */
-  select(cond: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor { return this.one('SelectV2', [this.T], [cond, a, b]); }
-  reshape(x: tf.Tensor, shape: tf.Tensor): tf.Tensor {
-    return this.one('Reshape', [this.T, this.type('Tshape', this.be.binding.TF_INT32)], [x, shape]);
-  }
-  /** Per-sample loss [B] and its gradient with respect to the logits [B, C]. */
-  sparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): [tf.Tensor, tf.Tensor] {
-    const [loss, backprop] = this.be.executeMultipleOutputs('SparseSoftmaxCrossEntropyWithLogits',
-      [this.T, this.type('Tlabels', this.be.binding.TF_INT32)], [logits, labels], 2);
-    if (!loss || !backprop) throw new Error('SparseSoftmaxCrossEntropyWithLogits returned no outputs');
-    return [loss, backprop];
-  }
-
-  // ---- resource variables (live in libtensorflow; the tfjs tensor is an opaque handle)
-  varHandle(shape: readonly number[], sharedName: string): tf.Tensor {
-    return this.one('VarHandleOp', [
-      this.str('container', ''), this.str('shared_name', sharedName),
-      this.type('dtype', this.be.binding.TF_FLOAT), { name: 'shape', type: this.be.binding.TF_ATTR_SHAPE, value: [...shape] },
-    ], []);
-  }
-  assignVariable(handle: tf.Tensor, value: tf.Tensor): void {
-    this.be.executeMultipleOutputs('AssignVariableOp', [this.type('dtype', this.be.binding.TF_FLOAT)], [handle, value], 0);
-  }
-  readVariable(handle: tf.Tensor): tf.Tensor {
-    return this.one('ReadVariableOp', [this.type('dtype', this.be.binding.TF_FLOAT)], [handle]);
-  }
-  destroyResource(handle: tf.Tensor): void {
-    this.be.executeMultipleOutputs('DestroyResourceOp', [this.bool('ignore_lookup_error', true)], [handle], 0);
-  }
-  /** Runs a `ResourceApply*` op (no outputs) with `T` and `use_locking` set, plus `extra` attributes. */
-  apply(op: string, inputs: readonly tf.Tensor[], extra: readonly OpAttr[] = []): void {
-    this.be.executeMultipleOutputs(op, [this.T, this.bool('use_locking', false), ...extra], inputs, 0);
-  }
-  boolAttr(name: string, value: boolean): OpAttr { return this.bool(name, value); }
-}
-
-// ------------------------------------------------------------------ the model as a plan
-
-type Padding = 'SAME' | 'VALID';
-
-type Step =
-  | { readonly kind: 'conv'; readonly w: tf.Variable; readonly b: tf.Variable | null; readonly relu: boolean; readonly strides: readonly [number, number]; readonly padding: Padding; readonly wShape: readonly number[] }
-  | { readonly kind: 'dense'; readonly w: tf.Variable; readonly b: tf.Variable | null; readonly relu: boolean }
-  /** `relu`: the ReLU of the convolution before, moved behind the pooling (see `foldReluIntoPool`). */
-  | { readonly kind: 'maxpool'; readonly pool: readonly [number, number]; readonly strides: readonly [number, number]; readonly padding: Padding; readonly relu: boolean }
-  | { readonly kind: 'flatten' }
-  | { readonly kind: 'dropout'; readonly layer: SeededDropout };
+// ------------------------------------------------------------------ the model as a plan of passes
 
 /** Why the fast step does not apply to a model (for the run log), or null when it does. */
 export function nativeStepUnsupported(layers: readonly LayerSpec[]): string | null {
+  const out = outputLayerIndex(layers);
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i] as LayerSpec;
-    const last = i === layers.length - 1;
-    switch (l.type) {
-      case 'conv2d':
-      case 'dense':
-        if (l.activation === 'linear' || l.activation === 'relu') break;
-        if (l.activation === 'softmax' && last) break;
-        return `${l.type} with activation ${l.activation}${l.activation === 'softmax' ? ' before the last layer' : ''}`;
-      case 'maxpool2d':
-      case 'flatten':
-      case 'dropout':
-        break;
-      default:
-        return `a ${l.type} layer`;
-    }
+    const native = trainerLayerOf(l).native;
+    if (typeof native === 'string') return native;
+    const why = native.unsupported?.(l, i === out);
+    if (why) return why;
   }
-  const lastLayer = layers[layers.length - 1];
-  if (!lastLayer || (lastLayer.type !== 'dense' && lastLayer.type !== 'conv2d')) return 'a model that does not end in a dense or conv2d layer';
+  // The loss takes the logits from the last layer's pass: it must be the output layer, one that can give them.
+  const last = layers[out];
+  const lastNative = last !== undefined && out === layers.length - 1 ? trainerLayerOf(last).native : null;
+  if (lastNative === null || typeof lastNative === 'string' || !lastNative.logits) return 'a model whose last layer does not give the logits (it must end in a dense or conv2d layer)';
   return null;
 }
 
-function variableOf(layer: tf.layers.Layer, k: number): tf.Variable {
-  const lv = layer.weights[k] as unknown as { read(): tf.Variable } | undefined;
-  if (!lv) throw new Error(`layer ${layer.name} has no weight ${k}`);
-  return lv.read();
-}
-
 /**
- * Max pooling commutes with ReLU (both are monotone: max(relu(a), relu(b)) = relu(max(a, b))), so
- * conv → ReLU → max-pool runs as conv → max-pool → ReLU: the ReLU and its gradient touch a
+ * A ReLU commutes with max pooling (both are monotone: max(relu(a), relu(b)) = relu(max(a, b))),
+ * so conv → ReLU → max-pool runs as conv → max-pool → ReLU: the ReLU and its gradient touch a
  * quarter of the values (2×2 pooling). The gradients are the same: where the window's maximum is
  * positive, both route it to the same position; where it is not, the ReLU gradient is zero in both.
+ * Generic over the passes: one that can leave its ReLU to the next (`withoutRelu`) followed by one
+ * that can take it (`withRelu`).
  */
-function foldReluIntoPool(plan: Step[]): Step[] {
-  return plan.map((s, i) => {
-    const next = plan[i + 1];
-    const prev = plan[i - 1];
-    if (s.kind === 'conv' && s.relu && next?.kind === 'maxpool') return { ...s, relu: false };
-    if (s.kind === 'maxpool' && prev?.kind === 'conv' && prev.relu) return { ...s, relu: true };
-    return s;
-  });
+function foldRelu(plan: readonly NativePass[]): NativePass[] {
+  const out = [...plan];
+  for (let i = 0; i + 1 < out.length; i++) {
+    const next = out[i + 1] as NativePass;
+    if (!next.withRelu) continue;
+    const without = (out[i] as NativePass).withoutRelu?.();
+    if (!without) continue;
+    out[i] = without;
+    out[i + 1] = next.withRelu();
+  }
+  return out;
 }
 
-function makePlan(built: BuiltModel, spec: ModelSpec, fold: boolean): Step[] {
-  const plan = planLayers(built, spec);
-  return fold ? foldReluIntoPool(plan) : plan;
-}
-
-function planLayers(built: BuiltModel, spec: ModelSpec): Step[] {
+/** Each layer's pass over the built model's variables (for a model `nativeStepUnsupported` accepts). */
+function makePlan(built: BuiltModel, spec: TypedModelSpec, fold: boolean): NativePass[] {
   const layers = built.model.layers;
-  return spec.layers.map((l, i): Step => {
+  const plan = spec.layers.map((l, i): NativePass => {
     const layer = layers[i];
     if (!layer) throw new Error(`model has no layer ${i}`);
-    switch (l.type) {
-      case 'conv2d': {
-        const w = variableOf(layer, 0);
-        return { kind: 'conv', w, b: l.useBias ? variableOf(layer, 1) : null, relu: l.activation === 'relu', strides: l.strides, padding: l.padding === 'same' ? 'SAME' : 'VALID', wShape: w.shape };
-      }
-      case 'dense':
-        return { kind: 'dense', w: variableOf(layer, 0), b: l.useBias ? variableOf(layer, 1) : null, relu: l.activation === 'relu' };
-      case 'maxpool2d':
-        return { kind: 'maxpool', pool: l.pool, strides: l.strides, padding: l.padding === 'same' ? 'SAME' : 'VALID', relu: false };
-      case 'flatten':
-        return { kind: 'flatten' };
-      case 'dropout': {
-        const d = built.dropouts.find((x) => x === layer);
-        if (!d) throw new Error(`layer ${layer.name} is not a seeded dropout`);
-        return { kind: 'dropout', layer: d };
-      }
-      default:
-        throw new Error(`the native step does not handle ${l.type}`);
-    }
+    const native = trainerLayerOf(l).native;
+    if (typeof native === 'string') throw new Error(`the native step does not handle ${native}`);
+    return native.pass(l, layer);
   });
+  return fold ? foldRelu(plan) : plan;
 }
 
 // ------------------------------------------------------------------ optimizers as ResourceApply ops
@@ -358,7 +166,7 @@ export interface NativeStepOptions {
  */
 export class NativeStep {
   private readonly ops: Ops;
-  private readonly plan: Step[];
+  private readonly plan: NativePass[];
   private readonly vars: tf.Variable[];
   private readonly handles: tf.Tensor[];
   /** slots[s][v]: slot s of variable v, in the tfjs optimizer's `getWeights()` order. */
@@ -369,9 +177,11 @@ export class NativeStep {
   private iterations = 0;
   /** oneDNN's pooling and convolution kernels are used (see `Ops.mklWorks`). */
   readonly mkl: boolean;
+  /** What the layers' passes run with. */
+  private readonly ctx: StepContext;
 
   private constructor(
-    be: NativeBackend, built: BuiltModel, spec: ModelSpec,
+    be: NativeBackend, built: BuiltModel, spec: TypedModelSpec,
     private readonly optimizer: tf.Optimizer, private readonly optimizerName: ModelSpec['train']['optimizer'],
     private readonly options: NativeStepOptions,
   ) {
@@ -381,13 +191,11 @@ export class NativeStep {
     const onednnOff = ['0', 'false'].includes((process.env.TF_ENABLE_ONEDNN_OPTS ?? '').trim().toLowerCase());
     this.mkl = options.mkl !== false && !onednnOff && this.ops.mklWorks();
     this.plan = makePlan(built, spec, options.foldRelu !== false);
-    this.vars = [];
-    for (const s of this.plan) {
-      if (s.kind === 'conv' || s.kind === 'dense') {
-        this.vars.push(s.w);
-        if (s.b) this.vars.push(s.b);
-      }
-    }
+    this.vars = this.plan.flatMap((p) => p.variables);
+    this.ctx = {
+      ops: this.ops, mkl: this.mkl, dropoutMasks: options.dropoutMasks ?? 'tensorflow',
+      shape: (dims) => this.shape(dims), constant: (v) => this.constant(v), int32: (values, shape) => this.int32(values, shape),
+    };
     this.state = optimizer as unknown as TfjsOptimizerState;
     this.suffixes = slotSuffixes(this.optimizerName);
     const id = `cnnlab_${process.pid}_${nextId++}`;
@@ -399,7 +207,7 @@ export class NativeStep {
    * The fast step for this model, or null when it cannot run here (not the native backend, or a
    * layer it does not handle). Reads the model's weights and the optimizer's state as they are now.
    */
-  static async create(built: BuiltModel, spec: ModelSpec, optimizer: tf.Optimizer, options: NativeStepOptions = {}): Promise<NativeStep | null> {
+  static async create(built: BuiltModel, spec: TypedModelSpec, optimizer: tf.Optimizer, options: NativeStepOptions = {}): Promise<NativeStep | null> {
     const be = nativeBackend();
     if (!be || nativeStepUnsupported(spec.layers) !== null) return null;
     const step = new NativeStep(be, built, spec, optimizer, spec.train.optimizer, options);
@@ -471,6 +279,17 @@ export class NativeStep {
     return t;
   }
 
+  /** A cached int32 tensor of `values` in `shape`. */
+  private int32(values: readonly number[], shape: readonly number[]): tf.Tensor {
+    const key = `i${shape.join('x')}:${values.join(',')}`;
+    let t = this.shapeCache.get(key);
+    if (!t) {
+      t = tf.keep(tf.tensor([...values], [...shape], 'int32'));
+      this.shapeCache.set(key, t);
+    }
+    return t;
+  }
+
   /**
    * One step: forward, loss on the logits, backward, optimizer update. `x` is [B, H, W, C]
    * float32, `labels` [B] int32 class indices. Returns the batch's mean loss and accuracy.
@@ -479,108 +298,21 @@ export class NativeStep {
     const { ops } = this;
     const batch = x.shape[0] ?? 0;
     const out = tf.tidy(() => {
-      // ---- forward, keeping what the backward pass needs
-      const inputs: tf.Tensor[] = [];
-      const outputs: tf.Tensor[] = [];
-      /** Per layer: the dropout mask, or oneDNN's max-pooling workspace. */
-      const masks: (tf.Tensor | null)[] = [];
-      /** Per max-pooling layer: its output before a folded ReLU. */
-      const pooled: tf.Tensor[] = [];
+      // ---- forward, each pass keeping what its backward pass needs
+      const passes: NativeForward[] = [];
       let h = x;
-      for (const s of this.plan) {
-        inputs.push(h);
-        let mask: tf.Tensor | null = null;
-        switch (s.kind) {
-          case 'conv': {
-            let z: tf.Tensor;
-            if (s.b && this.mkl) z = ops.mklConv2dWithBias(h, s.w, s.b, s.strides, s.padding);
-            else {
-              z = ops.conv2d(h, s.w, s.strides, s.padding);
-              if (s.b) z = ops.biasAdd(z, s.b);
-            }
-            h = s.relu ? ops.relu(z) : z;
-            break;
-          }
-          case 'dense': {
-            let z = ops.matMul(h, s.w, false, false);
-            if (s.b) z = ops.biasAdd(z, s.b);
-            h = s.relu ? ops.relu(z) : z;
-            break;
-          }
-          case 'maxpool':
-            if (this.mkl) [h, mask] = ops.mklMaxPool(h, s.pool, s.strides, s.padding);
-            else h = ops.maxPool(h, s.pool, s.strides, s.padding);
-            pooled[inputs.length - 1] = h;
-            if (s.relu) h = ops.relu(h);
-            break;
-          case 'flatten':
-            h = ops.reshape(h, this.shape([h.shape[0] ?? 0, h.size / (h.shape[0] ?? 1)]));
-            break;
-          case 'dropout':
-            // Inverted dropout as in SeededDropout, with the mask drawn by TensorFlow from a seed
-            // of the layer's stream (drawing 200k numbers in JavaScript took 3 ms a step).
-            if (s.layer.rate > 0 && this.options.dropoutMasks === 'javascript') {
-              mask = tf.tensor(s.layer.drawMask(h.size) ?? new Float32Array(h.size).fill(1), h.shape, 'float32');
-              h = ops.mul(h, mask);
-            } else if (s.layer.rate > 0) {
-              const u = ops.statelessUniform(this.shape(h.shape), tf.tensor1d(s.layer.nextSeedPair(), 'int32'));
-              mask = ops.greaterEqual(u, this.constant(s.layer.rate));
-              h = ops.select(mask, ops.mul(h, this.constant(1 / (1 - s.layer.rate))), this.constant(0));
-            }
-            break;
-        }
-        masks.push(mask);
-        outputs.push(h);
+      for (const p of this.plan) {
+        const f = p.forward(h, this.ctx);
+        passes.push(f);
+        h = f.y;
       }
       // The last layer's output is the logits: its softmax (if any) is part of the loss.
       const [lossPerSample, dLogits] = ops.sparseSoftmaxCrossEntropy(h, labels);
-      let dy = ops.mul(dLogits, this.constant(1 / Math.max(1, batch)));
+      let dy: tf.Tensor | null = ops.mul(dLogits, this.constant(1 / Math.max(1, batch)));
 
       // ---- backward
-      const grads = new Map<tf.Variable, tf.Tensor>();
-      for (let i = this.plan.length - 1; i >= 0; i--) {
-        const s = this.plan[i] as Step;
-        const input = inputs[i] as tf.Tensor;
-        const output = outputs[i] as tf.Tensor;
-        const needInput = i > 0;
-        switch (s.kind) {
-          case 'conv': {
-            const dz = s.relu ? ops.reluGrad(dy, output) : dy;
-            if (s.b) grads.set(s.b, ops.biasAddGrad(dz));
-            grads.set(s.w, ops.conv2dBackpropFilter(input, this.shape(s.wShape), dz, s.strides, s.padding));
-            if (needInput) dy = ops.conv2dBackpropInput(this.shape(input.shape), s.w, dz, s.strides, s.padding);
-            break;
-          }
-          case 'dense': {
-            const dz = s.relu ? ops.reluGrad(dy, output) : dy;
-            if (s.b) grads.set(s.b, ops.biasAddGrad(dz));
-            grads.set(s.w, ops.matMul(input, dz, true, false));
-            if (needInput) dy = ops.matMul(dz, s.w, false, true);
-            break;
-          }
-          case 'maxpool': {
-            const workspace = masks[i];
-            const p = pooled[i] as tf.Tensor;
-            if (s.relu) dy = ops.reluGrad(dy, output);
-            if (needInput) {
-              dy = workspace
-                ? ops.mklMaxPoolGrad(input, p, dy, workspace, s.pool, s.strides, s.padding)
-                : ops.maxPoolGrad(input, p, dy, s.pool, s.strides, s.padding);
-            }
-            break;
-          }
-          case 'flatten':
-            if (needInput) dy = ops.reshape(dy, this.shape(input.shape));
-            break;
-          case 'dropout': {
-            const keep = masks[i];
-            if (keep && needInput) {
-              dy = keep.dtype === 'float32' ? ops.mul(dy, keep) : ops.select(keep, ops.mul(dy, this.constant(1 / (1 - s.layer.rate))), this.constant(0));
-            }
-            break;
-          }
-        }
-      }
+      const grads: Gradients = new Map();
+      for (let i = passes.length - 1; i >= 0 && dy; i--) dy = (passes[i] as NativeForward).backward(dy, i > 0, grads);
 
       // ---- update: one ResourceApply op per variable, then hand the new values to the tfjs variables
       this.iterations++;

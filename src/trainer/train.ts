@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { TypedModelSpec } from '../core/index';
 import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
 import type {
   BackendName, EpochEndMessage, EvaluationMessage, MetricRecord, RunStatus, RunSummary, TrainerMessage,
@@ -89,7 +90,7 @@ export interface TrainControl {
 }
 
 export interface TrainOptions {
-  readonly spec: ModelSpec;
+  readonly spec: TypedModelSpec;
   readonly modelText: string;
   readonly runDir: string;
   readonly resume: boolean;

@@ -7,7 +7,7 @@
  * process that runs on `cpu` should never touch it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelSpec } from '../../shared/modelSpec';
+import type { TypedModelSpec } from '../../core/index';
 import type { BackendChoice, BackendName } from '../../shared/trainerProtocol';
 import { CnnLabError } from '../../shared/errors';
 import { registerFastCpuKernels } from './cpuKernels';
@@ -35,10 +35,11 @@ async function activate(name: BackendName): Promise<void> {
   }
 }
 
-async function loadTensorflow(spec: ModelSpec): Promise<Loaded> {
+async function loadTensorflow(spec: TypedModelSpec): Promise<Loaded> {
   const m = await import('./tensorflow');
   // oneDNN must be decided before libtensorflow loads: it is read once, from the environment.
-  const loaded = await m.loadTensorflowBackend({ disableOnednn: m.needsOnednnOff(spec) });
+  const hazard = m.onednnHazard(spec);
+  const loaded = await m.loadTensorflowBackend({ disableOnednn: hazard !== null, ...(hazard !== null ? { onednnOffReason: hazard } : {}) });
   await activate('tensorflow');
   return loaded;
 }
@@ -60,7 +61,7 @@ async function loadCpu(): Promise<Loaded> {
   };
 }
 
-async function load(name: BackendName, spec: ModelSpec): Promise<Loaded> {
+async function load(name: BackendName, spec: TypedModelSpec): Promise<Loaded> {
   switch (name) {
     case 'tensorflow': return loadTensorflow(spec);
     case 'wasm': return loadWasm();
@@ -73,7 +74,7 @@ async function load(name: BackendName, spec: ModelSpec): Promise<Loaded> {
  * E_BACKEND_UNAVAILABLE (the user asked for it; silently running 20× slower would mislead);
  * `auto` falls back and records why.
  */
-export async function selectBackend(requested: BackendChoice, spec: ModelSpec): Promise<SelectedBackend> {
+export async function selectBackend(requested: BackendChoice, spec: TypedModelSpec): Promise<SelectedBackend> {
   if (requested !== 'auto') {
     try {
       return { requested, name: requested, ...await load(requested, spec), fallbackReasons: [] };

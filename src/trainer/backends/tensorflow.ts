@@ -13,8 +13,9 @@
  * first require. The oneDNN choice is a correctness choice: see `needsOnednnOff`.
  */
 import * as fs from 'node:fs';
-import type { ModelSpec } from '../../shared/modelSpec';
+import { inferLayer, type TypedModelSpec } from '../../core/index';
 import { CnnLabError } from '../../shared/errors';
+import { trainerLayerOf } from '../layers/index';
 import { addonFromEnvironment, addonInNodeModules, libDirOf } from './nativeAddon';
 
 const PACKAGE = '@tensorflow/tfjs-node';
@@ -26,38 +27,27 @@ function provisionHint(): string {
 }
 
 /**
- * Whether a model must run with oneDNN off, because libtensorflow 2.21's oneDNN convolution
- * kernels are unsafe for one of its layers:
- * - a convolution with exactly 1 input and 1 output channel: wrong input gradients, reported on
- *   Intel CPUs and reproduced in Python TF (not reproduced on an AMD EPYC with AVX-512, where the
- *   check in `test/process/native` passes; kept, as a model cannot choose its CPU);
- * - a 1×1 kernel with a stride above 1: the backprop-filter kernel corrupts the heap for a batch
- *   of one (an epoch's last batch can be one sample), seen as `free(): invalid size`/SIGSEGV on
- *   that AMD EPYC for 12×12 to 32×32 inputs, whatever the channel counts.
- * oneDNN off is correct everywhere at a fraction of the speed, so only models with such a layer
- * pay for it.
- *
- * Channels flow from the input through conv layers; pooling, batch norm, dropout and activations
- * keep the channel count; flatten, dense and global pooling end the convolutional part.
+ * Why a model must run with oneDNN off, or null: libtensorflow 2.21's oneDNN kernels are unsafe
+ * for some layers on some inputs (each layer module says which: `onednnHazard`, e.g. conv2d's 1→1
+ * convolution and strided 1×1 kernel). oneDNN off is correct everywhere at a fraction of the speed,
+ * so only models with such a layer pay for it. Each layer is judged on its input shape as the core
+ * infers it.
  */
-export function needsOnednnOff(spec: ModelSpec): boolean {
-  let channels = spec.inputShape[2];
+export function onednnHazard(spec: TypedModelSpec): string | null {
+  let shape: readonly number[] = spec.inputShape;
   for (const layer of spec.layers) {
-    switch (layer.type) {
-      case 'conv2d':
-        if (channels === 1 && layer.filters === 1) return true;
-        if (layer.kernel.some((k, i) => k === 1 && (layer.strides[i] ?? 1) > 1)) return true;
-        channels = layer.filters;
-        break;
-      case 'flatten':
-      case 'dense':
-      case 'globalavgpool2d':
-        return false;
-      default:
-        break;
-    }
+    const why = trainerLayerOf(layer).onednnHazard?.(layer, shape);
+    if (why) return why;
+    const r = inferLayer(layer, shape);
+    if (!r.ok) return null;
+    shape = r.value.outputShape;
   }
-  return false;
+  return null;
+}
+
+/** Whether a model must run with oneDNN off (see `onednnHazard`). */
+export function needsOnednnOff(spec: TypedModelSpec): boolean {
+  return onednnHazard(spec) !== null;
 }
 
 /** What `tensorflowAvailable` found, for the Select Backend command and error messages. */
@@ -116,6 +106,8 @@ export function tensorflowAvailable(fromDir?: string): TensorflowProbe {
 export interface TensorflowLoadOptions {
   /** Set `TF_ENABLE_ONEDNN_OPTS=0` (see `needsOnednnOff`). */
   readonly disableOnednn: boolean;
+  /** Why (`onednnHazard`), for the error when the library is already loaded with oneDNN on. */
+  readonly onednnOffReason?: string;
   /**
    * libtensorflow's thread pools (`TF_NUM_INTRAOP_THREADS`, `TF_NUM_INTEROP_THREADS`); by default
    * TensorFlow sizes both from the CPU count. Ignored when the variables are already set.
@@ -186,7 +178,7 @@ export async function loadTensorflowBackend(opts: TensorflowLoadOptions): Promis
   if (!alreadyLoaded) loadedOnednn = onednnFromEnv();
   if (opts.disableOnednn && loadedOnednn) {
     throw new CnnLabError('E_BACKEND_UNAVAILABLE',
-      'libtensorflow is already loaded in this process with oneDNN on, but this model needs it off (single-channel convolution).',
+      `libtensorflow is already loaded in this process with oneDNN on, but this model needs it off (${opts.onednnOffReason ?? 'a layer its kernels get wrong'}).`,
       'Start a new training run; each run loads the library afresh.');
   }
   const backend = tfn.findBackend?.('tensorflow') as NodeBackendLike | undefined;

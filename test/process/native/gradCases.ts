@@ -5,14 +5,15 @@
  * (`needsOnednnOff`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_TRAIN, type LayerSpec, type ModelSpec, type Padding } from '../../../src/shared/modelSpec';
+import type { LayerSpec, TypedModelSpec } from '../../../src/core';
+import { DEFAULT_TRAIN, type Padding } from '../../../src/shared/modelSpec';
 
 export interface GradCase {
   readonly name: string;
   /** Shapes of the inputs; gradients are taken with respect to all of them. */
   readonly inputs: readonly number[][];
   readonly fn: (xs: tf.Tensor[]) => tf.Tensor;
-  readonly model: ModelSpec;
+  readonly model: TypedModelSpec;
   /**
    * Reference for the gradients: the `cpu` backend, or central differences of the forward pass
    * where stock tfjs-backend-cpu's gradient is wrong (the reason says how) and CNN Lab replaces it.
@@ -20,7 +21,7 @@ export interface GradCase {
   readonly reference?: { readonly kind: 'numeric'; readonly reason: string };
 }
 
-function model(inputShape: [number, number, number], layers: LayerSpec[]): ModelSpec {
+function model(inputShape: [number, number, number], layers: LayerSpec[]): TypedModelSpec {
   return {
     name: 'gradcheck',
     dataset: { kind: 'builtin', name: inputShape[2] === 1 ? 'mnist' : 'shapes' },

@@ -7,7 +7,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { needsOnednnOff, tensorflowAvailable } from '../../../src/trainer/backends/tensorflow';
-import { DEFAULT_TRAIN, type LayerSpec, type ModelSpec } from '../../../src/shared/modelSpec';
+import type { LayerSpec, TypedModelSpec } from '../../../src/core';
+import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
 import { gradCases } from './gradCases';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -87,7 +88,7 @@ describe('needsOnednnOff (per-model oneDNN choice)', () => {
     ({ type: 'conv2d', filters, kernel: [k, k], strides: [s, s], padding: 'same', activation: 'relu', useBias: true });
   const pool: LayerSpec = { type: 'maxpool2d', pool: [2, 2], strides: [2, 2], padding: 'valid' };
   const head: LayerSpec[] = [{ type: 'flatten' }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 10, activation: 'softmax', useBias: true }];
-  const spec = (channels: number, layers: LayerSpec[]): ModelSpec => ({
+  const spec = (channels: number, layers: LayerSpec[]): TypedModelSpec => ({
     name: 't', dataset: { kind: 'builtin', name: channels === 1 ? 'mnist' : 'shapes' }, grayscale: false,
     inputShape: [28, 28, channels], numClasses: 10, layers: [...layers, ...head], train: DEFAULT_TRAIN,
   });

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import type { TypedModelSpec } from '../../../src/core';
 import type { ModelSpec } from '../../../src/shared/modelSpec';
 import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
 import { asBytes } from '../../../src/trainer/data/bytes';
@@ -19,7 +20,7 @@ import { readSummary } from '../../../src/trainer/runFolder';
 import { TrainerHarness, smallSpec, startRequest } from './harness';
 
 /** A small RGB conv net for `size`×`size`×`channels` inputs. */
-function rgbSpec(dataset: ModelSpec['dataset'], size: number, channels: 1 | 3, numClasses: number, train: Partial<ModelSpec['train']> = {}): ModelSpec {
+function rgbSpec(dataset: ModelSpec['dataset'], size: number, channels: 1 | 3, numClasses: number, train: Partial<ModelSpec['train']> = {}): TypedModelSpec {
   return {
     name: 'datasets-test', dataset, grayscale: channels === 1 && dataset.kind === 'folder', inputShape: [size, size, channels], numClasses,
     layers: [

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import type { TypedModelSpec } from '../../../src/core';
 import type { ModelSpec } from '../../../src/shared/modelSpec';
 import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
 import type { HostMessage, StartRequest, TrainerMessage } from '../../../src/shared/trainerProtocol';
@@ -83,7 +84,7 @@ export class TrainerHarness {
 }
 
 /** A small conv net that trains in seconds even on the pure-JS cpu backend. */
-export function smallSpec(overrides: Partial<ModelSpec['train']> = {}): ModelSpec {
+export function smallSpec(overrides: Partial<ModelSpec['train']> = {}): TypedModelSpec {
   return {
     name: 'trainer-test',
     dataset: { kind: 'builtin', name: 'mnist' },

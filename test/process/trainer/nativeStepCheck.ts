@@ -6,7 +6,8 @@
  *   node --import tsx nativeStepCheck.ts on|off
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_TRAIN, type LayerSpec, type ModelSpec, type OptimizerName } from '../../../src/shared/modelSpec';
+import type { LayerSpec, TypedModelSpec } from '../../../src/core';
+import { DEFAULT_TRAIN, type OptimizerName } from '../../../src/shared/modelSpec';
 import { loadTensorflowBackend, tensorflowAvailable } from '../../../src/trainer/backends/tensorflow';
 import { buildModel, compileModel } from '../../../src/trainer/model';
 import { NativeStep } from '../../../src/trainer/nativeStep';
@@ -46,21 +47,30 @@ const conv = (filters: number, k: number, s: number, padding: 'valid' | 'same', 
 const pool = (p: number, s: number, padding: 'valid' | 'same'): LayerSpec => ({ type: 'maxpool2d', pool: [p, p], strides: [s, s], padding });
 const dense = (units: number, activation: 'relu' | 'linear' | 'softmax', useBias = true): LayerSpec => ({ type: 'dense', units, activation, useBias });
 
-function spec(layers: LayerSpec[], optimizer: OptimizerName, inputShape: [number, number, number] = [12, 12, 3]): ModelSpec {
+function spec(layers: LayerSpec[], optimizer: OptimizerName, inputShape: [number, number, number] = [12, 12, 3]): TypedModelSpec {
   return {
     name: 'native-check', dataset: { kind: 'builtin', name: 'shapes' }, grayscale: false, inputShape, numClasses: 5, layers,
     train: { ...DEFAULT_TRAIN, optimizer, learningRate: 0.01, batchSize: 8, seed: 3 },
   };
 }
 
+/** The models compared; the test expects each with every optimizer (4 × 5 cases). */
 const MODELS: Readonly<Record<string, LayerSpec[]>> = {
   // valid and same padding, a strided conv, a linear conv, overlapping and same-padded pooling, dense relu, softmax
   'conv-pool-dense': [conv(4, 3, 1, 'valid', 'relu'), pool(2, 2, 'valid'), conv(6, 2, 1, 'same', 'linear'), pool(3, 2, 'same'), { type: 'flatten' }, dense(7, 'relu'), dense(5, 'softmax')],
   // a strided conv, its ReLU folded behind an overlapping same-padded pooling, logits out
   'strided-logits': [conv(5, 3, 2, 'same', 'relu'), pool(3, 2, 'same'), { type: 'flatten' }, dense(5, 'linear', false)],
+  // unequal zero padding, leaky ReLU, ELU with alpha ≠ 1
+  'padding-leaky-elu': [{ type: 'zeropadding2d', padding: [1, 2] }, conv(4, 3, 1, 'valid', 'linear'), { type: 'leakyrelu', negativeSlope: 0.2 },
+    conv(6, 2, 1, 'same', 'linear'), { type: 'elu', alpha: 0.5 }, pool(2, 2, 'valid'), { type: 'flatten' }, dense(5, 'softmax')],
+  // ELU with alpha 1, a leaky ReLU steeper than 1, a ReLU folded behind global max pooling, logits out
+  'elu-globalmax': [conv(4, 3, 1, 'same', 'linear'), { type: 'elu', alpha: 1 }, { type: 'leakyrelu', negativeSlope: 2 },
+    conv(5, 3, 1, 'valid', 'relu'), { type: 'globalmaxpool2d' }, dense(5, 'linear')],
+  // whole channels dropped (masks drawn in JavaScript by both sides, from the same streams)
+  'spatial-dropout': [conv(4, 3, 1, 'valid', 'relu'), { type: 'spatialdropout2d', rate: 0.5 }, pool(2, 2, 'valid'), { type: 'flatten' }, dense(5, 'softmax')],
 };
 
-function batch(s: ModelSpec, seed: number): { x: tf.Tensor4D; labels: tf.Tensor1D; y: tf.Tensor2D } {
+function batch(s: TypedModelSpec, seed: number): { x: tf.Tensor4D; labels: tf.Tensor1D; y: tf.Tensor2D } {
   const [h, w, c] = s.inputShape;
   const x = tf.randomUniform<tf.Rank.R4>([s.train.batchSize, h, w, c], 0, 1, 'float32', seed);
   const labelValues = Int32Array.from({ length: s.train.batchSize }, (_, i) => (i * 7 + seed) % 5);
@@ -78,7 +88,8 @@ async function compare(name: string, layers: LayerSpec[], optimizer: OptimizerNa
   const optA = compileModel(a, s);
   const b = buildModel(s);
   const optB = compileModel(b, s);
-  const native = await NativeStep.create(b, s, optB);
+  // Dropout masks drawn in JavaScript, so tfjs's layers and the native step use the same ones.
+  const native = await NativeStep.create(b, s, optB, { dropoutMasks: 'javascript' });
   if (!native) throw new Error(`no native step for ${name}`);
   void optA;
   let last: { tfjs: number[]; native: { loss: number; acc: number } } | null = null;
@@ -106,7 +117,7 @@ async function dropoutRuns(): Promise<{ deterministic: boolean; fresh: boolean }
   const layers = [conv(4, 3, 1, 'valid', 'relu'), pool(2, 2, 'valid'), { type: 'flatten' } as LayerSpec, { type: 'dropout', rate: 0.5 } as LayerSpec, dense(5, 'softmax')];
   const run = async (learningRate: number): Promise<{ weights: Float32Array; losses: number[] }> => {
     const base = spec(layers, 'sgd');
-    const s: ModelSpec = { ...base, train: { ...base.train, learningRate } };
+    const s: TypedModelSpec = { ...base, train: { ...base.train, learningRate } };
     const m = buildModel(s);
     const opt = compileModel(m, s);
     const step = await NativeStep.create(m, s, opt);

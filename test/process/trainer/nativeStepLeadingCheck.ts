@@ -6,7 +6,8 @@
  *   node --import tsx nativeStepLeadingCheck.ts
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_TRAIN, type LayerSpec, type ModelSpec } from '../../../src/shared/modelSpec';
+import type { LayerSpec, TypedModelSpec } from '../../../src/core';
+import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
 import { loadTensorflowBackend, tensorflowAvailable } from '../../../src/trainer/backends/tensorflow';
 import { buildModel, compileModel } from '../../../src/trainer/model';
 import { NativeStep } from '../../../src/trainer/nativeStep';
@@ -23,7 +24,7 @@ export const LEADING_MODELS: Readonly<Record<string, LayerSpec[]>> = {
   'flatten-twice': [flatten, flatten, dense(6, 'relu'), flatten, dense(5, 'softmax')],
 };
 
-function spec(layers: LayerSpec[]): ModelSpec {
+function spec(layers: LayerSpec[]): TypedModelSpec {
   return {
     name: 'native-leading', dataset: { kind: 'builtin', name: 'shapes' }, grayscale: false, inputShape: [8, 8, 2], numClasses: 5, layers,
     train: { ...DEFAULT_TRAIN, optimizer: 'sgd', learningRate: 0.05, batchSize: 6, seed: 3 },

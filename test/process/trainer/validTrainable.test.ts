@@ -1,20 +1,25 @@
 /**
  * "Valid means trainable" (issue 11): every model file the language accepts must train. Random
- * models are drawn from the language's own layer set (src/shared/modelSpec.ts LAYER_TYPES, with
- * the fields and ranges of src/core/schema.ts), in random order, on mnist, shapes and (when
- * installed) fashion-mnist; those `analyzeModelText` accepts with no error are trained for one
- * short epoch through the real trainer process, which must complete with a finite loss.
+ * models are drawn from the language's own layer registry (the core's `LAYER_TYPES`, each field
+ * drawn from its `layerFields` definition: kind, range, values, the shorthand form), so a new
+ * layer type is drawn without a change here, in random order, on mnist, shapes and (when
+ * installed) fashion-mnist; those `analyzeModelText` accepts with no error are trained for two
+ * short epochs through the real trainer process, which must complete with a finite loss and the
+ * same tensor count at the end of both epochs (no leaks).
  *
- * The first layer of model i is FIRST[i % 8], so every layer type that may come first (all but
- * dense, which the language rejects on image input) is tried first: a leading dropout used to fail
- * with "dropout cannot be the first layer", and a flatten of a vector (flatten twice, or after
- * dense) with tfjs's "expected min_ndim=3". The native/auto set also trains four fixed models the
- * native step itself handles (EDGE_LAYERS). A finished run's final/ must load in stock tfjs.
+ * The first layer of model i is FIRST[i % FIRST.length]: every layer type but dense (which the
+ * language rejects on image input), so every type that may come first is tried first: a leading
+ * dropout used to fail with "dropout cannot be the first layer", and a flatten of a vector
+ * (flatten twice, or after dense) with tfjs's "expected min_ndim=3". Every layer type trains on
+ * every backend: a suite whose random models miss some types adds models made of the missing ones
+ * (`coverageModels`). The native/auto set also trains four fixed models the native step itself
+ * handles (EDGE_LAYERS). A finished run's final/ must load in tfjs (with CNN Lab's registered
+ * layer classes: SpatialDropout2D, ELU of any alpha).
  *
- * Backends: `auto` (native tfjs-node where it loads) for 40 models, plus 5 each on wasm and cpu.
- * With CNN_LAB_TEST_BACKEND=<backend> set, only that backend runs. One trainer process per model
- * (about 2.5 s of CPU each, mostly start-up), two at a time: about 1 min of wall time on an idle
- * 2-core machine, 3 min when it is shared.
+ * Backends: `auto` (native tfjs-node where it loads) for 40 models, plus 5 each on wasm and cpu
+ * (and their coverage models). With CNN_LAB_TEST_BACKEND=<backend> set, only that backend runs.
+ * One trainer process per model (about 2.5 s of CPU each, mostly start-up), two at a time: about
+ * 1.5 min of wall time on an idle 2-core machine, 3 min when it is shared.
  * More models by hand (the process config's spec glob would add every process test, so name the
  * file without it):
  *   CNN_LAB_VALID_MODELS=300 npx mocha --require tsx/cjs --extension ts --timeout 0 \
@@ -27,11 +32,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { analyzeModelText } from '../../../src/core';
-import { ACTIVATIONS, LAYER_TYPES, OPTIMIZERS, PADDINGS } from '../../../src/shared/modelSpec';
-import type { LayerType, ModelSpec } from '../../../src/shared/modelSpec';
+import { analyzeModelText, LAYER_TYPES, layerDef, layerFields } from '../../../src/core';
+import type { FieldDef, LayerType, TypedModelSpec } from '../../../src/core';
+import { OPTIMIZERS } from '../../../src/shared/modelSpec';
 import type { BackendChoice, TrainerMessage } from '../../../src/shared/trainerProtocol';
 import { Random } from '../../../src/trainer/data/random';
+// Registers CNN Lab's own layer classes with tfjs's serialization, as the trainer does.
+import '../../../src/trainer/layers/index';
 import { RUN_FILES, readModelDir } from '../../../src/trainer/runFolder';
 import { TrainerHarness, startRequest } from './harness';
 
@@ -40,58 +47,81 @@ const DATASETS: readonly { name: string; classes: number }[] = [
   { name: 'shapes', classes: 9 },
   ...(fs.existsSync('/usr/share/datasets/fashion-mnist') ? [{ name: 'fashion-mnist', classes: 10 }] : []),
 ];
+const EPOCHS = 2;
 
 const pick = <T>(rng: Random, xs: readonly T[]): T => xs[rng.int(xs.length)] as T;
 const chance = (rng: Random, p: number): boolean => rng.next() < p;
-/** A pair field written either as a scalar or as `[h, w]`. */
-const pair = (rng: Random, lo: number, hi: number): string => {
-  const a = lo + rng.int(hi - lo + 1);
-  return chance(rng, 0.6) ? String(a) : `[${a}, ${lo + rng.int(hi - lo + 1)}]`;
-};
 const num = (x: number): string => String(Number(x.toPrecision(3)));
-/** Half the time relu or linear, so that some models take the native step (which handles only those). */
-const activation = (rng: Random): string => (chance(rng, 0.5) ? pick(rng, ['relu', 'linear']) : pick(rng, ACTIVATIONS));
-
-/** One layer item of the `layers:` list, with random optional fields (sizes kept small so an epoch is quick). */
-function layerText(rng: Random, type: LayerType, classes: number): string {
-  const fields: string[] = [];
-  const maybe = (p: number, f: string): void => { if (chance(rng, p)) fields.push(f); };
-  switch (type) {
-    case 'conv2d':
-      fields.push(`filters: ${1 + rng.int(12)}`, `kernel: ${pair(rng, 1, 5)}`);
-      maybe(0.4, `strides: ${pair(rng, 1, 3)}`);
-      maybe(0.6, `padding: ${pick(rng, PADDINGS)}`);
-      maybe(0.7, `activation: ${activation(rng)}`);
-      maybe(0.2, `useBias: ${chance(rng, 0.5)}`);
-      break;
-    case 'maxpool2d':
-    case 'avgpool2d':
-      maybe(0.6, `pool: ${pair(rng, 1, 4)}`);
-      maybe(0.3, `strides: ${pair(rng, 1, 3)}`);
-      maybe(0.5, `padding: ${pick(rng, PADDINGS)}`);
-      break;
-    case 'dense':
-      fields.push(`units: ${chance(rng, 0.3) ? classes : 1 + rng.int(48)}`);
-      maybe(0.7, `activation: ${activation(rng)}`);
-      maybe(0.2, `useBias: ${chance(rng, 0.5)}`);
-      break;
-    case 'dropout':
-      fields.push(`rate: ${num(rng.range(0, 0.9))}`);
-      break;
-    case 'batchnorm':
-      maybe(0.4, `momentum: ${num(rng.range(0, 0.999))}`);
-      maybe(0.4, `epsilon: ${num(rng.range(1e-5, 0.1))}`);
-      break;
-    case 'activation':
-      // The shorthand form the language documents: `- activation: relu`.
-      if (chance(rng, 0.5)) return `activation: ${activation(rng)}`;
-      fields.push(`activation: ${activation(rng)}`);
-      break;
-    case 'globalavgpool2d':
-    case 'flatten':
-      break;
+const shuffled = <T>(rng: Random, xs: readonly T[]): T[] => {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
-  return `${type}: { ${fields.join(', ')} }`;
+  return out;
+};
+
+/**
+ * Upper ends for sizes, by field key, so an epoch stays quick whatever layer has the field; a key
+ * not listed gets `min + 7` (ints), `min + 4` (pairs), `min + 3` (numbers), within the field's range.
+ */
+const SMALL: Readonly<Record<string, number>> = { filters: 12, units: 48, depthMultiplier: 3, kernel: 5, strides: 3, pool: 4, padding: 2 };
+
+/** A random value of a field, as written in a model file. */
+function fieldValue(rng: Random, f: FieldDef, classes: number): string {
+  const lo = f.min ?? 0;
+  const cap = (span: number): number => Math.min(f.max ?? Infinity, SMALL[f.key] ?? lo + span);
+  switch (f.kind) {
+    case 'int':
+      if (f.key === 'units' && chance(rng, 0.3)) return String(classes);
+      return String(lo + rng.int(cap(7) - lo + 1));
+    case 'pair': {
+      const hi = cap(4);
+      const a = lo + rng.int(hi - lo + 1);
+      return chance(rng, 0.6) ? String(a) : `[${a}, ${lo + rng.int(hi - lo + 1)}]`;
+    }
+    case 'number': {
+      const hi = Math.min(f.max ?? Infinity, lo + 3);
+      const x = lo + rng.next() * 0.9 * (hi - lo);
+      return num(f.minExclusive && x <= lo ? lo + (hi - lo) / 100 : x);
+    }
+    case 'bool':
+      return String(chance(rng, 0.5));
+    case 'enum': {
+      const values = f.values ?? [];
+      // Half the time relu or linear for an activation, so that some models take the native step.
+      if (values.includes('relu') && chance(rng, 0.5)) return pick(rng, ['relu', 'linear']);
+      return pick(rng, values);
+    }
+    case 'string':
+      return `n${rng.int(1_000_000)}`;
+  }
+}
+
+/** One layer item of the `layers:` list: required fields always, optional ones at random, sometimes the shorthand form. */
+function layerText(rng: Random, type: LayerType, classes: number): string {
+  const fields = layerFields(type).filter((f) => f.key !== 'name');
+  const shorthand = layerDef(type).shorthand;
+  const short = fields.find((f) => f.key === shorthand);
+  // The short form the language documents: `- activation: relu`, `- dropout: 0.5`.
+  if (short && chance(rng, 0.3)) return `${type}: ${fieldValue(rng, short, classes)}`;
+  const parts = fields.filter((f) => f.required === true || chance(rng, 0.6)).map((f) => `${f.key}: ${fieldValue(rng, f, classes)}`);
+  return `${type}: { ${parts.join(', ')} }`;
+}
+
+/** A model file of `layers` (already written) on a random data set, with a random `train` block. */
+function modelFile(rng: Random, name: string, ds: { name: string; classes: number }, layers: readonly string[]): string {
+  const train = [
+    `epochs: ${EPOCHS}`, 'batchSize: 64', `optimizer: ${pick(rng, OPTIMIZERS)}`,
+    `learningRate: ${num(10 ** rng.range(-4, -2))}`, `validationSplit: ${pick(rng, [0, 0.1, 0.2])}`, `seed: ${rng.int(1000)}`,
+  ];
+  return [`name: ${name}`, `dataset: ${ds.name}`, 'layers:', ...layers.map((l) => `  - ${l}`), `train: { ${train.join(', ')} }`, ''].join('\n');
+}
+
+/** The usual end of a model: a flattening layer at random, then dense with the class count. */
+function head(rng: Random, classes: number): string[] {
+  const out = chance(rng, 0.5) ? [pick(rng, ['flatten: {}', 'globalavgpool2d: {}', 'globalmaxpool2d: {}'])] : [];
+  return [...out, `dense: { units: ${classes}${chance(rng, 0.8) ? ', activation: softmax' : ''} }`];
 }
 
 /** A random model file whose first layer is `first`; most end in a dense layer with the class count. */
@@ -101,28 +131,50 @@ function modelText(rng: Random, id: number, first: LayerType): { text: string; d
   const more = rng.int(7);
   for (let k = 0; k < more; k++) types.push(pick(rng, LAYER_TYPES));
   const layers = types.map((ty) => layerText(rng, ty, ds.classes));
-  if (chance(rng, 0.9)) {
-    if (chance(rng, 0.5)) layers.push(pick(rng, ['flatten: {}', 'globalavgpool2d: {}']));
-    layers.push(`dense: { units: ${ds.classes}${chance(rng, 0.8) ? ', activation: softmax' : ''} }`);
-  }
-  const train = [
-    'epochs: 1', 'batchSize: 64', `optimizer: ${pick(rng, OPTIMIZERS)}`,
-    `learningRate: ${num(10 ** rng.range(-4, -2))}`, `validationSplit: ${pick(rng, [0, 0.1, 0.2])}`, `seed: ${rng.int(1000)}`,
-  ];
-  const text = [
-    `name: valid-${id}`, `dataset: ${ds.name}`, 'layers:', ...layers.map((l) => `  - ${l}`),
-    `train: { ${train.join(', ')} }`, '',
-  ].join('\n');
-  return { text, dataset: ds.name };
+  if (chance(rng, 0.9)) layers.push(...head(rng, ds.classes));
+  return { text: modelFile(rng, `valid-${id}`, ds, layers), dataset: ds.name };
 }
 
 /**
- * First-layer rotation: every layer type but dense (which the language rejects on image input:
- * `missing-flatten`), the ones that once failed first, so even a 5-model sample has a leading dropout.
+ * First-layer rotation: every layer type but those the language rejects on image input (dense:
+ * `missing-flatten`), in the registry's order, so even a small sample starts with the ones that
+ * once failed first (dropout, flatten).
  */
-const FIRST: readonly LayerType[] = ['dropout', 'batchnorm', 'activation', 'maxpool2d', 'avgpool2d', 'globalavgpool2d', 'flatten', 'conv2d'];
+const FIRST: readonly LayerType[] = LAYER_TYPES.filter((t) => layerDef(t).traits.kind !== 'dense');
 
-interface Candidate { readonly id: number; readonly text: string; readonly spec: ModelSpec }
+interface Candidate { readonly id: number; readonly text: string; readonly spec: TypedModelSpec }
+
+const accepted = (text: string): TypedModelSpec | null => {
+  const a = analyzeModelText(text);
+  return a.spec && !a.diagnostics.some((d) => d.severity === 'error') ? a.spec : null;
+};
+
+/**
+ * Models that together hold every type of `missing`, a few types each in a random order the
+ * language accepts (redrawn until it does), with the usual head; ids from `firstId`.
+ */
+function coverageModels(rng: Random, missing: readonly LayerType[], firstId: number): Candidate[] {
+  const out: Candidate[] = [];
+  const chunks: LayerType[][] = [];
+  const pending = shuffled(rng, missing);
+  while (pending.length > 0) chunks.push(pending.splice(0, 4));
+  for (let c = 0; c < chunks.length; c++) {
+    const chunk = chunks[c] as LayerType[];
+    let found: Candidate | null = null;
+    for (let attempt = 0; attempt < 400 && !found; attempt++) {
+      const ds = pick(rng, DATASETS);
+      const layers = [...shuffled(rng, chunk).map((t) => layerText(rng, t, ds.classes)), ...head(rng, ds.classes)];
+      const text = modelFile(rng, `cover-${c}`, ds, layers);
+      const spec = accepted(text);
+      if (spec) found = { id: firstId + out.length, text, spec };
+    }
+    if (found) out.push(found);
+    // A chunk no order of which fits: its types one model each.
+    else if (chunk.length > 1) chunks.push(...chunk.map((t) => [t]));
+    else throw new Error(`no accepted model with a ${chunk[0] ?? '?'} layer in 400 draws`);
+  }
+  return out;
+}
 
 /**
  * Models the native step handles (conv, dense, max pooling, flatten, dropout) with the layers
@@ -138,15 +190,15 @@ const EDGE_LAYERS: readonly (readonly string[])[] = [
 function edgeModels(firstId: number): Candidate[] {
   return EDGE_LAYERS.map((layers, k) => {
     const text = [`name: edge-${k}`, 'dataset: mnist', 'layers:', ...layers.map((l) => `  - ${l}`),
-      'train: { epochs: 1, batchSize: 64, optimizer: sgd, learningRate: 0.01, seed: 5 }', ''].join('\n');
-    const a = analyzeModelText(text);
-    if (!a.spec) throw new Error(`edge model ${k} not accepted: ${a.diagnostics.map((d) => d.message).join('; ')}`);
-    return { id: firstId + k, text, spec: a.spec };
+      `train: { epochs: ${EPOCHS}, batchSize: 64, optimizer: sgd, learningRate: 0.01, seed: 5 }`, ''].join('\n');
+    const spec = accepted(text);
+    if (!spec) throw new Error(`edge model ${k} not accepted: ${analyzeModelText(text).diagnostics.map((d) => d.message).join('; ')}`);
+    return { id: firstId + k, text, spec };
   });
 }
 
 /** `count` accepted models (no error diagnostics) from seed `seed`; ids are per set. */
-function acceptedModels(seed: number, count: number): { models: Candidate[]; tried: number } {
+function acceptedModels(seed: number, count: number): { models: Candidate[]; tried: number; rng: Random } {
   const rng = new Random(seed);
   const models: Candidate[] = [];
   let tried = 0;
@@ -154,11 +206,13 @@ function acceptedModels(seed: number, count: number): { models: Candidate[]; tri
     const first = FIRST[models.length % FIRST.length] as LayerType;
     const { text } = modelText(rng, models.length, first);
     tried++;
-    const a = analyzeModelText(text);
-    if (a.spec && !a.diagnostics.some((d) => d.severity === 'error')) models.push({ id: models.length, text, spec: a.spec });
+    const spec = accepted(text);
+    if (spec) models.push({ id: models.length, text, spec });
   }
-  return { models, tried };
+  return { models, tried, rng };
 }
+
+const typesOf = (models: readonly Candidate[]): Set<string> => new Set(models.flatMap((m) => m.spec.layers.map((l) => l.type)));
 
 interface Outcome { readonly backend: string; readonly messages: readonly TrainerMessage[]; readonly stderr: string; readonly ms: number; readonly runDir: string }
 
@@ -190,7 +244,9 @@ describe('valid means trainable: random models the language accepts train on eve
   for (const suite of suites) {
     const drawn = acceptedModels(suite.seed, suite.count);
     const { tried } = drawn;
-    const models = suite.backend === 'auto' || suite.backend === 'tensorflow' ? [...drawn.models, ...edgeModels(drawn.models.length)] : drawn.models;
+    const random = suite.backend === 'auto' || suite.backend === 'tensorflow' ? [...drawn.models, ...edgeModels(drawn.models.length)] : drawn.models;
+    const have = typesOf(random);
+    const models = [...random, ...coverageModels(drawn.rng, LAYER_TYPES.filter((t) => !have.has(t)), random.length)];
     describe(`${suite.backend}: ${models.length} accepted of ${tried} drawn (seed ${suite.seed})`, function () {
       /** Trainings run `concurrency` at a time from the first test on; each test awaits its own. */
       let outcomes: Promise<Outcome>[] | null = null;
@@ -217,10 +273,11 @@ describe('valid means trainable: random models the language accepts train on eve
         return results;
       };
 
-      it('draws the requested number of accepted models, each layer type first at least once', function () {
+      it('draws the requested number of accepted models, every layer type among them, each first at least once', function () {
         assert.equal(drawn.models.length, suite.count, `only ${drawn.models.length} of ${tried} random models were accepted`);
+        assert.deepEqual([...typesOf(models)].sort(), [...LAYER_TYPES].sort());
         if (suite.count >= FIRST.length) {
-          assert.deepEqual(new Set(models.map((m) => m.spec.layers[0]?.type)), new Set(FIRST));
+          assert.deepEqual(new Set(drawn.models.map((m) => m.spec.layers[0]?.type)), new Set(FIRST));
         }
       });
 
@@ -236,8 +293,9 @@ describe('valid means trainable: random models the language accepts train on eve
           assert.equal(done.status, 'completed', `status ${done.status}${why}`);
           if (suite.backend !== 'auto') assert.equal(o.backend, suite.backend);
           const epochs = o.messages.filter((x) => x.type === 'epochEnd');
-          assert.equal(epochs.length, 1, `epochEnd messages${why}`);
+          assert.equal(epochs.length, EPOCHS, `epochEnd messages${why}`);
           for (const e of epochs) assert.ok(Number.isFinite(e.loss), `loss ${e.loss} on ${o.backend}${why}`);
+          assert.equal(new Set(epochs.map((e) => e.numTensors)).size, 1, `tensors leaked: ${epochs.map((e) => e.numTensors).join(', ')} at the epochs' ends${why}`);
           // The saved final model is a stock tfjs topology: it loads and predicts outside the trainer.
           const final = readModelDir(path.join(o.runDir, RUN_FILES.final));
           assert.ok(final, `final model${why}`);

@@ -4,15 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_TRAIN, type ModelSpec } from '../../../src/shared/modelSpec';
-import { buildModel, compileModel, defaultLayerNames, SeededDropout } from '../../../src/trainer/model';
+import { layerNames, type TypedModelSpec } from '../../../src/core';
+import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
+import { SeededDropout } from '../../../src/trainer/layers/index';
+import { buildModel, compileModel } from '../../../src/trainer/model';
 import { fillImages, makeBatch } from '../../../src/trainer/batches';
 import { stream } from '../../../src/trainer/rng';
 import {
   MetricsLog, listCheckpoints, modelArtifacts, readMetrics, readModelDir, restoreModelDir, truncateMetrics, writeModelDir,
 } from '../../../src/trainer/runFolder';
 
-const spec = (seed = 3): ModelSpec => ({
+const spec = (seed = 3): TypedModelSpec => ({
   name: 't', dataset: { kind: 'builtin', name: 'mnist' }, grayscale: false, inputShape: [8, 8, 1], numClasses: 3,
   layers: [
     { type: 'conv2d', filters: 4, kernel: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu', useBias: true },
@@ -31,8 +33,9 @@ describe('trainer model', () => {
   before(async () => { await tf.setBackend('cpu'); });
 
   it('names layers like Keras and keeps a stock Dropout class in the topology', () => {
-    assert.deepEqual(defaultLayerNames(spec().layers), ['conv2d', 'batch_normalization', 'max_pooling2d', 'flatten', 'dropout', 'dense']);
-    const { model } = buildModel(spec());
+    const { model, names } = buildModel(spec());
+    assert.deepEqual(names, layerNames(spec().layers));
+    assert.deepEqual(model.layers.map((l) => l.name), ['conv2d', 'batch_normalization', 'max_pooling2d', 'flatten', 'dropout', 'dense']);
     const topo = JSON.stringify(model.toJSON(null, false));
     assert.match(topo, /"class_name":"Dropout"/);
   });

@@ -7,10 +7,11 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { inferSummary } from '../../../src/core';
-import { DEFAULT_TRAIN, type LayerSpec, type ModelSpec } from '../../../src/shared/modelSpec';
+import type { LayerSpec, TypedModelSpec } from '../../../src/core';
+import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
 import { buildModel } from '../../../src/trainer/model';
 
-const spec = (layers: LayerSpec[]): ModelSpec => ({
+const spec = (layers: LayerSpec[]): TypedModelSpec => ({
   name: 't', dataset: { kind: 'builtin', name: 'mnist' }, grayscale: false, inputShape: [8, 8, 2], numClasses: 3,
   layers, train: { ...DEFAULT_TRAIN, seed: 1 },
 });
@@ -27,7 +28,7 @@ const FIRST: Readonly<Record<string, LayerSpec>> = {
   conv2d: { type: 'conv2d', filters: 2, kernel: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true },
 };
 
-function checkBuilds(s: ModelSpec): void {
+function checkBuilds(s: TypedModelSpec): void {
   const { model } = buildModel(s);
   try {
     const summary = inferSummary(s);

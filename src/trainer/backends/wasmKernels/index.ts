@@ -1,8 +1,8 @@
 /**
  * Gradient kernels the wasm backend of tfjs 4.22 lacks or runs slowly, composed from its fast
  * (XNNPACK) kernels or written against its heap. Training every layer of the model language on
- * wasm needs only `Conv2DBackpropFilter` (found by training each layer type, activation and
- * optimizer and catching "kernel not registered"). `Conv2DBackpropInput`, `MaxPoolGrad`, and
+ * wasm needs `Conv2DBackpropFilter` and the two depthwise gradients (found by training each layer
+ * type, activation and optimizer and catching "kernel not registered"). `Conv2DBackpropInput`, `MaxPoolGrad`, and
  * `Sum` and `Mean` over leading axes (bias gradients, batch-norm moments) are replaced because
  * the shipped ones dominated a training step (bench/wasm.ts measures each). `AvgPoolGrad` is
  * replaced because the shipped one is wrong for `same` padding (see ./avgPoolGrad).
@@ -12,6 +12,7 @@ import { avgPoolGradConfig } from './avgPoolGrad';
 import { WASM } from './composer';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
+import { depthwiseFilterGradConfig, depthwiseInputGradConfig } from './depthwiseConv2dGrad';
 import { maxPoolGradConfig } from './maxPoolGrad';
 import { meanConfig, sumConfig } from './reduce';
 
@@ -25,6 +26,8 @@ type Tagged = tf.KernelFunc & { [OURS]?: true; [SHIPPED]?: tf.KernelConfig };
 const REPLACEMENTS: readonly { name: string; make: (shipped: tf.KernelConfig | undefined) => tf.KernelConfig; onlyIfMissing: boolean }[] = [
   // A future tfjs that ships its own filter gradient keeps it.
   { name: tf.Conv2DBackpropFilter, make: () => conv2dBackpropFilterConfig, onlyIfMissing: true },
+  { name: tf.DepthwiseConv2dNativeBackpropFilter, make: () => depthwiseFilterGradConfig, onlyIfMissing: true },
+  { name: tf.DepthwiseConv2dNativeBackpropInput, make: () => depthwiseInputGradConfig, onlyIfMissing: true },
   { name: tf.Conv2DBackpropInput, make: conv2dBackpropInputConfig, onlyIfMissing: false },
   { name: tf.MaxPoolGrad, make: maxPoolGradConfig, onlyIfMissing: false },
   { name: tf.AvgPoolGrad, make: avgPoolGradConfig, onlyIfMissing: false },

@@ -1,0 +1,25 @@
+/**
+ * `separableconv2d`: Keras `SeparableConv2D`, a depthwise step then a 1×1 (pointwise)
+ * convolution; Keras initialises both kernels glorot_uniform, each with its own fans (Keras's
+ * `compute_fans` on [kh, kw, in, multiplier] and [1, 1, in·multiplier, filters]), the bias zeros.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SeparableConv2DLayer } from '../../core/index';
+import { inputShapeArg, trainerLayer } from './def';
+import { depthwiseHazard, withAnyStrides } from './depthwise';
+import { glorotFor } from './init';
+
+export const separableconv2d = trainerLayer<SeparableConv2DLayer>({
+  type: 'separableconv2d',
+  build: (l, ctx) => withAnyStrides(tf.layers.separableConv2d({
+    ...inputShapeArg(ctx), name: ctx.name, filters: l.filters, kernelSize: [...l.kernel], strides: [...l.strides], padding: l.padding,
+    depthMultiplier: l.depthMultiplier, activation: l.activation, useBias: l.useBias,
+    depthwiseInitializer: 'zeros', pointwiseInitializer: 'zeros', biasInitializer: 'zeros',
+  }), l, true),
+  initWeight: glorotFor('depthwise_kernel', 'pointwise_kernel'),
+  native: 'a separableconv2d layer (no direct pass yet)',
+  // The depthwise step's hazards, and the pointwise step's as a conv2d's: 1 channel to 1 filter.
+  onednnHazard: (l, input) => depthwiseHazard(l, input)
+    ?? ((input[2] ?? 0) * l.depthMultiplier === 1 && l.filters === 1 ? 'a pointwise convolution from 1 channel to 1 filter' : null),
+  inspect: { featureMaps: true, filters: false },
+});
