@@ -80,7 +80,7 @@ describe('TensorBoard event files', function () {
     const ours = Buffer.concat(events.map((e) => frameRecord(encode(e))));
     const expected = readFileSync(theirs);
     assert.equal(ours.length, expected.length, 'same length');
-    assert.ok(Buffer.compare(ours, new Uint8Array(expected)) === 0, 'byte for byte');
+    assert.equal(ours.toString('hex'), expected.toString('hex'), 'byte for byte');
     assert.equal(readRecords(new Uint8Array(ours)).records.length, events.length);
   });
 
