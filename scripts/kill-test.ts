@@ -1,8 +1,10 @@
 /**
  * The full kill test: `npx tsx scripts/kill-test.ts [N] [--seed S]` (default 100 kills, seed 11)
- * SIGKILLs `cnn-lab train` N times at seeded random moments (the trainer alone, or the CLI and
- * trainer together) and checks every folder left behind (test/process/cli/killHarness.ts), then
- * prints a table: kills by phase, resumed ok, removed, failures. Exit code 1 on any failure.
+ * SIGKILLs training runs N times at seeded random moments, the three modes in turn: the trainer of
+ * `cnn-lab train` alone, the CLI and its trainer together, and the extension host (a stand-in that
+ * starts the run as TrainingService does) alone or with its trainer. It checks every folder left
+ * behind (test/process/cli/killHarness.ts), then prints tables: kills by phase and mode, and by
+ * mode, with resumed ok, removed, had finished and failures. Exit code 1 on any failure.
  */
 import { KillCampaign, table } from '../test/process/cli/killHarness';
 
@@ -19,7 +21,8 @@ async function main(): Promise<number> {
     for (let i = 0; i < n; i++) {
       const r = await campaign.kill(i, seed);
       results.push(r);
-      console.log(`#${String(i).padStart(3)} ${r.mode.padEnd(11)} ${r.phase.padEnd(21)} +${String(r.delayMs).padStart(4)} ms  ${r.outcome.padEnd(9)} ${r.told}${r.failures.length > 0 ? `\n      FAIL: ${r.failures.join('\n      FAIL: ')}` : ''}`);
+      const mode = r.hostKill === 'host alone' ? 'host alone' : r.mode;
+      console.log(`#${String(i).padStart(3)} ${mode.padEnd(12)} ${r.phase.padEnd(21)} +${String(r.delayMs).padStart(4)} ms  ${r.outcome.padEnd(9)} ${r.told}${r.failures.length > 0 ? `\n      FAIL: ${r.failures.join('\n      FAIL: ')}` : ''}`);
     }
   } finally {
     campaign.dispose();

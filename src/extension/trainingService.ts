@@ -11,9 +11,10 @@ import * as vscode from 'vscode';
 import { TrainerClient, type TrainerLaunchOptions } from '../host/trainerClient';
 import { CnnLabError } from '../shared/errors';
 import { RunSession } from '../host/runSession';
+import { extensionLaunchOptions, extensionRunOptions, type ExtensionRunRequest } from '../host/extensionRun';
 import { applyOverrides } from '../core/index';
-import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
-import type { BackendChoice, DoneMessage, FiltersMessage, TrainerMessage } from '../shared/trainerProtocol';
+import type { ModelSummary } from '../shared/modelSpec';
+import type { DoneMessage, FiltersMessage, TrainerMessage } from '../shared/trainerProtocol';
 import type { WireError } from '../shared/errors';
 import type { DashboardUpdate } from '../shared/webviewProtocol';
 import type { CnnLabSettings } from '../shared/settings';
@@ -23,18 +24,8 @@ import type { NativeBackend } from './nativeBackend';
 import { analyzeForUser } from './analysis';
 
 /** Everything one run needs; built by the commands from the `cnn/modelSpec` answer or a run folder. */
-export interface TrainRequest {
-  readonly spec: ModelSpec;
-  readonly modelText: string;
-  readonly modelDir: string;
+export interface TrainRequest extends ExtensionRunRequest {
   readonly modelSummary: ModelSummary | null;
-  /** Folder that holds run folders. */
-  readonly runsRoot: string;
-  /** Continue this run folder from its last checkpoint instead of creating a new one. */
-  readonly resumeDir?: string;
-  readonly epochs?: number;
-  readonly maxTrainSamples?: number;
-  readonly backend?: BackendChoice;
 }
 
 /** A run with a live trainer process. Disposed when the process has ended. */
@@ -114,17 +105,10 @@ export class TrainingService implements vscode.Disposable {
     return s.dataCacheDir !== '' ? s.dataCacheDir : vscode.Uri.joinPath(this.deps.context.globalStorageUri, 'data').fsPath;
   }
 
-  /** How the trainer is forked: its bundle, the Node it runs on, its output to the log channel. */
+  /** How the trainer is forked: its bundle, the Node it runs on, its output to the log channel (src/host/extensionRun). */
   private launchOptions(s: CnnLabSettings, logPrefix: string): TrainerLaunchOptions {
     const log = this.deps.log;
-    return {
-      trainerPath: vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'trainer.js').fsPath,
-      // VS Code's own runtime (Electron as Node; the client sets ELECTRON_RUN_AS_NODE) unless a system Node is set.
-      ...(s.trainerNodePath !== '' ? { execPath: s.trainerNodePath } : {}),
-      env: { ...process.env, ...this.nativeEnv },
-      onStderr: (line) => log.info(`${logPrefix} ${line}`),
-      onStdout: (line) => log.info(`${logPrefix} ${line}`),
-    };
+    return extensionLaunchOptions(s, { extensionPath: this.deps.context.extensionUri.fsPath, nativeEnv: this.nativeEnv, log: (line) => log.info(line) }, logPrefix);
   }
 
   /**
@@ -179,31 +163,21 @@ export class TrainingService implements vscode.Disposable {
     }
     const s = this.deps.settings();
     const resuming = req.resumeDir !== undefined;
-    const epochs = req.epochs ?? (s.epochs > 0 ? s.epochs : req.spec.train.epochs);
-    // A resume keeps the caps recorded in its folder (RunSession); the settings count only for a new run.
-    const maxTrainSamples = req.maxTrainSamples ?? (!resuming && s.maxTrainSamples > 0 ? s.maxTrainSamples : undefined);
-    const backend = req.backend ?? (resuming ? undefined : s.backend);
     const log = this.deps.log;
-    const session = RunSession.start({
-      modelText: req.modelText, spec: req.spec, modelDir: req.modelDir, runsRoot: req.runsRoot,
-      ...(req.resumeDir !== undefined ? { resumeDir: req.resumeDir } : {}),
-      overrides: {
-        epochs,
-        ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
-        ...(backend !== undefined ? { backend } : {}),
-      },
+    // The epochs, caps and backend from the request and the settings, as the kill harness's stand-in starts them too.
+    const session = RunSession.start(extensionRunOptions(req, s, {
       applyOverrides: (text, overrides) => {
         const edited = applyOverrides(text, overrides, { dataset: req.spec.dataset, grayscale: req.spec.grayscale });
         const analysis = analyzeForUser(edited);
         if (analysis.spec === null) {
-          throw new CnnLabError('E_MODEL_INVALID', vscode.l10n.t('The model does not validate with {0} epochs.', epochs));
+          // The extension overrides only the epochs.
+          throw new CnnLabError('E_MODEL_INVALID', vscode.l10n.t('The model does not validate with {0} epochs.', overrides.epochs ?? req.spec.train.epochs));
         }
         return { modelText: edited, spec: analysis.spec };
       },
       dataDir: this.dataDir(s),
-      mirrors: s.mnistMirrors,
       launch: this.launchOptions(s, '[trainer]'),
-    });
+    }));
     const { runDir, spec } = session;
     const dataset = spec.dataset.kind === 'builtin' ? spec.dataset.name : spec.dataset.path;
     const model = existing ?? DashboardModel.forNewRun(runDir, spec.name, spec.train.epochs, req.modelSummary, dataset);
