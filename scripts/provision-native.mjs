@@ -9,22 +9,32 @@
 //   2. installs the tfjs-node JS package and its runtime dependencies without its install script;
 //   3. takes libtensorflow (the C and eager C API tfjs-node binds) from TensorFlow's PyPI wheel
 //      `tensorflow-cpu`, downloaded with `pip download` (nothing is pip-installed);
-//   4. builds the addon from source with node-gyp against those libraries and headers;
-//   5. verifies it by loading it in a child process, and caches libraries and addon keyed by
-//      versions, so a fresh clone on the same machine provisions in seconds.
+//   4. builds the addon from source with node-gyp against those libraries and headers, in a build
+//      folder of its own, from a copy of tfjs-node's binding sources with CNN Lab's patch applied
+//      (scripts/native/binding-patch.mjs: list(string) and list(type) op attributes, which the
+//      fused kernels `_FusedConv2D`/`_FusedMatMul` need);
+//   5. verifies the new addon in a child process before it replaces the one in node_modules (one
+//      rename: a test or training run starting meanwhile loads either the old or the new file), and
+//      caches libraries and addon keyed by versions and a hash of the patch, so a fresh clone on the
+//      same machine provisions in seconds and an addon built from an older patch is rebuilt once.
+// An addon that loads but was not built by this script from this patch (no or another stamp file,
+// `lib/napi-v<N>/cnn-lab-addon.json`) is replaced: from the cache when it holds one for this key,
+// else by a build.
 // It never fails an install: on any problem it explains what is missing and exits 0 (the project
 // then trains on wasm/cpu). `--strict` exits 1 instead (for CI that must have the native backend).
 //
 //   node scripts/provision-native.mjs [--force] [--strict]
+//   --force                   rebuild the addon even when the one in place (or in the cache) is current
 //   CNN_LAB_SKIP_NATIVE=1     skip entirely
 //   CNN_LAB_CACHE=<dir>       cache folder (default $XDG_CACHE_HOME/cnn-lab or ~/.cache/cnn-lab); this
 //                             script uses its native/ subfolder
 //   CNN_LAB_TF_VERSION=x.y.z  tensorflow-cpu wheel to take libtensorflow from (default 2.21.0, tested)
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
@@ -37,6 +47,10 @@ const TF_VERSION = process.env.CNN_LAB_TF_VERSION || '2.21.0';
 const TFJS_NODE_LIBTF_MARKER = 'libtensorflow.so.2.9.1';
 const LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
 const PKG_DIR = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+/** The source patch applied to the binding before it is compiled (see that file). */
+const PATCH_MODULE = path.join(root, 'scripts', 'native', 'binding-patch.mjs');
+/** Stamp written next to the installed addon: which cache key (versions and patch) it was built for. */
+const STAMP = 'cnn-lab-addon.json';
 /** Everything this script caches lives under `native/` of the project's cache folder. */
 const cacheRoot = path.join(process.env.CNN_LAB_CACHE
   || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cnn-lab'), 'native');
@@ -78,10 +92,15 @@ function has(cmd, cmdArgs = ['--version']) {
 
 /**
  * Loads tfjs-node in a child process (the addon and libtensorflow are process-global and a broken
- * one may abort) and runs a small conv2d with its gradient; returns the libtensorflow version.
+ * one may abort) and runs a small conv2d with its gradient; returns the libtensorflow version and
+ * `listAttrs`: whether list(string) and list(type) attributes reach TensorFlow (the binding patch),
+ * checked with `_FusedMatMul` and `_FusedConv2D` against their plain ops. `addon` loads that file
+ * instead of the one node-pre-gyp finds in node_modules (a freshly built candidate; its RUNPATH
+ * must reach libtensorflow from where it lies).
  */
-function probeAddon() {
+function probeAddon(addon) {
   const code = `
+    ${addon ? `require(require.resolve('@mapbox/node-pre-gyp/lib/pre-binding', { paths: [${JSON.stringify(PKG_DIR)}] })).find = () => ${JSON.stringify(addon)};` : ''}
     const tf = require('@tensorflow/tfjs-node');
     if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
     const x = tf.ones([1, 4, 4, 2]), w = tf.ones([3, 3, 2, 3]);
@@ -90,7 +109,18 @@ function probeAddon() {
     // (10 per axis, so 100) times 2 input and 3 output channels: exactly 600 each.
     const s = [dx.sum().dataSync()[0], dw.sum().dataSync()[0]];
     if (s[0] !== 600 || s[1] !== 600) throw new Error('wrong conv2d gradient sums ' + s);
-    process.stdout.write(JSON.stringify({ tf: tf.backend().binding.TF_Version, tfjsNode: tf.version['tfjs-node'] }));`;
+    const be = tf.backend(), B = be.binding, attr = (name, type, value) => ({ name, type, value });
+    let listAttrs = false;
+    try {
+      const T = attr('T', B.TF_ATTR_TYPE, B.TF_FLOAT), relu = attr('fused_ops', B.TF_ATTR_STRING, ['BiasAdd', 'Relu']);
+      const a = tf.tensor2d([1, -2, 3, 4, 5, -6], [2, 3]), m = tf.tensor2d([1, 2, -3, 4, 5, 6], [3, 2]), b = tf.tensor1d([0.5, -40]);
+      const mm = be.executeSingleOutput('_FusedMatMul', [T, attr('num_args', B.TF_ATTR_INT, 1), relu], [a, m, b]);
+      const conv = be.executeSingleOutput('_FusedConv2D', [T, attr('TArgs', B.TF_ATTR_TYPE, [B.TF_FLOAT]), attr('num_args', B.TF_ATTR_INT, 1),
+        attr('strides', B.TF_ATTR_INT, [1, 1, 1, 1]), attr('padding', B.TF_ATTR_STRING, 'SAME'), relu], [x, w, tf.tensor1d([-5, 0, 5])]);
+      const same = (p, q) => p.shape.join() === q.shape.join() && p.dataSync().every((v, i) => v === q.dataSync()[i]);
+      listAttrs = same(mm, tf.relu(tf.add(tf.matMul(a, m), b))) && same(conv, tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), tf.tensor1d([-5, 0, 5]))));
+    } catch { listAttrs = false; }
+    process.stdout.write(JSON.stringify({ tf: B.TF_Version, tfjsNode: tf.version['tfjs-node'], listAttrs }));`;
   const r = spawnSync(process.execPath, ['-e', code], {
     cwd: root, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeout: 120_000,
   });
@@ -280,35 +310,141 @@ function symlink(target, at) {
   fs.symlinkSync(target, at);
 }
 
+/** The symbolic links the link step (`-ltensorflow`) and tfjs-node's install script look for, next to LIBS. */
+const LIB_LINKS = [
+  ['libtensorflow.so', 'libtensorflow_cc.so.2'],
+  ['libtensorflow_framework.so', 'libtensorflow_framework.so.2'],
+  [TFJS_NODE_LIBTF_MARKER, 'libtensorflow_cc.so.2'],
+];
+
+/** True when `deps` already holds exactly these libraries (the same files: hard links) and headers. */
+function depsStagedFrom(deps, libtfDir) {
+  try {
+    for (const l of LIBS) {
+      const a = fs.statSync(path.join(deps, 'lib', l));
+      const b = fs.statSync(path.join(libtfDir, 'lib', l));
+      if (a.ino !== b.ino || a.dev !== b.dev) return false;
+    }
+    for (const [link, target] of LIB_LINKS) if (fs.readlinkSync(path.join(deps, 'lib', link)) !== target) return false;
+    return fs.existsSync(path.join(deps, 'include', 'tensorflow', 'c', 'eager', 'c_api.h'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Puts libtensorflow where tfjs-node's binding.gyp and the addon's RUNPATH ($ORIGIN/../../deps/lib)
  * expect it, plus the markers that make tfjs-node's own install script (`npm rebuild`) build from
- * these files offline instead of downloading.
+ * these files offline instead of downloading. Leaves a deps folder that is already right alone; else
+ * fills a new one beside it and swaps it in by renames, so the addon finds its libraries at every
+ * moment but the few microseconds between the two renames.
  */
 function stageDeps(libtfDir) {
   const deps = path.join(PKG_DIR, 'deps');
-  fs.rmSync(deps, { recursive: true, force: true });
-  fs.mkdirSync(path.join(deps, 'lib'), { recursive: true });
-  for (const l of LIBS) linkOrCopy(path.join(libtfDir, 'lib', l), path.join(deps, 'lib', l));
-  symlink('libtensorflow_cc.so.2', path.join(deps, 'lib', 'libtensorflow.so'));
-  symlink('libtensorflow_framework.so.2', path.join(deps, 'lib', 'libtensorflow_framework.so'));
-  symlink('libtensorflow_cc.so.2', path.join(deps, 'lib', TFJS_NODE_LIBTF_MARKER));
-  fs.cpSync(path.join(libtfDir, 'include'), path.join(deps, 'include'), { recursive: true });
+  if (!depsStagedFrom(deps, libtfDir)) {
+    const tmp = `${deps}.tmp-${process.pid}`;
+    const old = `${deps}.old-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(path.join(tmp, 'lib'), { recursive: true });
+    for (const l of LIBS) linkOrCopy(path.join(libtfDir, 'lib', l), path.join(tmp, 'lib', l));
+    for (const [link, target] of LIB_LINKS) symlink(target, path.join(tmp, 'lib', link));
+    fs.cpSync(path.join(libtfDir, 'include'), path.join(tmp, 'include'), { recursive: true });
+    fs.rmSync(old, { recursive: true, force: true });
+    if (fs.existsSync(deps)) fs.renameSync(deps, old);
+    fs.renameSync(tmp, deps);
+    fs.rmSync(old, { recursive: true, force: true });
+  }
   fs.writeFileSync(path.join(PKG_DIR, 'scripts', 'custom-binary.json'),
     `${JSON.stringify({ 'tf-lib': `file://${libtfDir} (staged by cnn-lab scripts/provision-native.mjs; build from source)` })}\n`);
 }
 
 function addonPath(napi) { return path.join(PKG_DIR, 'lib', `napi-v${napi}`, 'tfjs_binding.node'); }
+function stampPath(napi) { return path.join(path.dirname(addonPath(napi)), STAMP); }
 
-function buildAddon({ gyp, nodedir }, napi) {
+// ------------------------------------------------------------------------------------ the binding patch
+
+let patchModule;
+/** scripts/native/binding-patch.mjs, loaded once; a ProvisionError when it is missing or broken. */
+async function loadPatch() {
+  if (patchModule) return patchModule;
+  let text;
+  try { text = fs.readFileSync(PATCH_MODULE); } catch (e) {
+    throw new ProvisionError(`the binding patch ${PATCH_MODULE} is missing (${e.message})`, 'restore scripts/native/ from the repository (git checkout -- scripts/native)');
+  }
+  const mod = await import(pathToFileURL(PATCH_MODULE).href);
+  if (typeof mod.patchBindingSource !== 'function' || typeof mod.PATCHED_FILE !== 'string') {
+    throw new ProvisionError(`${PATCH_MODULE} does not export patchBindingSource and PATCHED_FILE`, 'restore scripts/native/ from the repository');
+  }
+  // Part of the cache key: a changed patch (or a changed file at all) means another addon.
+  patchModule = { ...mod, hash: createHash('sha256').update(text).digest('hex').slice(0, 12) };
+  return patchModule;
+}
+
+/**
+ * Compiles the addon in `work` (a folder laid out like the package: binding.gyp, binding/, deps/
+ * linking the staged libtensorflow, lib/napi-v<N>/), from a copy of tfjs-node's binding sources
+ * with the patch applied; node_modules is not touched. Returns the built addon, which loads from
+ * there (its RUNPATH reaches work/deps/lib) for the probe.
+ */
+function buildAddon({ gyp, nodedir }, napi, libtfDir, patch, work) {
+  fs.rmSync(work, { recursive: true, force: true });
+  const out = path.join(work, 'lib', `napi-v${napi}`);
+  fs.mkdirSync(out, { recursive: true });
+  fs.mkdirSync(path.join(work, 'deps', 'lib'), { recursive: true });
+  fs.copyFileSync(path.join(PKG_DIR, 'binding.gyp'), path.join(work, 'binding.gyp'));
+  fs.cpSync(path.join(PKG_DIR, 'binding'), path.join(work, 'binding'), { recursive: true });
+  const file = path.join(work, patch.PATCHED_FILE);
+  let result;
+  try { result = patch.patchBindingSource(fs.readFileSync(file, 'utf8')); } catch (e) {
+    throw new ProvisionError(e.message, 'report it: tfjs-node\'s binding is not the one scripts/native/binding-patch.mjs was written for');
+  }
+  fs.writeFileSync(file, result.text);
+  log(`binding patch ${patch.hash}: ${result.applied ? 'applied' : 'already in the sources'} (${patch.PATCHED_FILE}: list(string) and list(type) attributes)`);
+  symlink(path.join(libtfDir, 'include'), path.join(work, 'deps', 'include'));
+  for (const l of LIBS) symlink(path.join(libtfDir, 'lib', l), path.join(work, 'deps', 'lib', l));
+  for (const [link, target] of LIB_LINKS) symlink(target, path.join(work, 'deps', 'lib', link));
   const env = { ...process.env };
   if (nodedir) env.npm_config_nodedir = nodedir;
   const jobs = String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
   run(gyp[0], [...gyp.slice(1), 'rebuild', '--jobs', jobs, ...(nodedir ? [`--nodedir=${nodedir}`] : []),
-    `--napi_build_version=${napi}`, '--module_name=tfjs_binding', `--module_path=${path.dirname(addonPath(napi))}`],
-  { cwd: PKG_DIR, env, hint: 'see the compiler output above; install g++, make and python3, then run npm run provision:native' });
-  if (!fs.existsSync(addonPath(napi))) throw new ProvisionError('node-gyp finished but produced no tfjs_binding.node', 'run npm run provision:native --force');
-  fs.rmSync(path.join(PKG_DIR, 'build'), { recursive: true, force: true });
+    `--napi_build_version=${napi}`, '--module_name=tfjs_binding', `--module_path=${out}`],
+  { cwd: work, env, hint: 'see the compiler output above; install g++, make and python3, then run npm run provision:native' });
+  const built = path.join(out, 'tfjs_binding.node');
+  if (!fs.existsSync(built)) throw new ProvisionError('node-gyp finished but produced no tfjs_binding.node', 'run npm run provision:native -- --force');
+  return built;
+}
+
+/**
+ * Puts `addon` in place in node_modules by one rename (a process loading tfjs-node meanwhile gets
+ * the old file or the new one, never a half-written one) and writes the stamp. Returns a function
+ * that puts the previous addon back (kept as a hard link until then).
+ */
+function installAddon(addon, napi, stamp) {
+  const dst = addonPath(napi);
+  fs.mkdirSync(path.dirname(dst), { recursive: true });
+  const tmp = `${dst}.tmp-${process.pid}`;
+  const previous = `${dst}.previous-${process.pid}`;
+  fs.copyFileSync(addon, tmp);
+  fs.chmodSync(tmp, 0o755);
+  fs.rmSync(previous, { force: true });
+  const hadPrevious = fs.existsSync(dst);
+  if (hadPrevious) linkOrCopy(dst, previous);
+  const oldStamp = safeRead(stampPath(napi));
+  fs.renameSync(tmp, dst);
+  writeAtomically(stampPath(napi), `${JSON.stringify(stamp)}\n`);
+  return {
+    restore() {
+      if (hadPrevious) fs.renameSync(previous, dst);
+      if (oldStamp) writeAtomically(stampPath(napi), oldStamp); else fs.rmSync(stampPath(napi), { force: true });
+    },
+    commit() { fs.rmSync(previous, { force: true }); },
+  };
+}
+
+function writeAtomically(file, text) {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
 }
 
 // ------------------------------------------------------------------------------------ disk and lock
@@ -332,7 +468,7 @@ function diskBytes(paths) {
 const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
 /** A lock folder in the cache, so two clones provisioning at once do not unpack over each other. */
-function withCacheLock(fn) {
+async function withCacheLock(fn) {
   fs.mkdirSync(cacheRoot, { recursive: true });
   const lock = path.join(cacheRoot, '.lock');
   const deadline = Date.now() + 15 * 60_000;
@@ -348,12 +484,30 @@ function withCacheLock(fn) {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
     }
   }
-  try { return fn(); } finally { fs.rmSync(lock, { recursive: true, force: true }); }
+  try { return await fn(); } finally { fs.rmSync(lock, { recursive: true, force: true }); }
 }
 
 // ------------------------------------------------------------------------------------ main
 
-function provision() {
+/** The cache key and stamp of the addon this script builds now: versions and the patch's hash. */
+async function currentBuild(version, napi) {
+  const patch = await loadPatch();
+  const key = `tfjs-node-${version}-tf-${TF_VERSION}-napi-v${napi}-linux-x64-patch-${patch.hash}`;
+  return { patch, key, stamp: { key, patch: patch.hash, tfjsNode: version, tf: TF_VERSION, napi } };
+}
+
+/** Build folders of provisioning runs that died (their pid is gone). */
+function removeStaleBuilds() {
+  for (const e of fs.readdirSync(cacheRoot)) {
+    const pid = Number(/^build-(\d+)$/.exec(e)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    let alive = false;
+    try { process.kill(pid, 0); alive = true; } catch { alive = false; }
+    if (!alive) fs.rmSync(path.join(cacheRoot, e), { recursive: true, force: true });
+  }
+}
+
+async function provision() {
   const version = wantedTfjsNode();
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new ProvisionError(`building from the TensorFlow wheel is implemented for Linux x64 only (this is ${process.platform}-${process.arch})`,
@@ -361,51 +515,96 @@ function provision() {
   }
   ensureJsPackage(version);
   const napi = napiBuildVersion();
-  const key = `tfjs-node-${version}-tf-${TF_VERSION}-napi-v${napi}-linux-x64`;
+  const { patch, key, stamp } = await currentBuild(version, napi);
   const addonCache = path.join(cacheRoot, key);
   return withCacheLock(() => {
     const libtfCached = path.join(cacheRoot, `libtensorflow-${TF_VERSION}-linux-x64`);
     const cachedAddon = path.join(addonCache, 'tfjs_binding.node');
     if (!force && fs.existsSync(cachedAddon) && fs.existsSync(path.join(libtfCached, 'staged.json'))) {
-      step(`restoring the addon built earlier (${key})`, () => {
+      const installed = step(`restoring the addon built earlier (${key})`, () => {
         stageDeps(libtfCached);
-        fs.mkdirSync(path.dirname(addonPath(napi)), { recursive: true });
-        fs.copyFileSync(cachedAddon, addonPath(napi));
+        return installAddon(cachedAddon, napi, { ...stamp, from: 'cache', at: new Date().toISOString() });
       });
-      const probe = step('verifying the restored addon in a child process', probeAddon);
-      if (probe.ok) return { probe, how: 'restored from cache' };
-      log(`the cached addon does not load (${probe.why}); rebuilding it`);
+      const probe = step('verifying the restored addon in a child process', () => probeAddon());
+      if (probe.ok && probe.listAttrs) {
+        installed.commit();
+        return { probe, how: 'restored from cache' };
+      }
+      installed.restore();
+      log(`the cached addon ${probe.ok ? 'does not pass list-valued attributes' : `does not load (${probe.why})`}; rebuilding it`);
     }
     const tools = step('checking pip, compiler, make, node-gyp and Node headers', checkToolchain);
     const libtf = ensureLibtensorflow();
-    step('staging libtensorflow into node_modules/@tensorflow/tfjs-node/deps', () => stageDeps(libtf));
-    step(`compiling the tfjs-node addon (N-API v${napi}) with node-gyp`, () => buildAddon(tools, napi));
-    const probe = step('verifying the new addon in a child process', probeAddon);
-    if (!probe.ok) throw new ProvisionError(`the built addon does not load: ${probe.why}`, 'run npm run provision:native -- --force; if it fails again, report the output');
-    fs.mkdirSync(addonCache, { recursive: true });
-    fs.copyFileSync(addonPath(napi), path.join(addonCache, 'tfjs_binding.node.tmp'));
-    fs.renameSync(path.join(addonCache, 'tfjs_binding.node.tmp'), cachedAddon);
-    fs.writeFileSync(path.join(addonCache, 'built.json'), `${JSON.stringify({ key, tf: probe.tf, node: process.version, at: new Date().toISOString() })}\n`);
-    return { probe, how: 'built from source' };
+    removeStaleBuilds();
+    const work = path.join(cacheRoot, `build-${process.pid}`);
+    try {
+      const built = step(`compiling the patched tfjs-node addon (N-API v${napi}) with node-gyp in ${work}`, () => buildAddon(tools, napi, libtf, patch, work));
+      const probe = step('verifying the new addon in a child process, before it replaces the one in node_modules', () => probeAddon(built));
+      if (!probe.ok) throw new ProvisionError(`the built addon does not load: ${probe.why}`, 'run npm run provision:native -- --force; if it fails again, report the output');
+      if (!probe.listAttrs) {
+        throw new ProvisionError('the built addon loads but does not pass list-valued attributes to TensorFlow (_FusedMatMul/_FusedConv2D check failed)',
+          'report the output; tfjs-node\'s binding or libtensorflow may have changed');
+      }
+      step('staging libtensorflow into node_modules/@tensorflow/tfjs-node/deps', () => stageDeps(libtf));
+      const installed = installAddon(built, napi, { ...stamp, from: 'build', at: new Date().toISOString() });
+      const after = step('verifying the installed addon in a child process', () => probeAddon());
+      if (!after.ok || !after.listAttrs) {
+        installed.restore();
+        throw new ProvisionError(`the installed addon does not ${after.ok ? 'pass list-valued attributes' : `load (${after.why})`}; the previous one is back in place`,
+          'run npm run provision:native -- --force; if it fails again, report the output');
+      }
+      installed.commit();
+      fs.mkdirSync(addonCache, { recursive: true });
+      fs.copyFileSync(built, path.join(addonCache, 'tfjs_binding.node.tmp'));
+      fs.renameSync(path.join(addonCache, 'tfjs_binding.node.tmp'), cachedAddon);
+      writeAtomically(path.join(addonCache, 'built.json'), `${JSON.stringify({ key, patch: patch.hash, tf: probe.tf, node: process.version, at: new Date().toISOString() })}\n`);
+      return { probe: after, how: 'built from source' };
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 }
 
-function main() {
+/**
+ * Why the addon in place is not the one this script would provide now, or null when it is: it must
+ * load, pass list-valued attributes, and carry the stamp of the current key (versions and patch).
+ */
+async function whyNotCurrent(probe) {
+  if (!probe.ok) return `@tensorflow/tfjs-node does not load yet (${probe.why})`;
+  let build;
+  try {
+    build = await currentBuild(wantedTfjsNode(), napiBuildVersion());
+  } catch (e) {
+    return `cannot tell which addon is wanted (${e.message})`;
+  }
+  const stamp = readJson(stampPath(build.stamp.napi));
+  if (stamp?.key !== build.key) {
+    return `the addon in node_modules loads but was not built from the current binding patch ${build.patch.hash} `
+      + `(stamp: ${stamp?.key ?? 'none'}${probe.listAttrs ? '' : '; list-valued attributes do not reach TensorFlow'})`;
+  }
+  if (!probe.listAttrs) return 'the addon in node_modules carries the current stamp but does not pass list-valued attributes';
+  return null;
+}
+
+async function main() {
   if (process.env.CNN_LAB_SKIP_NATIVE === '1') {
     log('CNN_LAB_SKIP_NATIVE=1: not provisioning the native TensorFlow backend (training uses wasm/cpu)');
     return 0;
   }
   if (!force) {
     const probe = probeAddon();
-    if (probe.ok) {
-      log(`native TensorFlow backend ready: tfjs-node ${probe.tfjsNode}, libtensorflow ${probe.tf} (checked in ${secs(started)})`);
+    const why = await whyNotCurrent(probe);
+    if (why === null) {
+      log(`native TensorFlow backend ready: tfjs-node ${probe.tfjsNode}, libtensorflow ${probe.tf}, binding patch ${(await loadPatch()).hash} (checked in ${secs(started)})`);
       return 0;
     }
-    log(`@tensorflow/tfjs-node does not load yet (${probe.why}); provisioning it from the TensorFlow wheel`);
+    log(`${why}; provisioning it from the TensorFlow wheel`);
+  } else {
+    log('--force: rebuilding the addon');
   }
   try {
-    const { probe, how } = provision();
-    log(`native TensorFlow backend ready: libtensorflow ${probe.tf}, ${how} in ${secs(started)}`);
+    const { probe, how } = await provision();
+    log(`native TensorFlow backend ready: libtensorflow ${probe.tf}, binding patch ${(await loadPatch()).hash}, ${how} in ${secs(started)}`);
     log(`disk: ${mb(diskBytes([cacheRoot, PKG_DIR]))} (cache ${cacheRoot} and node_modules/@tensorflow/tfjs-node, hard links counted once)`);
     return 0;
   } catch (e) {
@@ -417,4 +616,4 @@ function main() {
   }
 }
 
-process.exitCode = main();
+process.exitCode = await main();
