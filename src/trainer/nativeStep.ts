@@ -59,7 +59,9 @@ export function nativeStepUnsupported(layers: readonly LayerSpec[]): string | nu
   // The loss takes the logits from the last layer's pass: it must be the output layer, one that can give them.
   const last = layers[out];
   const lastNative = last !== undefined && out === layers.length - 1 ? trainerLayerOf(last).native : null;
-  if (lastNative === null || typeof lastNative === 'string' || !lastNative.logits) return 'a model whose last layer does not give the logits (it must end in a dense or conv2d layer)';
+  if (lastNative === null || typeof lastNative === 'string' || !lastNative.logits) {
+    return `a model ending in ${layers.at(-1)?.type ?? 'no layer'} (the step takes the logits from the last layer, which must be the output layer and give them)`;
+  }
   return null;
 }
 

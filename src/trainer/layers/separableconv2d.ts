@@ -9,13 +9,24 @@ import { inputShapeArg, trainerLayer } from './def';
 import { depthwiseHazard, withAnyStrides } from './depthwise';
 import { glorotFor } from './init';
 
+/**
+ * tfjs 4.22's SeparableConv2D leaves `depthMultiplier` out of its config, so a saved model.json
+ * reloads (in tfjs, and in Keras) with multiplier 1 and kernels that do not fit; the built layer
+ * reports it.
+ */
+function withDepthMultiplierSaved(layer: tf.layers.Layer, depthMultiplier: number): tf.layers.Layer {
+  const config = layer.getConfig.bind(layer);
+  Object.defineProperty(layer, 'getConfig', { value: (): tf.serialization.ConfigDict => ({ ...config(), depthMultiplier }) });
+  return layer;
+}
+
 export const separableconv2d = trainerLayer<SeparableConv2DLayer>({
   type: 'separableconv2d',
-  build: (l, ctx) => withAnyStrides(tf.layers.separableConv2d({
+  build: (l, ctx) => withDepthMultiplierSaved(withAnyStrides(tf.layers.separableConv2d({
     ...inputShapeArg(ctx), name: ctx.name, filters: l.filters, kernelSize: [...l.kernel], strides: [...l.strides], padding: l.padding,
     depthMultiplier: l.depthMultiplier, activation: l.activation, useBias: l.useBias,
     depthwiseInitializer: 'zeros', pointwiseInitializer: 'zeros', biasInitializer: 'zeros',
-  }), l, true),
+  }), l, true), l.depthMultiplier),
   initWeight: glorotFor('depthwise_kernel', 'pointwise_kernel'),
   native: 'a separableconv2d layer (no direct pass yet)',
   // The depthwise step's hazards, and the pointwise step's as a conv2d's: 1 channel to 1 filter.

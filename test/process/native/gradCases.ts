@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, TypedModelSpec } from '../../../src/core';
+import { depthwiseConv } from '../../../src/trainer/layers/depthwise';
 import { DEFAULT_TRAIN, type Padding } from '../../../src/shared/modelSpec';
 
 export interface GradCase {
@@ -120,6 +121,55 @@ cases.push(
       return tf.matMul(tf.reshape(b, [4, 64]), at(xs, 3));
     },
     model: model([12, 12, 3], [conv(8, 3, 1, 'same'), { type: 'maxpool2d', pool: [2, 2], strides: [2, 2], padding: 'valid' }, conv(16, 3, 2, 'valid')]),
+  },
+);
+
+// The layer types trained through tfjs's kernels (trainOnBatch): depthwise and separable
+// convolutions, including the hazard shapes of their modules (run with oneDNN off only) and
+// unequal strides (which libtensorflow without oneDNN takes only through `depthwiseConv`'s
+// composed form), and the element-wise activations, global max pooling, zero padding and a
+// channel-wise dropout mask.
+function depthwise(k: number, strides: [number, number], padding: Padding, depthMultiplier: number): LayerSpec {
+  return { type: 'depthwiseconv2d', kernel: [k, k], strides, padding, depthMultiplier, activation: 'linear', useBias: true };
+}
+for (const [cin, m, k, strides, padding, n, h] of [
+  [3, 1, 3, [1, 1], 'same', 4, 9], [3, 2, 3, [2, 2], 'valid', 4, 9], [8, 1, 3, [1, 2], 'same', 4, 9], [3, 3, 2, [3, 1], 'valid', 2, 9],
+  [1, 1, 3, [1, 1], 'same', 4, 9], [3, 1, 1, [2, 2], 'valid', 1, 12],
+] as const) {
+  cases.push({
+    name: `depthwise ${cin}×${m} k${k} s${strides.join('×')} ${padding} batch ${n}`,
+    inputs: [[n, h, h, cin], [k, k, cin, m]],
+    fn: (xs) => depthwiseConv(at(xs, 0) as tf.Tensor4D, at(xs, 1) as tf.Tensor4D, strides, padding),
+    model: model([h, h, cin], [depthwise(k, [...strides], padding, m)]),
+  });
+}
+cases.push(
+  {
+    name: 'separable 3×2 k3 s1 same → 8',
+    inputs: [[4, 9, 9, 3], [3, 3, 3, 2], [1, 1, 6, 8]],
+    fn: (xs) => tf.separableConv2d(at(xs, 0) as tf.Tensor4D, at(xs, 1) as tf.Tensor4D, at(xs, 2) as tf.Tensor4D, 1, 'same'),
+    model: model([9, 9, 3], [{ type: 'separableconv2d', filters: 8, kernel: [3, 3], strides: [1, 1], padding: 'same', depthMultiplier: 2, activation: 'relu', useBias: true }]),
+  },
+  {
+    name: 'separable 1×1 k3 s1 valid → 1',
+    inputs: [[4, 9, 9, 1], [3, 3, 1, 1], [1, 1, 1, 1]],
+    fn: (xs) => tf.separableConv2d(at(xs, 0) as tf.Tensor4D, at(xs, 1) as tf.Tensor4D, at(xs, 2) as tf.Tensor4D, 1, 'valid'),
+    model: model([9, 9, 1], [{ type: 'separableconv2d', filters: 1, kernel: [3, 3], strides: [1, 1], padding: 'valid', depthMultiplier: 1, activation: 'linear', useBias: true }]),
+  },
+  { name: 'leaky relu 0.2', inputs: [[4, 5, 5, 3]], fn: (xs) => tf.leakyRelu(at(xs, 0), 0.2), model: rgbModel },
+  { name: 'leaky relu 2', inputs: [[4, 5, 5, 3]], fn: (xs) => tf.leakyRelu(at(xs, 0), 2), model: rgbModel },
+  { name: 'elu', inputs: [[4, 5, 5, 3]], fn: (xs) => tf.elu(at(xs, 0)), model: rgbModel },
+  {
+    // The exact GELU as tfjs's `gelu` activation computes it: 0.5·x·(1 + erf(x/√2)).
+    name: 'gelu (erf)', inputs: [[4, 5, 5, 3]], model: rgbModel,
+    fn: (xs) => tf.mul(tf.mul(0.5, at(xs, 0)), tf.add(1, tf.erf(tf.div(at(xs, 0), Math.SQRT2)))),
+  },
+  { name: 'swish', inputs: [[4, 5, 5, 3]], fn: (xs) => tf.mul(at(xs, 0), tf.sigmoid(at(xs, 0))), model: rgbModel },
+  { name: 'global max pooling', inputs: [[4, 5, 5, 3]], fn: (xs) => tf.max(at(xs, 0), [1, 2]), model: rgbModel },
+  { name: 'zero padding [1, 2]', inputs: [[4, 5, 5, 3]], fn: (xs) => tf.pad(at(xs, 0), [[0, 0], [1, 1], [2, 2], [0, 0]]), model: rgbModel },
+  {
+    name: 'spatial dropout mask [B, 1, 1, C]', inputs: [[4, 5, 5, 3]], model: rgbModel,
+    fn: (xs) => tf.mul(at(xs, 0), tf.tensor4d([2, 0, 2, 0, 2, 2, 2, 0, 0, 2, 2, 2], [4, 1, 1, 3])),
   },
 );
 

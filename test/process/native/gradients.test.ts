@@ -108,6 +108,18 @@ describe('needsOnednnOff (per-model oneDNN choice)', () => {
     assert.equal(needsOnednnOff(spec(3, [conv(16, 1, 2)])), true);
     assert.equal(needsOnednnOff(spec(3, [conv(16, 1, 1), conv(16, 3, 2)])), false);
   });
+
+  it('judges depthwise and separable convolutions by the same rules, on the channels that reach them', () => {
+    const dw = (m: number, k = 3, s = 1): LayerSpec => ({ type: 'depthwiseconv2d', kernel: [k, k], strides: [s, s], padding: 'same', depthMultiplier: m, activation: 'relu', useBias: true });
+    const sep = (filters: number, m = 1): LayerSpec => ({ type: 'separableconv2d', filters, kernel: [3, 3], strides: [1, 1], padding: 'same', depthMultiplier: m, activation: 'relu', useBias: true });
+    assert.equal(needsOnednnOff(spec(3, [dw(1), dw(2), sep(16)])), false);
+    assert.equal(needsOnednnOff(spec(1, [dw(2), sep(1)])), false, '1 channel × 2 is not a 1→1 step');
+    assert.equal(needsOnednnOff(spec(1, [dw(1)])), true, 'depthwise over 1 channel, multiplier 1');
+    assert.equal(needsOnednnOff(spec(3, [conv(1), pool, dw(1)])), true, 'the channel count after conv and pooling');
+    assert.equal(needsOnednnOff(spec(3, [dw(1, 1, 2)])), true, '1×1 depthwise kernel with a stride');
+    assert.equal(needsOnednnOff(spec(1, [sep(1)])), true, 'depthwise and pointwise 1→1');
+    assert.equal(needsOnednnOff(spec(3, [conv(1), sep(1, 2)])), false, 'pointwise 2→1');
+  });
 });
 
 describe('tensorflowAvailable (cheap probe)', () => {

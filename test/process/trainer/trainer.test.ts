@@ -7,7 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { TypedModelSpec } from '../../../src/core';
 import type { EpochEndMessage } from '../../../src/shared/trainerProtocol';
+// CNN Lab's own layer classes (SpatialDropout2D, ELU of any alpha), registered as the trainer does.
+import '../../../src/trainer/layers/index';
 import { RUN_FILES, listCheckpoints, readMetrics, readModelDir, readSummary } from '../../../src/trainer/runFolder';
 import { TrainerHarness, smallSpec, startRequest } from './harness';
 
@@ -199,6 +202,47 @@ describe('trainer process', function () {
     const perEpoch = (e: number): number => lines.filter((r) => r.kind === 'batch' && r.epoch === e).length;
     assert.deepEqual([perEpoch(1), perEpoch(2), perEpoch(3)], [15, 15, 15], 'killed epoch-2 lines replaced, not duplicated');
     assert.equal(readSummary(runDir)?.status, 'completed');
+  });
+
+  it('resumes a run with spatial dropout and an ELU from its checkpoint to the same result, and its final model reloads', async () => {
+    const base = smallSpec({ epochs: 2 });
+    const spec: TypedModelSpec = {
+      ...base,
+      layers: [
+        { type: 'conv2d', filters: 6, kernel: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true },
+        { type: 'spatialdropout2d', rate: 0.3 },
+        { type: 'maxpool2d', pool: [2, 2], strides: [2, 2], padding: 'valid' },
+        { type: 'elu', alpha: 0.5 },
+        { type: 'flatten' },
+        { type: 'dense', units: 10, activation: 'softmax', useBias: true },
+      ],
+    };
+    const ref = new TrainerHarness();
+    ref.send(startRequest(path.join(tmp, 'run-spatial-ref'), dataDir, spec));
+    assert.equal((await ref.done()).status, 'completed', ref.stderr.join(''));
+    const runDir = path.join(tmp, 'run-spatial');
+    const a = new TrainerHarness();
+    a.send(startRequest(runDir, dataDir, spec));
+    await a.waitFor((m) => m.type === 'batch' && m.epoch === 2 && m.batch === 4);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    assert.deepEqual(listCheckpoints(runDir), [1]);
+    const b = new TrainerHarness();
+    b.send(startRequest(runDir, dataDir, spec, { resume: true }));
+    assert.equal((await b.done()).status, 'completed', b.stderr.join(''));
+    assert.equal(b.of('started')[0]?.startEpoch, 2);
+    const want = ref.of('epochEnd');
+    const got = b.of('epochEnd');
+    assert.equal(got[0]?.loss, want[1]?.loss, 'epoch 2 after resume = epoch 2 uninterrupted');
+    assert.equal(got[0]?.valLoss, want[1]?.valLoss);
+    assert.ok(Number.isFinite(got[0]?.loss));
+    const final = readModelDir(path.join(runDir, RUN_FILES.final));
+    assert.ok(final);
+    const model = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: final.json.modelTopology, weightSpecs: [...final.specs], weightData: final.weights,
+    }));
+    assert.deepEqual(model.layers.map((l) => l.getClassName()), ['Conv2D', 'SpatialDropout2D', 'MaxPooling2D', 'ELU', 'Flatten', 'Dense']);
+    model.dispose();
   });
 
   it('resumes a run killed before its first checkpoint from epoch 1', async () => {

@@ -255,7 +255,7 @@ describe('valid means trainable: random models the language accepts train on eve
         const t = new TrainerHarness();
         await t.waitFor((msg) => msg.type === 'ready');
         t.send(startRequest(path.join(tmp, `${suite.backend}-${m.id}`), dataDir, m.spec, {
-          backend: suite.backend, modelText: m.text, maxTrainSamples: 128, maxTestSamples: 32,
+          backend: suite.backend, modelText: m.text, maxTrainSamples: 64, maxTestSamples: 32,
           batchIntervalMs: 60_000,
         }));
         await t.done();

@@ -123,7 +123,7 @@ describe('trainer layer modules', () => {
   });
   }
 
-  it('separableconv2d: both kernels glorot_uniform with their own fans, bias zeros, Keras names', () => {
+  it('separableconv2d: both kernels glorot_uniform with their own fans, bias zeros, Keras names; its depth multiplier saved', async () => {
     const sep = (filters: number): LayerSpec => ({ type: 'separableconv2d', filters, kernel: [3, 3], strides: [1, 1], padding: 'same', depthMultiplier: 2, activation: 'relu', useBias: true });
     const s = spec([sep(6), sep(4), flatten, dense3]);
     const { model } = buildModel(s);
@@ -139,6 +139,10 @@ describe('trainer layer modules', () => {
     assert.ok(inRange(pw, Math.sqrt(6 / (4 + 6))), 'pointwise: fans 4 in, 6 out');
     assert.ok(Array.from(bias?.dataSync() ?? []).every((v) => v === 0));
     assert.deepEqual(model.layers[0]?.getWeights().map((w) => w.size), [36, 24, 6]);
+    // tfjs's own config omits it, and the model would reload with multiplier 1.
+    const loaded = await reload(model);
+    assert.deepEqual(loaded.layers[0]?.getWeights().map((w) => w.shape), model.layers[0]?.getWeights().map((w) => w.shape));
+    loaded.dispose();
     model.dispose();
   });
 
@@ -158,8 +162,8 @@ describe('trainer layer modules', () => {
   it('depthwise convolutions with unequal strides: the composed form (stride 1, then every sh-th row and sw-th column) equals the direct one, gradients too', () => {
     for (const padding of ['same', 'valid'] as const) {
       for (const strides of [[1, 2], [3, 2], [2, 1]] as [number, number][]) {
-        const x = tf.randomUniform([2, 8, 7, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
-        const w = tf.randomUniform([3, 2, 3, 2], -1, 1, 'float32', 4) as tf.Tensor4D;
+        const x = tf.randomUniform<tf.Rank.R4>([2, 8, 7, 3], -1, 1, 'float32', 3);
+        const w = tf.randomUniform<tf.Rank.R4>([3, 2, 3, 2], -1, 1, 'float32', 4);
         const r = tf.randomUniform(depthwiseConv(x, w, strides, padding, false).shape, -1, 1, 'float32', 5);
         const f = (composed: boolean) => (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(depthwiseConv(a as tf.Tensor4D, b as tf.Tensor4D, strides, padding, composed), r));
         const direct = depthwiseConv(x, w, strides, padding, false);
