@@ -25,6 +25,12 @@ export const RUN_FILES = {
    * RunSession before the trainer starts and read back on resume, so a resumed run keeps its caps.
    */
   record: 'run.json',
+  /**
+   * TensorBoard event files, as Keras's TensorBoard callback lays them out (`train/`,
+   * `validation/`), so `tensorboard --logdir <runs folder>` shows each run's curves.
+   */
+  tensorboardTrain: 'train',
+  tensorboardValidation: 'validation',
 } as const;
 
 /** Inside a model folder (`checkpoints/epoch-N/`, `final/`): TF.js layers format. */

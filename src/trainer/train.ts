@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { formatSummaryTable } from '../core/index';
 import type { TypedModelSpec } from '../core/index';
 import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
 import type {
@@ -32,6 +33,7 @@ import {
 import { buildModel, compileModel } from './model';
 import { NativeStep, nativeStepUnsupported } from './nativeStep';
 import { stream } from './rng';
+import { TensorBoardLog } from './tensorboard/runLog';
 import {
   MetricsLog, RUN_FILES, checkpointDir, listCheckpoints, modelArtifacts, readMetrics, readModelDir,
   readSummary, removeStaleTemps, restoreModelDir, truncateMetrics, writeFileAtomic, writeJsonAtomic,
@@ -115,7 +117,10 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** Clears what a previous run in the same folder left, for a fresh (non-resumed) start. */
 function clearRunFolder(runDir: string): void {
-  for (const name of [RUN_FILES.metrics, RUN_FILES.featureMaps, RUN_FILES.filters, RUN_FILES.evaluation, RUN_FILES.checkpoints, RUN_FILES.final]) {
+  for (const name of [
+    RUN_FILES.metrics, RUN_FILES.featureMaps, RUN_FILES.filters, RUN_FILES.evaluation, RUN_FILES.checkpoints, RUN_FILES.final,
+    RUN_FILES.tensorboardTrain, RUN_FILES.tensorboardValidation,
+  ]) {
     fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
   }
 }
@@ -212,6 +217,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   writeSummary(runDir, summaryOf('running'));
 
   send({ type: 'started', runId, runDir, summary: o.summary, totalEpochs, startEpoch, batchesPerEpoch });
+  const tensorboard = new TensorBoardLog({ runDir, batchesPerEpoch, learningRate: spec.train.learningRate, startEpoch });
+  if (startEpoch === 1) tensorboard.model(formatSummaryTable(o.summary, spec.name), o.modelText);
 
   // ---- inspection helpers
   const featIdx = featureLayerIndices(spec.layers);
@@ -227,6 +234,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const msg = filters(model, built.names, spec.layers, epoch);
     send(msg);
     writeJsonAtomic(path.join(runDir, RUN_FILES.filters), msg);
+    // A resumed session's first picture repeats the last one its earlier session logged.
+    if (epoch >= startEpoch || startEpoch === 1) tensorboard.filters(epoch, msg.layers);
   };
   const answerFeatureRequest = (epoch: number): void => {
     if (control.featureRequest === null) return;
@@ -294,6 +303,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           epoch, batch: b + 1, batchesPerEpoch, loss, acc, samplesPerSec, etaSec: remaining / rate,
         };
         metrics.append({ kind: 'batch', time: Date.now(), ...batchMsg });
+        tensorboard.batch(epoch, b + 1, loss, acc);
         const now = Date.now();
         if (now - lastSent >= o.batchIntervalMs || b === batchesPerEpoch - 1) {
           lastSent = now;
@@ -322,6 +332,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       // (truncateMetrics) and trains again; never a checkpoint whose epoch is missing from the curves.
       metrics.append({ kind: 'epoch', time: Date.now(), ...rec });
       metrics.sync();
+      tensorboard.epoch(epoch, end);
       writeModelDir(checkpointDir(runDir, epoch), await modelArtifacts(model, checkpointOptimizer, trainingConfig));
       epochsCompleted = epoch;
       epochRecords.push(end);
@@ -335,6 +346,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   } finally {
     metrics.close();
     nativeStep?.dispose();
+    tensorboard.flush();
   }
 
   // ---- final weights and test-set evaluation (also after a stop)
@@ -350,7 +362,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     };
     writeJsonAtomic(path.join(runDir, RUN_FILES.evaluation), evaluation);
     send(evaluation);
+    tensorboard.evaluation(epochsCompleted, ev.loss, ev.acc);
   }
+  tensorboard.close();
   const finalSummary = summaryOf(status);
   writeSummary(runDir, finalSummary);
   return { status, epochsCompleted, testAcc, durationSec: finalSummary.durationSec };

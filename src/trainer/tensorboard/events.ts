@@ -19,6 +19,15 @@ function withSummary(wallTime: number, step: number, value: ProtoWriter): Uint8A
   return event(wallTime, step).message(5, new ProtoWriter().message(1, value)).finish();
 }
 
+/**
+ * `SessionLog.START` at `step` (Event field 6; status START = 1): TensorBoard then drops the
+ * events of earlier sessions at and after `step` ("orphaned" data), so a resumed run's curves do
+ * not show the partly trained epoch twice.
+ */
+export function sessionStartEvent(wallTime: number, step: number): Uint8Array {
+  return event(wallTime, step).message(6, new ProtoWriter().int(1, 1)).finish();
+}
+
 /** The first record of every event file. */
 export function fileVersionEvent(wallTime: number): Uint8Array {
   return new ProtoWriter().double(1, wallTime).string(3, 'brain.Event:2').finish();

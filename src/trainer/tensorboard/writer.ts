@@ -7,7 +7,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileVersionEvent, imageEvent, scalarEvent, textEvent } from './events';
+import { fileVersionEvent, imageEvent, scalarEvent, sessionStartEvent, textEvent } from './events';
 import { frameRecord } from './records';
 
 let fileCounter = 0;
@@ -40,6 +40,11 @@ export class EventFileWriter {
 
   image(tag: string, step: number, png: Uint8Array, height: number, width: number, channels: 1 | 3 | 4): void {
     this.write(imageEvent(this.clock(), step, tag, png, height, width, channels));
+  }
+
+  /** Marks a restart at `step`: TensorBoard drops what earlier sessions wrote from there on. */
+  sessionStart(step: number): void {
+    this.write(sessionStartEvent(this.clock(), step));
   }
 
   /** Makes what was written durable (end of an epoch). */
