@@ -17,6 +17,7 @@ import { TrainingService } from './trainingService';
 import { NativeBackend } from './nativeBackend';
 import { currentSettings } from './config';
 import type { DashboardShownMessage } from '../shared/webviewProtocol';
+import { TensorBoardLauncher } from './tensorBoard';
 
 /** What `activate` returns: for integration tests (the command ids are the real API). */
 export interface CnnLabApi {
@@ -61,7 +62,9 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     dashboards.onDidFocusRun((dir) => void filters.showRun(dir)),
   );
 
-  context.subscriptions.push(...registerCommands({ context, log, lsp, training, dashboards, filters, runsTree, summaries, native, runLocations }));
+  const tensorBoard = new TensorBoardLauncher(log);
+  context.subscriptions.push(tensorBoard);
+  context.subscriptions.push(...registerCommands({ context, log, lsp, training, dashboards, filters, runsTree, summaries, native, runLocations, tensorBoard }));
 
   // Context keys for menus: training running; workspace trust is the built-in `isWorkspaceTrusted`.
   const setRunning = (running: boolean): void => { void vscode.commands.executeCommand('setContext', 'cnnLab.trainingActive', running); };

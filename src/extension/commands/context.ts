@@ -10,6 +10,7 @@ import type { NativeBackend } from '../nativeBackend';
 import type { RunLocations } from '../runLocations';
 import type { RunsTreeProvider } from '../runsView';
 import type { SummaryDocuments } from '../summaryDocuments';
+import type { TensorBoardLauncher } from '../tensorBoard';
 import type { TrainingService } from '../trainingService';
 
 export interface CommandContext {
@@ -23,6 +24,7 @@ export interface CommandContext {
   readonly summaries: SummaryDocuments;
   readonly native: NativeBackend;
   readonly runLocations: RunLocations;
+  readonly tensorBoard: TensorBoardLauncher;
 }
 
 /**

@@ -9,6 +9,7 @@ import { selectBackend, setUpNative } from './backend';
 import type { CommandContext, CommandFactory } from './context';
 import { configureDropout, newModelFile, selectDataset, showModelSummary } from './model';
 import { deleteRun, exportModel, openDashboard, refreshRuns, revealRun, showFilters } from './runs';
+import { openTensorBoard } from './tensorboard';
 import { resumeRun, stopTraining, trainMnist, trainModel } from './training';
 
 export type { CommandContext } from './context';
@@ -31,6 +32,7 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'cnnLab.deleteRun': deleteRun,
   'cnnLab.revealRun': revealRun,
   'cnnLab.showFilters': showFilters,
+  'cnnLab.openTensorBoard': openTensorBoard,
 };
 
 /** Registers every command; the disposables belong to the extension's lifetime. */
