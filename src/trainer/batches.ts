@@ -63,7 +63,7 @@ export function fillImages(
 }
 
 /** One-hot float labels for `indices`. */
-export function fillOneHot(set: ImageSet, indices: ArrayLike<number>, numClasses: number, out: Float32Array): void {
+function fillOneHot(set: ImageSet, indices: ArrayLike<number>, numClasses: number, out: Float32Array): void {
   out.fill(0);
   for (let s = 0; s < indices.length; s++) out[s * numClasses + (set.labels[indices[s] as number] as number)] = 1;
 }

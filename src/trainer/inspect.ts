@@ -12,7 +12,7 @@ import { fillImages, type ImageSet, type ImageShape } from './batches';
 import { trainerLayerOf } from './layers/index';
 
 /** Batch size for inference: large enough to amortise per-call overhead, small enough for AlexNet-sized activations. */
-export const EVAL_BATCH = 256;
+const EVAL_BATCH = 256;
 
 /** Keras clips probabilities to [ε, 1-ε] before the log in categorical cross-entropy. */
 const EPSILON = 1e-7;
@@ -74,7 +74,7 @@ export function evaluateSet(
   return { loss: n > 0 ? lossSum / n : 0, acc: n > 0 ? correct / n : 0, predicted, confidence, count: n };
 }
 
-export function imagePayload(set: ImageSet, index: number, shape: ImageShape): ImagePayload {
+function imagePayload(set: ImageSet, index: number, shape: ImageShape): ImagePayload {
   const per = shape[0] * shape[1] * shape[2];
   const bytes = set.images.subarray(index * per, (index + 1) * per);
   return {
@@ -128,7 +128,7 @@ export function activationModel(model: tf.Sequential, indices: readonly number[]
 }
 
 /** Scales each channel of an HWC float map to 0..255 with its own [min, max]. */
-export function scaleChannels(values: Float32Array | Int32Array | Uint8Array, channels: number): { bytes: Uint8Array; ranges: [number, number][] } {
+function scaleChannels(values: Float32Array | Int32Array | Uint8Array, channels: number): { bytes: Uint8Array; ranges: [number, number][] } {
   const ranges: [number, number][] = Array.from({ length: channels }, () => [Infinity, -Infinity]);
   for (let i = 0; i < values.length; i++) {
     const r = ranges[i % channels] as [number, number];

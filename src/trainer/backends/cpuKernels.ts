@@ -45,7 +45,7 @@ let originalMaxPoolGrad: KernelFunc | null = null;
 let originalAvgPoolGrad: KernelFunc | null = null;
 
 /** dW[wR, wC, d1, d2] = Σ_b Σ_yR Σ_yC x[b, xR, xC, d1] · dy[b, yR, yC, d2] for NHWC data. */
-export function conv2dBackpropFilterNhwc(
+function conv2dBackpropFilterNhwc(
   x: ArrayLike<number>, xShape: readonly [number, number, number, number],
   dy: ArrayLike<number>, info: tf.backend_util.Conv2DInfo,
 ): Float32Array {

@@ -16,7 +16,7 @@ import { readTar } from './tar';
 import type { ImageSet, LoadOptions, LoadedDataset } from './types';
 import { asBytes } from './bytes';
 
-export const CIFAR10_ARCHIVE: RemoteFile = {
+const CIFAR10_ARCHIVE: RemoteFile = {
   name: 'cifar-10-binary.tar.gz',
   size: 170_052_171,
   sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
@@ -157,7 +157,7 @@ export async function unpackCifarArchive(archivePath: string, dir: string, archi
 }
 
 /** Parses the unpacked batch files in `dir`. */
-export async function readCifarBatches(dir: string): Promise<{ train: ImageSet; test: ImageSet }> {
+async function readCifarBatches(dir: string): Promise<{ train: ImageSet; test: ImageSet }> {
   const read = async (f: string): Promise<ImageSet> => parseCifarBatch(asBytes(await readFile(join(dir, f))), f);
   const trainParts: ImageSet[] = [];
   for (const f of CIFAR10_TRAIN_FILES) trainParts.push(await read(f));

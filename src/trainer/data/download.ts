@@ -85,7 +85,7 @@ export class DownloadFailedError extends CnnLabError {
 export const DEFAULT_TIMEOUT_MS = 20_000;
 
 /** SHA-256 of a file, streamed (lower-case hex). */
-export async function sha256File(path: string): Promise<string> {
+async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Uint8Array);
   return hash.digest('hex');
@@ -103,7 +103,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-export function mirrorUrl(mirror: string, name: string): string {
+function mirrorUrl(mirror: string, name: string): string {
   return (mirror.endsWith('/') ? mirror : `${mirror}/`) + name;
 }
 
@@ -136,7 +136,7 @@ function maxServedBytes(content: ContentDigest): number {
  * Checks `bytes` (gunzipped first when they are gzip) against `content` and returns the content.
  * Throws E_DATASET_CORRUPT for a damaged or truncated gzip stream and E_CHECKSUM for a mismatch.
  */
-export async function verifyContent(bytes: Uint8Array, content: ContentDigest, file: string, hint?: string): Promise<Uint8Array> {
+async function verifyContent(bytes: Uint8Array, content: ContentDigest, file: string, hint?: string): Promise<Uint8Array> {
   const data = await maybeGunzip(bytes, file);
   const digest = sha256(data);
   if (data.length !== content.size || digest !== content.sha256) {

@@ -59,7 +59,7 @@ const KEYS: readonly FileKey[] = ['trainImages', 'trainLabels', 'testImages', 't
  * Reads the four files from `dir` (gzipped or not: `name.gz` or `name` without `.gz`), verifying
  * each file's decompressed content. Returns null when the folder lacks any of them.
  */
-export async function readLocalFashionMnist(dir: string): Promise<{ train: ImageSet; test: ImageSet } | null> {
+async function readLocalFashionMnist(dir: string): Promise<{ train: ImageSet; test: ImageSet } | null> {
   const found: Partial<Record<FileKey, string>> = {};
   for (const key of KEYS) {
     const gz = join(dir, FASHION_MNIST_FILES[key].name);

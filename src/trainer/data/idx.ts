@@ -28,7 +28,7 @@ function corrupt(file: string, what: string, hint = 'Delete the file (or its cac
   return new CnnLabError('E_DATASET_CORRUPT', `${file}: ${what}`, hint);
 }
 
-export function isGzip(buf: Uint8Array): boolean {
+function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 

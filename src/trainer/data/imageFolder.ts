@@ -114,7 +114,7 @@ function unavailable(message: string, hint: string): CnnLabError {
 const LAYOUT_HINT = 'Put one sub-folder per class (e.g. cats/, dogs/) with PNG or JPEG files inside, optionally under train/ and test/.';
 
 /** Lists the data set: class names and every image with its label and (explicit) split. */
-export async function scanImageFolder(root: string): Promise<{ classNames: string[]; files: FileEntry[]; explicitSplit: boolean }> {
+async function scanImageFolder(root: string): Promise<{ classNames: string[]; files: FileEntry[]; explicitSplit: boolean }> {
   let top: string[];
   try {
     if (!(await stat(root)).isDirectory()) throw new Error('not a folder');
@@ -257,7 +257,7 @@ async function decodeAll(root: string, scan: Awaited<ReturnType<typeof scanImage
 }
 
 /** Decodes (or reads from the cache) the whole folder, before any split. */
-export async function decodeImageFolder(root: string, imageSize: Pair, opts: Pick<LoadOptions, 'dataDir' | 'onProgress'>): Promise<DecodedFolder & { fromCache: boolean }> {
+async function decodeImageFolder(root: string, imageSize: Pair, opts: Pick<LoadOptions, 'dataDir' | 'onProgress'>): Promise<DecodedFolder & { fromCache: boolean }> {
   opts.onProgress?.({ task: `Scanning ${basename(root)}`, fraction: null, detail: root });
   const scan = await scanImageFolder(root);
   // Synchronous stats, in slices: faster than 60,000 promises through the thread pool.

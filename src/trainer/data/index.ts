@@ -22,7 +22,7 @@ export { Random, mulberry32, deriveSeed } from './random';
 export { gather, stratifiedSplit } from './split';
 
 /** ITU-R BT.601 luma weights (as in PIL's "L" mode and tf.image.rgb_to_grayscale). */
-export const BT601 = [0.299, 0.587, 0.114] as const;
+const BT601 = [0.299, 0.587, 0.114] as const;
 
 /**
  * Converts RGB images to one channel with ITU-R BT.601 luma, Y = 0.299 R + 0.587 G + 0.114 B,

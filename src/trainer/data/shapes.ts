@@ -19,16 +19,11 @@ import type { ImageSet, LoadOptions, LoadedDataset } from './types';
 
 const SIZE = 32;
 const CHANNELS = 3;
-export const SHAPE_KINDS = ['circle', 'square', 'triangle'] as const;
-export const SHAPE_COLOURS = ['red', 'green', 'blue'] as const;
+const SHAPE_KINDS = ['circle', 'square', 'triangle'] as const;
+const SHAPE_COLOURS = ['red', 'green', 'blue'] as const;
 const BASE_HUE = { red: 0, green: 120, blue: 240 } as const;
 /** BT.601 luma weights. */
 const LUMA = [0.299, 0.587, 0.114] as const;
-
-/** Class index of a (shape, colour) pair, matching `DATASETS.shapes.classNames`. */
-export function shapesClassIndex(shape: number, colour: number): number {
-  return shape * SHAPE_COLOURS.length + colour;
-}
 
 function hueToRgb(hueDeg: number): [number, number, number] {
   // Fully saturated colour of that hue (HSV with s = v = 1).

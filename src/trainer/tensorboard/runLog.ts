@@ -24,7 +24,7 @@ const GAP = 2;
  * block; colour input shows the kernel's R, G, B slices as one colour, other inputs the mean over
  * input channels in gray; each filter scaled to its own largest magnitude around mid-gray.
  */
-export function filterImage(f: FilterLayer): { png: Uint8Array; width: number; height: number } {
+function filterImage(f: FilterLayer): { png: Uint8Array; width: number; height: number } {
   const [kh, kw] = f.kernel;
   const cols = Math.ceil(Math.sqrt(f.outChannels));
   const rows = Math.ceil(f.outChannels / cols);
