@@ -30,7 +30,7 @@ export interface BuiltModel {
  * glorot_uniform kernels); biases, BatchNorm beta/mean stay 0 and gamma/variance stay 1 (Keras
  * defaults, already deterministic). One stream, drawn layer by layer in model order.
  */
-export function initWeights(model: tf.Sequential, spec: TypedModelSpec): void {
+function initWeights(model: tf.Sequential, spec: TypedModelSpec): void {
   const rng = stream(spec.train.seed, 'init');
   spec.layers.forEach((l, i) => {
     const layer = model.layers[i];
@@ -63,7 +63,7 @@ export function buildModel(spec: TypedModelSpec, names: readonly string[] = laye
 }
 
 /** Makes a tfjs optimizer for the `train` block (tfjs defaults otherwise, which match Keras). */
-export function makeOptimizer(spec: ModelSpec): tf.Optimizer {
+function makeOptimizer(spec: ModelSpec): tf.Optimizer {
   const lr = spec.train.learningRate;
   switch (spec.train.optimizer) {
     case 'adam': return tf.train.adam(lr);

@@ -19,7 +19,7 @@ function info(xShape: Shape4, filterShape: Shape4, attrs: { strides: [number, nu
 }
 
 /** dW[kh, kw, c, m] = Σ over batch and output positions of x[b, oh·s+kh−pt, ow·s+kw−pl, c] · dy[b, oh, ow, c·m′+m]. */
-export function depthwiseFilterGradNhwc(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo, dw: Float32Array): void {
+function depthwiseFilterGradNhwc(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo, dw: Float32Array): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = ci;
   const top = ci.padInfo.top;
   const left = ci.padInfo.left;
@@ -48,7 +48,7 @@ export function depthwiseFilterGradNhwc(x: Float32Array, dy: Float32Array, ci: t
 }
 
 /** dx[b, ih, iw, c] = Σ over the output positions and kernel cells that read it of dy[b, oh, ow, c·m′+m] · w[kh, kw, c, m]. */
-export function depthwiseInputGradNhwc(dy: Float32Array, w: Float32Array, ci: tf.backend_util.Conv2DInfo, dx: Float32Array): void {
+function depthwiseInputGradNhwc(dy: Float32Array, w: Float32Array, ci: tf.backend_util.Conv2DInfo, dx: Float32Array): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = ci;
   const top = ci.padInfo.top;
   const left = ci.padInfo.left;
@@ -84,7 +84,7 @@ function float32(...ts: (tf.TensorInfo | undefined)[]): tf.TensorInfo[] {
   });
 }
 
-export function depthwiseFilterGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function depthwiseFilterGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const [x, dy] = float32(args.inputs.x, args.inputs.dy) as [tf.TensorInfo, tf.TensorInfo];
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const backend = args.backend as BackendWasm;
@@ -95,7 +95,7 @@ export function depthwiseFilterGradWasm(args: { inputs: tf.NamedTensorInfoMap; b
   return out;
 }
 
-export function depthwiseInputGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function depthwiseInputGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const [dy, filter] = float32(args.inputs.dy, args.inputs.filter) as [tf.TensorInfo, tf.TensorInfo];
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const backend = args.backend as BackendWasm;
