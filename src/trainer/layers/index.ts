@@ -38,5 +38,4 @@ export function trainerLayerOf(l: LayerSpec): TrainerLayer<LayerSpec> {
 
 export type { BuildContext, Gradients, LayerInspection, NativeForward, NativePass, NativeSupport, StepContext, TrainerLayer } from './def';
 export { SeededDropout } from './dropout';
-export { Elu } from './elu';
 export { SpatialDropout2D } from './spatialdropout2d';
