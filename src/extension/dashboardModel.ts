@@ -171,9 +171,13 @@ export class DashboardModel {
         this.batches = this.batches.filter((b) => b.epoch < m.startEpoch);
         this.epochs = this.epochs.filter((e) => e.epoch < m.startEpoch);
         this.modelSummary = m.summary;
+        // The test result of the stopped run no longer holds once it trains again.
+        const stale = this.evaluation !== null || this.info.testAcc !== null;
+        this.evaluation = null;
         return [
           { kind: 'modelSummary', modelSummary: m.summary },
-          this.patch({ status: 'running', totalEpochs: m.totalEpochs, batchesPerEpoch: m.batchesPerEpoch, error: null, live: true }),
+          ...(stale ? [{ kind: 'evaluation' as const, evaluation: null }] : []),
+          this.patch({ status: 'running', totalEpochs: m.totalEpochs, batchesPerEpoch: m.batchesPerEpoch, error: null, live: true, testAcc: null }),
         ];
       }
       case 'batch': {

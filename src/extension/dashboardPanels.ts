@@ -89,6 +89,9 @@ class DashboardPanel implements vscode.Disposable {
     if (live !== undefined) this.attach(live.model, live.onUpdate);
   }
 
+  /** The model's name (the spec's `name`) of the run shown. */
+  get modelName(): string { return this.model.runInfo.name; }
+
   /** Follows a live run (also when a run shown from disk is resumed). */
   attach(model: DashboardModel, onUpdate: vscode.Event<DashboardUpdate>): void {
     this.runSubscription?.dispose();
@@ -270,20 +273,37 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
     return true;
   }
 
+  /** Whether the dashboard of a run is open and visible. */
+  isVisible(runDir: string): boolean {
+    return this.panels.get(key(runDir))?.panel.visible === true;
+  }
+
   /** What the open dashboard of a run last reported drawing. */
   shown(runDir: string): DashboardShownMessage | undefined {
     return this.panels.get(key(runDir))?.lastShown;
   }
 
-  /** Opens (or reveals) the dashboard of a run folder; reads the folder when no trainer serves it. */
+  /**
+   * Opens (or reveals) the dashboard of a run folder; reads the folder when no trainer serves it.
+   * A new training takes the place of the dashboard of an earlier, finished run of the same model
+   * (in its editor column), so training again does not pile up tabs of the same name.
+   */
   async open(runDir: string, preserveFocus = true): Promise<void> {
     const existing = this.panels.get(key(runDir));
     if (existing !== undefined) { existing.reveal(); return; }
     const model = await this.modelFor(runDir);
+    let column: vscode.ViewColumn = vscode.ViewColumn.Beside;
+    if (this.training.activeFor(runDir) !== undefined) {
+      const earlier = [...this.panels.values()].find((p) => p.modelName === model.runInfo.name && this.training.activeFor(p.runDir) === undefined);
+      if (earlier !== undefined) {
+        column = earlier.panel.viewColumn ?? column;
+        earlier.dispose();
+      }
+    }
     const panel = vscode.window.createWebviewPanel(
       DASHBOARD_VIEW_TYPE,
-      vscode.l10n.t('CNN Lab: {0}', model.runInfo.name),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      dashboardTitle(model.runInfo.name, model.runInfo.startedAt),
+      { viewColumn: column, preserveFocus },
       { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
     );
     this.adopt(panel, runDir, model);
@@ -353,6 +373,13 @@ function wireText(e: WireError): string {
 function errorText(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && 'message' in err) return wireText(err as WireError);
   return err instanceof Error ? err.message : String(err);
+}
+
+/** "CNN Lab: mnist · 01:38", the run's start time telling runs of one model apart. */
+function dashboardTitle(name: string, startedAt: string | null): string {
+  const d = startedAt !== null ? new Date(startedAt) : null;
+  const time = d !== null && !Number.isNaN(d.getTime()) ? d.toLocaleTimeString(vscode.env.language, { hour: '2-digit', minute: '2-digit', hour12: false }) : '';
+  return time !== '' ? vscode.l10n.t('CNN Lab: {0} · {1}', name, time) : vscode.l10n.t('CNN Lab: {0}', name);
 }
 
 function key(dir: string): string {

@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
   const training = new TrainingService({
     context, log, settings: () => currentSettings(), native,
     openDashboard: async (runDir) => { await dashboards?.open(runDir); },
+    dashboardVisible: (runDir) => dashboards?.isVisible(runDir) ?? false,
   });
   context.subscriptions.push(training);
   dashboards = new DashboardPanels(context.extensionUri, training, log, runLocations);

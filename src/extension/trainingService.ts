@@ -68,6 +68,8 @@ export interface TrainingServiceDeps {
   readonly settings: () => CnnLabSettings;
   /** Opens the dashboard of a run (called when a run starts). */
   readonly openDashboard: (runDir: string) => Promise<void>;
+  /** Whether the dashboard of a run is visible now (a notification then offers no "Open Dashboard"). */
+  readonly dashboardVisible: (runDir: string) => boolean;
   /** The native backend: set up before the first native run, and named to the trainer. */
   readonly native: NativeBackend;
 }
@@ -221,7 +223,7 @@ export class TrainingService implements vscode.Disposable {
         log.info(`[run] data ${m.name}: ${m.trainCount} train / ${m.validationCount} validation / ${m.testCount} test; ${m.source}`);
         break;
       case 'epochEnd':
-        log.info(`[run] epoch ${m.epoch}: loss ${m.loss.toFixed(4)} acc ${percent(m.acc)} val_loss ${m.valLoss?.toFixed(4) ?? '–'} val_acc ${percent(m.valAcc)} (${m.durationSec.toFixed(1)} s, ${Math.round(m.samplesPerSec)} samples/s, ${m.numTensors} tensors)`);
+        log.info(`[run] epoch ${m.epoch}: loss ${m.loss.toFixed(4)} acc ${percent(m.acc)} val_loss ${m.valLoss?.toFixed(4) ?? '–'} val_acc ${percent(m.valAcc)} (${m.durationSec.toFixed(1)} s, ${Math.round(m.samplesPerSec)} samples/s; ${m.numTensors} TensorFlow.js tensors in memory, the same every epoch unless something leaks)`);
         break;
       case 'evaluation':
         log.info(`[run] test accuracy ${percent(m.testAcc)}, test loss ${m.testLoss.toFixed(4)}`);
@@ -246,10 +248,13 @@ export class TrainingService implements vscode.Disposable {
     const b = run.model.latestBatch;
     const last = run.model.epochPoints[run.model.epochPoints.length - 1];
     const epoch = b?.epoch ?? (last?.epoch ?? 0);
-    const acc = last?.valAcc ?? b?.acc ?? null;
+    // Say which accuracy: the last epoch's validation accuracy, else the current batch's.
+    const acc = last?.valAcc != null
+      ? vscode.l10n.t('val {0}', percent(last.valAcc))
+      : vscode.l10n.t('batch accuracy {0}', percent(b?.acc ?? null));
     const live = info.live && info.status === 'running';
     this.status.text = live
-      ? `$(sync~spin) ${vscode.l10n.t('epoch {0}/{1}', epoch, info.totalEpochs)} · ${percent(acc)} · ${info.backend ?? '…'}`
+      ? `$(sync~spin) ${vscode.l10n.t('epoch {0}/{1}', epoch, info.totalEpochs)} · ${acc} · ${info.backend ?? '…'}`
       : `$(${info.status === 'completed' ? 'check' : 'debug-stop'}) ${info.name} · ${vscode.l10n.t('test {0}', percent(info.testAcc))}`;
     this.status.tooltip = new vscode.MarkdownString(vscode.l10n.t('**{0}** — {1}\n\nClick to open the dashboard.', info.name, statusLabel(info.status)));
     this.status.command = { title: vscode.l10n.t('Open Dashboard'), command: 'cnnLab.openDashboard', arguments: [run.runDir] };
@@ -304,11 +309,22 @@ export class TrainingService implements vscode.Disposable {
       run.push(run.model.setError(hint !== '' ? `${failure.message} ${hint}` : failure.message));
       this.showError({ ...failure, ...(hint !== '' ? { hint } : {}) }, run.runDir, resume?.plan.resumable === true);
     }
+    const open = vscode.l10n.t('Open Dashboard');
+    const actions = this.deps.dashboardVisible(run.runDir) ? [] : [open];
     if (done.status === 'completed') {
-      const open = vscode.l10n.t('Open Dashboard');
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('{0} finished: test accuracy {1} after {2} epochs.', run.model.runInfo.name, percent(done.testAcc), done.epochsCompleted), open,
+        vscode.l10n.t('{0} finished: test accuracy {1} after {2} epochs.', run.model.runInfo.name, percent(done.testAcc), done.epochsCompleted), ...actions,
       ).then((pick) => { if (pick === open) void this.deps.openDashboard(run.runDir); });
+    } else if (done.status === 'stopped') {
+      const resumeRun = vscode.l10n.t('Resume Run');
+      const canResume = resume?.plan.resumable === true;
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('{0} stopped after {1} of {2} epochs; test accuracy of the weights so far: {3}.', run.model.runInfo.name, done.epochsCompleted, run.model.runInfo.totalEpochs, percent(done.testAcc)),
+        ...(canResume ? [resumeRun] : []), ...actions,
+      ).then((pick) => {
+        if (pick === open) void this.deps.openDashboard(run.runDir);
+        if (pick === resumeRun) void vscode.commands.executeCommand('cnnLab.resumeRun', run.runDir);
+      });
     }
     this.ended.fire({ run, done });
     run.dispose();

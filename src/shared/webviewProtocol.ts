@@ -90,7 +90,8 @@ export type DashboardUpdate =
   | { readonly kind: 'batch'; readonly batch: DashboardBatch }
   | { readonly kind: 'epoch'; readonly epoch: DashboardEpoch }
   | { readonly kind: 'featureMaps'; readonly featureMaps: DashboardFeatureMaps }
-  | { readonly kind: 'evaluation'; readonly evaluation: DashboardEvaluation }
+  /** `null`: the shown evaluation no longer holds (a resumed run trains again). */
+  | { readonly kind: 'evaluation'; readonly evaluation: DashboardEvaluation | null }
   | { readonly kind: 'comparisons'; readonly comparisons: readonly ComparisonRun[] }
   | { readonly kind: 'samplePick'; readonly samplePick: SamplePickState };
 
@@ -269,7 +270,7 @@ export function isDashboardUpdate(v: unknown): v is DashboardUpdate {
     case 'batch': return isDashboardBatch(v.batch);
     case 'epoch': return isDashboardEpoch(v.epoch);
     case 'featureMaps': return isDashboardFeatureMaps(v.featureMaps);
-    case 'evaluation': return isDashboardEvaluation(v.evaluation);
+    case 'evaluation': return v.evaluation === null || isDashboardEvaluation(v.evaluation);
     case 'comparisons': return isArrOf(v.comparisons, isComparison);
     case 'samplePick': return isSamplePickState(v.samplePick);
     default: return false;

@@ -87,6 +87,10 @@ describe('dashboard webview (recorded run)', function () {
     const cells = (await page.$$eval('#confusion tbody td', (tds) => tds.map((td) => (td as { textContent: string | null }).textContent))).map(Number);
     assert.deepEqual(cells, ev.confusion.flat());
     assert.equal((await page.$$('#misclassified .sample')).length, ev.misclassified.length);
+    // The heading counts every mistake (off the confusion matrix's diagonal), not only those shown.
+    const wrong = ev.confusion.reduce((t, row, i) => t + row.reduce((u, c, j) => u + (i === j ? 0 : c), 0), 0);
+    const heading = await page.$eval('#evaluation h3', (e) => (e as { textContent: string | null }).textContent ?? '');
+    assert.ok(heading.includes(String(wrong)), heading);
     assert.equal(await textOf(page, '#status'), 'completed');
     // It tells the host what it shows: the stored sample, picks served by an inspection process.
     assert.deepEqual(await lastShown(page), {

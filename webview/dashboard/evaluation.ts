@@ -24,7 +24,11 @@ export function renderEvaluation(ev: DashboardEvaluation | null, pick: (sampleIn
     })));
   section.append(h('div', { class: 'table-wrap' }, h('table', { class: 'confusion', id: 'confusion' }, h('thead', {}, head), h('tbody', {}, ...rows))));
 
-  section.append(h('h3', {}, l10n.t('Misclassified samples ({0})', ev.misclassified.length)));
+  // Every mistake is off the confusion matrix's diagonal; the gallery shows the most confident ones.
+  const wrong = ev.confusion.reduce((sum, row, i) => sum + row.reduce((a, c, j) => a + (i === j ? 0 : c), 0), 0);
+  section.append(h('h3', {}, wrong > ev.misclassified.length
+    ? l10n.t('Misclassified samples: {0} (the {1} most confident shown)', wrong, ev.misclassified.length)
+    : l10n.t('Misclassified samples: {0}', wrong)));
   const gallery = h('div', { class: 'gallery', id: 'misclassified' });
   for (const m of ev.misclassified) {
     const caption = l10n.t('#{0}: {1} taken for {2} ({3})', m.index, ev.classNames[m.label] ?? m.label, ev.classNames[m.predicted] ?? m.predicted, formatPercent(m.confidence, 0));

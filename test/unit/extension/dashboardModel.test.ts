@@ -66,6 +66,19 @@ describe('dashboard model (run → snapshot)', function () {
     assert.equal(snap.info.live, true);
   });
 
+  it('forgets a stopped run\'s test result when it resumes, so the header shows no stale accuracy', async function () {
+    const data = await readRun(FIXTURE_DIR);
+    const model = DashboardModel.fromRunData(data, summarizeModelText);
+    assert.ok(model.snapshot().evaluation !== null && model.runInfo.testAcc !== null);
+    const summary = model.snapshot().modelSummary;
+    assert.ok(summary);
+    const updates = model.apply({ type: 'started', runId: 'r', runDir: FIXTURE_DIR, summary, totalEpochs: 10, startEpoch: 4, batchesPerEpoch: 10 });
+    assert.ok(updates.every((u) => isDashboardUpdate(u)));
+    assert.deepEqual(updates.filter((u) => u.kind === 'evaluation'), [{ kind: 'evaluation', evaluation: null }]);
+    assert.equal(model.runInfo.testAcc, null);
+    assert.equal(model.snapshot().evaluation, null);
+  });
+
   it('turns trainer errors into one user-facing sentence', function () {
     const model = DashboardModel.forNewRun('/r', 'm', 2, null, 'mnist');
     const [u] = model.apply({ type: 'error', error: { code: 'E_BACKEND_UNAVAILABLE', message: 'tfjs-node failed to load.', hint: 'Pick the wasm backend.' } });
