@@ -110,7 +110,7 @@ export class TrainingService implements vscode.Disposable {
   /** How the trainer is forked: its bundle, the Node it runs on, its output to the log channel (src/host/extensionRun). */
   private launchOptions(s: CnnLabSettings, logPrefix: string): TrainerLaunchOptions {
     const log = this.deps.log;
-    return extensionLaunchOptions(s, { extensionPath: this.deps.context.extensionUri.fsPath, nativeEnv: this.nativeEnv, log: (line) => log.info(line) }, logPrefix);
+    return extensionLaunchOptions(s, { extensionPath: this.deps.context.extensionUri.fsPath, nativeEnv: this.nativeEnv, log: (line, level) => log[level](line) }, logPrefix);
   }
 
   /**

@@ -12,6 +12,7 @@ import type { CnnLabSettings } from '../shared/settings';
 import type { BackendChoice } from '../shared/trainerProtocol';
 import type { ApplyModelOverrides, RunSessionOptions } from './runSession';
 import type { TrainerLaunchOptions } from './trainerClient';
+import { trainerOutputLevel, type OutputLevel } from './trainerOutput';
 
 /** What the extension's commands ask for: one new run, or the resume of a run folder. */
 export interface ExtensionRunRequest {
@@ -32,8 +33,8 @@ export interface ExtensionLaunchContext {
   readonly extensionPath: string;
   /** Added to the host's environment for the trainer (the native backend's addon, when set up). */
   readonly nativeEnv: NodeJS.ProcessEnv;
-  /** Each line the trainer writes to stdout or stderr, prefixed (the extension's log channel). */
-  readonly log: (line: string) => void;
+  /** Each line the trainer writes to stdout or stderr, prefixed, with how loud it is (the extension's log channel). */
+  readonly log: (line: string, level: OutputLevel) => void;
 }
 
 /**
@@ -47,8 +48,8 @@ export function extensionLaunchOptions(s: CnnLabSettings, c: ExtensionLaunchCont
     trainerPath: path.join(c.extensionPath, 'dist', 'trainer.js'),
     ...(s.trainerNodePath !== '' ? { execPath: s.trainerNodePath } : {}),
     env: { ...process.env, ...c.nativeEnv },
-    onStderr: (line) => c.log(`${logPrefix} ${line}`),
-    onStdout: (line) => c.log(`${logPrefix} ${line}`),
+    onStderr: (line) => c.log(`${logPrefix} ${line}`, trainerOutputLevel(line)),
+    onStdout: (line) => c.log(`${logPrefix} ${line}`, trainerOutputLevel(line)),
   };
 }
 
