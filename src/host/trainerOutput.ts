@@ -7,7 +7,7 @@
  */
 export type OutputLevel = 'trace' | 'info' | 'warn' | 'error';
 
-const ABSL = /^\s*([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+\S+:\d+\]/;
+const ABSL = /^\s*([IWEF])\d{4} [\d:.]+\s+\d+\s+\S+:\d+\]/;
 const CHATTER = [
   /^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR/,
   /^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags/,
