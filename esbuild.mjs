@@ -35,6 +35,23 @@ const nativeAddonPlugin = {
   },
 };
 
+/**
+ * h5wasm (HDF5 for the Keras export and import, in the CLI and extension bundles) ships its Node
+ * build as an ES module that calls `createRequire(import.meta.url)`; in our CommonJS bundles
+ * `import.meta` is empty, so the bundle's own URL stands in. Its wasm binary is embedded in that
+ * JavaScript file: there is nothing to copy beside the bundles.
+ */
+const h5wasmPlugin = {
+  name: 'cnn-lab-h5wasm',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]h5wasm[\\/]dist[\\/]node[\\/]hdf5_util\.js$/ }, (args) => ({
+      contents: `import { pathToFileURL as __h5wasmFileUrl } from 'node:url';\nconst __h5wasmUrl = __h5wasmFileUrl(__filename).href;\n${
+        readFileSync(args.path, 'utf8').replaceAll('import.meta.url', '__h5wasmUrl')}`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** The wasm backend's binaries, loaded by path at run time: copied beside the trainer bundle. */
 function copyWasmBinaries() {
   const from = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
@@ -91,7 +108,7 @@ function options(t) {
       // ES5 backend class extends tfjs-core's KernelBackend, which fails against the ES2017 `module` build.
       ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: trainer ? ['main', 'module'] : ['module', 'main'],
       external: [...nodeExternals, ...(trainer && !tfjsNodeBundled ? ['@tensorflow/tfjs-node'] : [])],
-      plugins: trainer ? [nativeAddonPlugin] : [],
+      plugins: trainer ? [nativeAddonPlugin] : [h5wasmPlugin],
       define: {
         ...common.define,
         'process.env.CNN_LAB_BUNDLED': '"1"',

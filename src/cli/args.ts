@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { BUILTIN_DATASETS, type BuiltinDatasetName } from '../shared/modelSpec';
 import { BACKEND_CHOICES, type BackendChoice } from '../shared/trainerProtocol';
 import { MAX_EPOCHS, MAX_TRAIN_SAMPLES } from '../shared/settings';
+import { EXPORT_FORMATS, type ExportFormat } from '../host/keras/exportRun';
 
 export interface TrainOptions {
   /** The model file; optional only with `resume` (the run's own model.cnn.yaml is used). */
@@ -28,28 +29,61 @@ export interface TrainOptions {
   readonly verbose: boolean;
 }
 
+/** `cnn-lab export`: a run's trained model as a Keras file, a Python script or TensorFlow.js. */
+export interface ExportOptions {
+  /** A run folder, or a run's name under the runs folder. */
+  readonly run: string;
+  readonly format: ExportFormat;
+  /** A folder (default: the current one), or for keras a `.keras` file, for script a `.py` file. */
+  readonly out: string | undefined;
+  /** Runs folder a run name is looked up in (default: .cnn-lab/runs under the current directory). */
+  readonly runs: string | undefined;
+}
+
+/** `cnn-lab import`: a Keras or TensorFlow.js model as a model file. */
+export interface ImportOptions {
+  readonly file: string;
+  /** The model file to write (default: beside the file, `<name>.cnn.yaml`). */
+  readonly out: string | undefined;
+  /** Also prepare a run that fine-tunes from the imported weights. */
+  readonly fineTune: boolean;
+  /** Runs folder for that run (default: .cnn-lab/runs under the current directory). */
+  readonly runs: string | undefined;
+  readonly dataset: BuiltinDatasetName | undefined;
+  /** Replace an existing model file. */
+  readonly force: boolean;
+}
+
+type Topic = 'train' | 'summary' | 'runs' | 'export' | 'import';
+const TOPICS: readonly Topic[] = ['train', 'summary', 'runs', 'export', 'import'];
+const topicOf = (s: string | undefined): Topic | undefined => TOPICS.find((t) => t === s);
+
 export type CliCommand =
-  | { readonly kind: 'help'; readonly topic: 'train' | 'summary' | 'runs' | undefined }
+  | { readonly kind: 'help'; readonly topic: Topic | undefined }
   | { readonly kind: 'version' }
   | { readonly kind: 'train'; readonly options: TrainOptions }
   | { readonly kind: 'summary'; readonly file: string }
-  | { readonly kind: 'runs'; readonly out: string | undefined; readonly json: boolean };
+  | { readonly kind: 'runs'; readonly out: string | undefined; readonly json: boolean }
+  | { readonly kind: 'export'; readonly options: ExportOptions }
+  | { readonly kind: 'import'; readonly options: ImportOptions };
 
 /** A mistake in the command line; the CLI prints the message and the usage and exits with 1. */
 export class UsageError extends Error {
-  constructor(message: string, readonly topic: 'train' | 'summary' | 'runs' | undefined = undefined) {
+  constructor(message: string, readonly topic: Topic | undefined = undefined) {
     super(message);
     this.name = 'UsageError';
   }
 }
 
-export const USAGE: Readonly<Record<'main' | 'train' | 'summary' | 'runs', string>> = {
+export const USAGE: Readonly<Record<'main' | Topic, string>> = {
   main: `cnn-lab — train and inspect convolutional networks described in *.cnn.yaml files
 
 Usage:
   cnn-lab train <model.cnn.yaml> [options]   train a model in a child process, write a run folder
   cnn-lab summary <model.cnn.yaml>           validate a model and print its Keras-style summary
   cnn-lab runs [--out DIR]                   list the runs in a runs folder
+  cnn-lab export <run> [--format F] [--out P] a run's model as Keras .keras, Python script or TensorFlow.js
+  cnn-lab import <file> [--fine-tune]        a Keras .keras/.h5 or TensorFlow.js model.json as a model file
   cnn-lab --help | <command> --help          this text, or a command's options
   cnn-lab --version
 
@@ -78,6 +112,31 @@ Validates the model and prints each layer's output shape and parameter count.`,
   runs: `Usage: cnn-lab runs [--out DIR] [--json]
 
 Lists the runs in DIR (default: .cnn-lab/runs under the current directory), newest first.`,
+  export: `Usage: cnn-lab export <run> [--format keras|tfjs|script|all] [--out PATH] [--runs DIR]
+
+Writes a run's trained weights (final/, else its last checkpoint) as
+  keras    a Keras 3 .keras file (default): keras.saving.load_model() gives the same model
+  script   a Python script that rebuilds the model in Keras, compiles it with the model file's
+           train block, loads the weights (<name>.weights.h5 beside it) and evaluates it on the
+           model's data set (python <name>.py --limit 100 --data-dir DIR)
+  tfjs     the TensorFlow.js layers folder (model.json + weights.bin)
+  all      all three into one folder
+
+<run> is a run folder, or a run's name in the runs folder (--runs DIR, default .cnn-lab/runs).
+--out is a folder (default: the current one), or a .keras file (keras) or a .py file (script).`,
+  import: `Usage: cnn-lab import <model.keras | model.h5 | model.json> [options]
+
+Writes the equivalent *.cnn.yaml: every layer of the file through CNN Lab's layer types, or an
+error naming each layer and setting the language does not have.
+
+Options:
+  --out FILE.cnn.yaml     the model file to write (default: beside the file, <name>.cnn.yaml)
+  --fine-tune             also prepare a run whose starting checkpoint holds the imported weights;
+                          \`cnn-lab train --resume <run>\` then trains on from them
+  --runs DIR              runs folder for that run (default: .cnn-lab/runs)
+  --dataset NAME          the data set to write: ${BUILTIN_DATASETS.join(' | ')}
+                          (default: the file's own when CNN Lab exported it, else a guess)
+  --force                 replace an existing model file`,
 };
 
 function positiveInt(flag: string, raw: string | undefined, max: number): number | undefined {
@@ -168,17 +227,59 @@ function parseRuns(args: string[]): CliCommand {
   return { kind: 'runs', out: values.out, json: values.json === true };
 }
 
+function parseExport(args: string[]): CliCommand {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true,
+    options: { format: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help === true) return { kind: 'help', topic: 'export' };
+  const run = positionals[0];
+  if (run === undefined || positionals.length > 1) throw new UsageError('export takes exactly one run (a run folder or a run name)', 'export');
+  const format = values.format ?? 'keras';
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got '${format}'`, 'export');
+  for (const [flag, v] of [['--out', values.out], ['--runs', values.runs]] as const) {
+    if (v !== undefined && v.trim() === '') throw new UsageError(`${flag} needs a path`, 'export');
+  }
+  return { kind: 'export', options: { run, format: format as ExportFormat, out: values.out, runs: values.runs } };
+}
+
+function parseImport(args: string[]): CliCommand {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true,
+    options: {
+      out: { type: 'string' }, 'fine-tune': { type: 'boolean' }, runs: { type: 'string' }, dataset: { type: 'string' },
+      force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return { kind: 'help', topic: 'import' };
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new UsageError('import takes exactly one model file (.keras, .h5 or model.json)', 'import');
+  const dataset = values.dataset;
+  if (dataset !== undefined && !(BUILTIN_DATASETS as readonly string[]).includes(dataset)) {
+    throw new UsageError(`--dataset must be one of ${BUILTIN_DATASETS.join(', ')}, got '${dataset}'`, 'import');
+  }
+  if (values.out !== undefined && !/\.cnn\.ya?ml$/.test(values.out)) throw new UsageError(`--out must name a *.cnn.yaml file, got '${values.out}'`, 'import');
+  if (values.runs !== undefined && values.runs.trim() === '') throw new UsageError('--runs needs a folder', 'import');
+  return {
+    kind: 'import',
+    options: {
+      file, out: values.out, fineTune: values['fine-tune'] === true, runs: values.runs,
+      dataset: dataset as BuiltinDatasetName | undefined, force: values.force === true,
+    },
+  };
+}
+
 /** Parses `argv` without the node binary and script (i.e. `process.argv.slice(2)`). */
 export function parseCommandLine(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv;
-  const topic = command === 'train' || command === 'summary' || command === 'runs' ? command : undefined;
+  const topic = topicOf(command);
   try {
     switch (command) {
       case undefined:
       case '--help':
       case '-h':
       case 'help':
-        return { kind: 'help', topic: rest[0] === 'train' || rest[0] === 'summary' || rest[0] === 'runs' ? rest[0] : undefined };
+        return { kind: 'help', topic: topicOf(rest[0]) };
       case '--version':
       case '-v':
         return { kind: 'version' };
@@ -188,6 +289,10 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         return parseSummary(rest);
       case 'runs':
         return parseRuns(rest);
+      case 'export':
+        return parseExport(rest);
+      case 'import':
+        return parseImport(rest);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

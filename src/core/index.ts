@@ -29,3 +29,7 @@ export type { CoreCodeLens } from './codeLens';
 export { compact, groupDigits, bytes } from './format';
 export { LOCALES, MESSAGES, placeholders, resolveLocale, t } from './messages';
 export type { Locale, LocaleOptions, MessageArgs, MessageId, MessageTemplate } from './messages';
+export * from './keras/index';
+export { KerasConfigReader, KerasMismatch } from './layers/kerasArgs';
+export type { KerasDialect } from './layers/kerasArgs';
+export type { KerasArgs, KerasMapping, KerasWeight } from './layers/def';

@@ -5,6 +5,7 @@ import { defineLayer } from './def';
 import type { LayerSpecCommon } from './def';
 import { ACTIVATION_FIELD } from './fields';
 import { ok } from './geometry';
+import { kerasActivation } from './kerasArgs';
 
 export interface ActivationLayer extends LayerSpecCommon<'activation'> {
   readonly activation: Activation;
@@ -12,7 +13,13 @@ export interface ActivationLayer extends LayerSpecCommon<'activation'> {
 
 export const activation = defineLayer<ActivationLayer>({
   type: 'activation',
-  keras: { className: 'Activation', name: 'activation' },
+  keras: {
+    className: 'Activation',
+    name: 'activation',
+    config: (l) => ({ activation: kerasActivation(l.activation) }),
+    // The fallback of the class: Activation('gelu') and Activation('silu') are gelu and swish layers.
+    fromConfig: (r) => ({ activation: r.activation() }),
+  },
   docs: {
     en: 'Activation layer (Keras `Activation`): applies a function element-wise. Shorthand: `- activation: relu`.',
     ko: '활성화 층(Keras `Activation`): 원소마다 함수를 적용합니다. 줄여서 `- activation: relu`로 쓸 수 있습니다.',

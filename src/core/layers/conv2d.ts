@@ -5,6 +5,7 @@ import { defineLayer } from './def';
 import type { LayerSpecCommon } from './def';
 import { ACTIVATION_FIELD, CONV_PADDING_FIELD, CONV_STRIDES_FIELD, KERNEL_FIELD, USE_BIAS_FIELD } from './fields';
 import { channelsOf, fail, needsSpatial, ok, slideWindow, weightsFormula } from './geometry';
+import { CHANNELS_LAST, kerasActivation, kerasPair } from './kerasArgs';
 
 export interface Conv2DLayer extends LayerSpecCommon<'conv2d'> {
   readonly filters: number;
@@ -21,7 +22,30 @@ export interface Conv2DLayer extends LayerSpecCommon<'conv2d'> {
 
 export const conv2d = defineLayer<Conv2DLayer>({
   type: 'conv2d',
-  keras: { className: 'Conv2D', name: 'conv2d' },
+  keras: {
+    className: 'Conv2D',
+    name: 'conv2d',
+    config: (l) => ({
+      filters: l.filters, kernel_size: kerasPair(l.kernel), strides: kerasPair(l.strides), padding: l.padding, ...CHANNELS_LAST,
+      activation: kerasActivation(l.activation), use_bias: l.useBias,
+    }),
+    fromConfig: (r) => {
+      r.expect('data_format', 'channels_last');
+      r.expect('dilation_rate', 1);
+      r.expect('groups', 1);
+      r.none('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint');
+      r.initializer('kernel_initializer', 'GlorotUniform');
+      r.initializer('bias_initializer', 'Zeros');
+      return {
+        filters: r.int('filters'), kernel: r.pair('kernel_size'), strides: r.pair('strides', [1, 1]), padding: r.padding(),
+        activation: r.activation(), useBias: r.bool('use_bias', true),
+      };
+    },
+    weights: (l, input) => [
+      { name: 'kernel', shape: [l.kernel[0], l.kernel[1], channelsOf(input), l.filters], trainable: true },
+      ...(l.useBias ? [{ name: 'bias', shape: [l.filters], trainable: true }] : []),
+    ],
+  },
   docs: {
     en: '2-D convolution (Keras `Conv2D`): slides `filters` kernels of size `kernel` over the image; each kernel has a slice per input channel.',
     ko: '2차원 합성곱 층(Keras `Conv2D`): 크기가 `kernel`인 커널 `filters`개를 이미지 위로 밀며 계산합니다. 각 커널은 입력 채널마다 조각을 하나씩 가집니다.',

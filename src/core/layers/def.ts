@@ -9,6 +9,7 @@ import type { Activation, Pair } from '../../shared/modelSpec';
 import type { Locale } from '../messages';
 import type { DiagnosticCode } from '../diagnosticCodes';
 import type { FieldDef } from './fields';
+import type { KerasConfigReader } from './kerasArgs';
 
 /** A shape error with the layer key it is about (for the diagnostic range). */
 export interface ShapeError {
@@ -76,11 +77,50 @@ export interface LayerSpecCommon<T extends string> {
   readonly name?: string;
 }
 
+/** A Keras layer's arguments as its `config` holds them, without `name`, `trainable` and `dtype` (../keras adds and checks those for every layer). */
+export type KerasArgs = Readonly<Record<string, unknown>>;
+
+/** One weight of a layer, in Keras's variable order. */
+export interface KerasWeight {
+  /** Its TensorFlow.js name inside the layer (`kernel`, `depthwise_kernel`, `moving_mean`): a checkpoint names it `<layer>/<name>`. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Changed by training (BatchNormalization's moving statistics are not). */
+  readonly trainable: boolean;
+}
+
+/**
+ * How a layer type looks in Keras 3 (Keras's `get_config`/`from_config` of its class, the way
+ * tfjs-layers keeps `getConfig` with the layer): the class, the default-name prefix, the
+ * arguments both ways, and its weights in Keras's order. Checked against files Keras 3.15 wrote
+ * and loaded (test/process/keras).
+ */
+export interface KerasMapping<S extends LayerSpecCommon<string>> {
+  /** Keras's class (summary "(type)" column). */
+  readonly className: string;
+  /** Default-name prefix (`conv2d`, `conv2d_1`, ...). */
+  readonly name: string;
+  /** The arguments with which the Keras class computes what `spec` does; throws KerasMismatch when none does. */
+  config(spec: S): KerasArgs;
+  /**
+   * The spec's fields from a Keras config (Keras 3, Keras 2 and TensorFlow.js spellings), every
+   * setting read through `r`, which refuses what the language cannot express.
+   */
+  fromConfig(r: KerasConfigReader): Omit<S, 'type' | 'name'>;
+  /**
+   * Among the layer types that share a Keras class (`Activation`: activation, gelu, swish),
+   * whether this config is this type's; absent: the type the class falls back to.
+   */
+  claims?(r: KerasConfigReader): boolean;
+  /** Its weights in Keras's variable order for input `input` (no batch); absent: it has none. */
+  weights?(spec: S, input: readonly number[]): readonly KerasWeight[];
+}
+
 export interface LayerDef<S extends LayerSpecCommon<string>> {
   /** The keyword in a model file (`conv2d`). */
   readonly type: S['type'];
-  /** Keras's class (summary "(type)" column) and default-name prefix (`conv2d`, `conv2d_1`, ...). */
-  readonly keras: { readonly className: string; readonly name: string };
+  /** Keras's class and default-name prefix, and how the layer reads and writes Keras configs. */
+  readonly keras: KerasMapping<S>;
   readonly docs: LayerDocs;
   /** Its keys, in the order completion offers them (`name` is added by the registry). */
   readonly fields: readonly FieldDef[];

@@ -6,6 +6,7 @@ import { defineLayer } from './def';
 import type { LayerSpecCommon } from './def';
 import { ACTIVATION_FIELD, USE_BIAS_FIELD } from './fields';
 import { channelsOf, fail, formatShape, ok, weightsFormula } from './geometry';
+import { kerasActivation } from './kerasArgs';
 
 export interface DenseLayer extends LayerSpecCommon<'dense'> {
   readonly units: number;
@@ -15,7 +16,21 @@ export interface DenseLayer extends LayerSpecCommon<'dense'> {
 
 export const dense = defineLayer<DenseLayer>({
   type: 'dense',
-  keras: { className: 'Dense', name: 'dense' },
+  keras: {
+    className: 'Dense',
+    name: 'dense',
+    config: (l) => ({ units: l.units, activation: kerasActivation(l.activation), use_bias: l.useBias }),
+    fromConfig: (r) => {
+      r.none('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'lora_rank', 'quantization_config');
+      r.initializer('kernel_initializer', 'GlorotUniform');
+      r.initializer('bias_initializer', 'Zeros');
+      return { units: r.int('units'), activation: r.activation(), useBias: r.bool('use_bias', true) };
+    },
+    weights: (l, input) => [
+      { name: 'kernel', shape: [channelsOf(input), l.units], trainable: true },
+      ...(l.useBias ? [{ name: 'bias', shape: [l.units], trainable: true }] : []),
+    ],
+  },
   docs: {
     en: 'Fully connected layer (Keras `Dense`): every output unit sees every input value.',
     ko: '완전연결층(Keras `Dense`): 모든 출력 유닛이 모든 입력 값과 연결됩니다.',

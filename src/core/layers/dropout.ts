@@ -11,7 +11,17 @@ export interface DropoutLayer extends LayerSpecCommon<'dropout'> {
 
 export const dropout = defineLayer<DropoutLayer>({
   type: 'dropout',
-  keras: { className: 'Dropout', name: 'dropout' },
+  keras: {
+    className: 'Dropout',
+    name: 'dropout',
+    config: (l) => ({ rate: l.rate }),
+    fromConfig: (r) => {
+      r.none('noise_shape');
+      // CNN Lab draws every dropout mask from the run's seed (train.seed).
+      r.ignore('seed');
+      return { rate: r.number('rate') };
+    },
+  },
   docs: {
     en: 'Dropout (Keras `Dropout`): zeroes a random fraction `rate` of its inputs while training to reduce overfitting. The course places it between the flattened features and the output.',
     ko: '드롭아웃(Keras `Dropout`): 학습 중에 입력의 `rate` 비율만큼을 무작위로 0으로 만들어 과적합을 줄입니다. 강의에서는 평탄화한 특징과 출력층 사이에 둡니다.',

@@ -10,7 +10,12 @@ export interface EluLayer extends LayerSpecCommon<'elu'> {
 
 export const elu = defineLayer<EluLayer>({
   type: 'elu',
-  keras: { className: 'ELU', name: 'elu' },
+  keras: {
+    className: 'ELU',
+    name: 'elu',
+    config: (l) => ({ alpha: l.alpha }),
+    fromConfig: (r) => ({ alpha: r.number('alpha', 1) }),
+  },
   docs: {
     en: 'Exponential linear unit (Keras `ELU`): x for x > 0, `alpha`·(eˣ − 1) otherwise: smooth, with negative outputs down to −`alpha`.',
     ko: '지수 선형 유닛(Keras `ELU`): x > 0이면 x, 아니면 `alpha`·(eˣ − 1)입니다. 매끄럽고, 음수 출력은 −`alpha`까지 내려갑니다.',

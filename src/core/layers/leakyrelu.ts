@@ -10,7 +10,13 @@ export interface LeakyReluLayer extends LayerSpecCommon<'leakyrelu'> {
 
 export const leakyrelu = defineLayer<LeakyReluLayer>({
   type: 'leakyrelu',
-  keras: { className: 'LeakyReLU', name: 'leaky_re_lu' },
+  keras: {
+    className: 'LeakyReLU',
+    name: 'leaky_re_lu',
+    config: (l) => ({ negative_slope: l.negativeSlope }),
+    // Keras 2 and TensorFlow.js call the slope `alpha`.
+    fromConfig: (r) => ({ negativeSlope: r.number(['negative_slope', 'alpha'], 0.3) }),
+  },
   docs: {
     en: 'Leaky ReLU (Keras `LeakyReLU`): x for x > 0, `negativeSlope`·x otherwise, so negative inputs still pass a small gradient.',
     ko: '리키 ReLU(Keras `LeakyReLU`): x > 0이면 x, 아니면 `negativeSlope`·x입니다. 음수 입력에도 작은 기울기가 흐릅니다.',

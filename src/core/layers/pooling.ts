@@ -8,6 +8,7 @@ import type { Pair, Padding } from '../../shared/modelSpec';
 import type { FieldReader, LayerShapeResult, LayerSpecCommon, LayerTraits } from './def';
 import type { FieldDef } from './fields';
 import type { Locale } from '../messages';
+import type { KerasConfigReader } from './kerasArgs';
 import { channelsOf, fail, needsSpatial, ok, slideWindow } from './geometry';
 
 export interface PoolFields {
@@ -48,3 +49,17 @@ export function inferGlobalPool(l: LayerSpecCommon<string>, input: readonly numb
 }
 
 export const GLOBAL_POOL_TRAITS: LayerTraits = { kind: 'flattening', spatial: true, hasWeights: false, passThrough: false };
+
+/** A Keras pooling layer's config as the fields of max and average pooling (Keras's strides default to the pool). */
+export function kerasPoolFields(r: KerasConfigReader): PoolFields {
+  r.expect('data_format', 'channels_last');
+  const pool = r.pair('pool_size', [2, 2]);
+  return { pool, strides: r.pair('strides', pool), padding: r.padding() };
+}
+
+/** A Keras global pooling layer's config: channels last, one value per channel (no kept 1×1 grid). */
+export function kerasGlobalPoolFields(r: KerasConfigReader): Record<string, never> {
+  r.expect('data_format', 'channels_last');
+  r.expect('keepdims', false);
+  return {};
+}

@@ -3,6 +3,7 @@ import { defineLayer } from './def';
 import type { LayerSpecCommon } from './def';
 import { rateField } from './fields';
 import { fail, needsSpatial, ok } from './geometry';
+import { CHANNELS_LAST } from './kerasArgs';
 
 export interface SpatialDropout2DLayer extends LayerSpecCommon<'spatialdropout2d'> {
   /** Fraction of channels zeroed during training, in [0, 1). */
@@ -11,7 +12,18 @@ export interface SpatialDropout2DLayer extends LayerSpecCommon<'spatialdropout2d
 
 export const spatialdropout2d = defineLayer<SpatialDropout2DLayer>({
   type: 'spatialdropout2d',
-  keras: { className: 'SpatialDropout2D', name: 'spatial_dropout2d' },
+  keras: {
+    className: 'SpatialDropout2D',
+    name: 'spatial_dropout2d',
+    config: (l) => ({ rate: l.rate, ...CHANNELS_LAST }),
+    fromConfig: (r) => {
+      r.expect('data_format', 'channels_last');
+      r.none('noise_shape');
+      // CNN Lab draws every dropout mask from the run's seed (train.seed).
+      r.ignore('seed');
+      return { rate: r.number('rate') };
+    },
+  },
   docs: {
     en: 'Spatial dropout (Keras `SpatialDropout2D`): while training, zeroes whole feature maps (a random fraction `rate` of the channels) rather than single values, which suits convolutions, whose neighbouring values are alike.',
     ko: '공간 드롭아웃(Keras `SpatialDropout2D`): 학습 중에 값 하나하나가 아니라 특징 맵 전체(채널의 `rate` 비율)를 무작위로 0으로 만듭니다. 이웃한 값이 비슷한 합성곱 층에 알맞습니다.',

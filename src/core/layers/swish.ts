@@ -7,7 +7,20 @@ export type SwishLayer = LayerSpecCommon<'swish'>;
 
 export const swish = defineLayer<SwishLayer>({
   type: 'swish',
-  keras: { className: 'Activation', name: 'activation' },
+  keras: {
+    className: 'Activation',
+    name: 'activation',
+    // Keras 3 writes Activation('swish') as 'silu'; Keras 2 and TensorFlow.js as 'swish'.
+    config: () => ({ activation: 'silu' }),
+    claims: (r) => {
+      const a = r.raw('activation');
+      return a === 'silu' || a === 'swish';
+    },
+    fromConfig: (r) => {
+      r.raw('activation');
+      return {};
+    },
+  },
   docs: {
     en: 'Swish / SiLU (Keras `Activation(\'swish\')`): x·sigmoid(x), a smooth ReLU that lets small negative values through (EfficientNet, MobileNetV3).',
     ko: 'Swish / SiLU(Keras `Activation(\'swish\')`): x·sigmoid(x). 작은 음수 값도 통과시키는 매끄러운 ReLU입니다(EfficientNet, MobileNetV3).',
