@@ -8,8 +8,9 @@
  * The layout is that of Keras 3.15's own files (`keras.Sequential(...).save('x.keras')`): a
  * `layers` group per layer, an empty top-level `vars`, and `optimizer/vars` holding the
  * iteration, the learning rate and each trainable variable's slots. The optimizer's state is the
- * one `compile()` gives (zeros, Adagrad's 0.1), so loading warns about nothing; training resumes
- * in Keras with a fresh optimizer.
+ * one `compile()` gives (zeros, Adagrad's 0.1), so loading warns about nothing and training goes on
+ * in Keras with a fresh optimizer; those constant slots are stored gzip-compressed, so they add
+ * next to nothing to the file (the weights are stored as Keras stores them).
  */
 import type { DatasetSpec, OptimizerName, TrainSpec } from '../../shared/modelSpec';
 import { endsInSoftmax, layerDef, type LayerSpec, type TypedModelSpec } from '../layers/index';
@@ -35,6 +36,8 @@ export interface H5Dataset {
   readonly dtype: 'float32' | 'int64';
   readonly shape: readonly number[];
   readonly source: { readonly weight: string } | { readonly fill: number };
+  /** Stored gzip-compressed (the optimizer's constant slots, which then take next to nothing). */
+  readonly compressed?: boolean;
 }
 
 export interface KerasFilePlan {
@@ -220,7 +223,7 @@ export function kerasFilePlan(spec: TypedModelSpec, o: KerasExportOptions): Kera
   for (const l of layers) {
     for (const w of l.weights) {
       if (!w.trainable) continue;
-      for (const slot of optimizer.slots) datasets.push({ path: `optimizer/vars/${n++}`, dtype: 'float32', shape: w.shape, source: { fill: slot.fill } });
+      for (const slot of optimizer.slots) datasets.push({ path: `optimizer/vars/${n++}`, dtype: 'float32', shape: w.shape, source: { fill: slot.fill }, compressed: true });
     }
   }
   return { config, metadata, groups, datasets };

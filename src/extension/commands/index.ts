@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { selectBackend, setUpNative } from './backend';
 import type { CommandContext, CommandFactory } from './context';
+import { importModel } from './importModel';
 import { configureDropout, newModelFile, selectDataset, showModelSummary } from './model';
 import { deleteRun, exportModel, openDashboard, refreshRuns, revealRun, showFilters } from './runs';
 import { openTensorBoard } from './tensorboard';
@@ -24,6 +25,7 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'cnnLab.showModelSummary': showModelSummary,
   'cnnLab.newModelFile': newModelFile,
   'cnnLab.exportModel': exportModel,
+  'cnnLab.importModel': importModel,
   'cnnLab.selectDataset': selectDataset,
   'cnnLab.configureDropout': configureDropout,
   'cnnLab.selectBackend': selectBackend,

@@ -1,11 +1,12 @@
 /** Run commands: Open Dashboard, Export Trained Model, Refresh, Delete Run, Reveal Run, Show Filters. */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { deleteRun as deleteRunFolder, lastCheckpointEpoch } from '../../host/runStore';
+import { version } from '../../../package.json';
+import { kerasExportOf } from '../../core/index';
+import { EXPORT_FORMATS, exportRun, trainedWeightsDir, type ExportFormat } from '../../host/keras/exportRun';
+import { deleteRun as deleteRunFolder } from '../../host/runStore';
 import { CnnLabError } from '../../shared/errors';
-import { checkpointDirName, RUN_FILES } from '../../shared/runFiles';
-import { deleteConfirmOf, exportTargetOf, runDirOf } from './args';
+import { deleteConfirmOf, exportTargetOf, isObj, runDirOf } from './args';
 import type { CommandFactory } from './context';
 import { pickRun, showError } from './prompts';
 
@@ -23,44 +24,63 @@ export const openDashboard: CommandFactory<Promise<string | undefined>> = (ctx) 
   }
 };
 
-/** Export Trained Model: the run's final weights (TensorFlow.js layers format) into a folder. Returns the files written. */
+/** The formats Export Trained Model offers, in the order of its quick pick. */
+function exportFormats(): { label: string; description: string; format: ExportFormat }[] {
+  return [
+    { label: vscode.l10n.t('Keras (.keras)'), description: vscode.l10n.t('keras.saving.load_model() in Python gives the same model'), format: 'keras' },
+    { label: vscode.l10n.t('TensorFlow.js (model.json + weights)'), description: vscode.l10n.t('tf.loadLayersModel() in JavaScript'), format: 'tfjs' },
+    { label: vscode.l10n.t('Keras Python script'), description: vscode.l10n.t('rebuilds, compiles, loads the weights and evaluates; for a Kaggle or Colab notebook'), format: 'script' },
+    { label: vscode.l10n.t('All three'), description: vscode.l10n.t('into one folder'), format: 'all' },
+  ];
+}
+
+/** `{ format }` of a command argument, when it is one of the export formats. */
+function exportFormatOf(a: unknown): ExportFormat | undefined {
+  return isObj(a) && (EXPORT_FORMATS as readonly unknown[]).includes(a.format) ? (a.format as ExportFormat) : undefined;
+}
+
+/**
+ * Export Trained Model: the run's trained weights (final/, else its last checkpoint) as a Keras
+ * `.keras` file, a Keras Python script with its weights, the TensorFlow.js folder, or all three,
+ * into a folder. Called with `{ runDir, format, target }` it asks nothing (a target without a
+ * format: the TensorFlow.js folder, as before there was a choice). Returns the files written.
+ */
 export const exportModel: CommandFactory<Promise<string[] | undefined>> = (ctx) => async (a) => {
   const runDir = runDirOf(a) ?? await pickRun(ctx, vscode.l10n.t('Export which run?'), (r) => r.epochsCompleted > 0);
   if (runDir === undefined) return undefined;
-  let source = path.join(runDir, 'final');
   try {
-    await fsp.access(path.join(source, 'model.json'));
+    await trainedWeightsDir(runDir);
   } catch {
-    const epoch = await lastCheckpointEpoch(runDir);
-    if (epoch === null) {
-      showError(ctx, new CnnLabError('E_IO', vscode.l10n.t('This run has no trained weights yet.'), vscode.l10n.t('Export after at least one epoch.')));
-      return undefined;
-    }
-    source = path.join(runDir, RUN_FILES.checkpoints, checkpointDirName(epoch));
+    showError(ctx, new CnnLabError('E_IO', vscode.l10n.t('This run has no trained weights yet.'), vscode.l10n.t('Export after at least one epoch.')));
+    return undefined;
   }
   let target = exportTargetOf(a);
+  let format = exportFormatOf(a) ?? (target !== undefined ? 'tfjs' : undefined);
+  if (format === undefined) {
+    const pick = await vscode.window.showQuickPick(exportFormats(), { title: vscode.l10n.t('Export {0} as', path.basename(runDir)) });
+    if (pick === undefined) return undefined;
+    format = pick.format;
+  }
   if (target === undefined) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: vscode.l10n.t('Export here'),
-      title: vscode.l10n.t('Folder for the TensorFlow.js model (model.json + weights)'),
+      title: vscode.l10n.t('Folder for the exported model'),
     });
     target = picked?.[0]?.fsPath;
     if (target === undefined) return undefined;
   }
   try {
-    await fsp.mkdir(target, { recursive: true });
-    const written: string[] = [];
-    // model.json and its weight shards only: optimizer state stays in the run folder.
-    for (const f of await fsp.readdir(source)) {
-      if (f !== 'model.json' && !/\.bin$/.test(f)) continue;
-      await fsp.copyFile(path.join(source, f), path.join(target, f));
-      written.push(path.join(target, f));
-    }
+    const savedAt = new Date();
+    const { files } = await exportRun(runDir, { format, out: target, plan: (text, runId) => kerasExportOf(text, { version, savedAt, runId }) });
+    ctx.log.info(`[export] ${runDir} as ${format}: ${files.join(', ')}`);
     const reveal = vscode.l10n.t('Reveal');
-    const folder = target;
-    void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} files to {1}. Load with tf.loadLayersModel().', written.length, folder), reveal)
-      .then((p) => { if (p === reveal) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path.join(folder, 'model.json'))); });
-    return written;
+    const first = files.find((f) => /\.(keras|py)$/.test(f)) ?? files[0];
+    const hint = format === 'tfjs' ? vscode.l10n.t('Load with tf.loadLayersModel().')
+      : format === 'script' ? vscode.l10n.t('Run it with python, or %run it in a notebook.')
+        : vscode.l10n.t('Load with keras.saving.load_model().');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} files to {1}. {2}', files.length, path.dirname(first ?? target), hint), reveal)
+      .then((p) => { if (p === reveal && first !== undefined) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(first)); });
+    return [...files];
   } catch (err) {
     showError(ctx, err);
     return undefined;

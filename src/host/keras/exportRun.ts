@@ -32,6 +32,7 @@ export interface KerasPlan {
     readonly dtype: 'float32' | 'int64';
     readonly shape: readonly number[];
     readonly source: { readonly weight: string } | { readonly fill: number };
+    readonly compressed?: boolean;
   }[];
 }
 

@@ -33,6 +33,8 @@ export interface DatasetToWrite {
   readonly dtype: 'float32' | 'int64';
   readonly shape: readonly number[];
   readonly data: Float32Array | BigInt64Array;
+  /** gzip-compressed, in one chunk (HDF5's deflate filter, which h5py reads natively). */
+  readonly compressed?: boolean;
 }
 
 /** Writes an HDF5 file of these groups (parents first) and datasets. */
@@ -45,7 +47,8 @@ export async function writeH5(file: string, groups: readonly GroupToWrite[], dat
       for (const [k, v] of Object.entries(g.attrs)) group.create_attribute(k, v);
     }
     for (const d of datasets) {
-      f.create_dataset({ name: d.path, data: d.data, shape: [...d.shape], dtype: d.dtype === 'int64' ? '<q' : '<f' });
+      const gzip = d.compressed === true && d.shape.length > 0 ? { chunks: [...d.shape], compression: 'gzip' as const, compression_opts: 6 } : {};
+      f.create_dataset({ name: d.path, data: d.data, shape: [...d.shape], dtype: d.dtype === 'int64' ? '<q' : '<f', ...gzip });
     }
   } finally {
     f.close();
