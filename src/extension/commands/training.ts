@@ -112,7 +112,10 @@ export const resumeRun: CommandFactory<Promise<string | undefined>> = (ctx) => a
     const model = DashboardModel.fromRunData(data, summarizeModelText, true);
     const run = await ctx.training.start({
       spec: analysis.spec, modelText: data.modelText, modelDir: folder?.uri.fsPath ?? path.dirname(runDir),
-      modelSummary: analysis.summary, runsRoot: path.dirname(runDir), resumeDir: runDir, epochs: total,
+      modelSummary: analysis.summary, runsRoot: path.dirname(runDir), resumeDir: runDir,
+      // A folder without summary.json (killed while starting, or prepared by Import Model to
+      // fine-tune) trains the epochs of its model file.
+      ...(data.entry.totalEpochs !== null ? { epochs: data.entry.totalEpochs } : {}),
       ...(data.summary?.backend !== undefined ? { backend: data.summary.backend } : {}),
     }, model);
     if (run === undefined) return undefined;
