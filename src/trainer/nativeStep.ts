@@ -24,13 +24,19 @@
  * A ReLU in front of a max pooling runs behind it instead (`foldRelu`): same result, a quarter of
  * the work.
  *
- * Each layer's forward and backward pass is its module's (./layers/<type>.ts, `native`); this
- * module holds what is generic: the plan of passes, the loop over them, the loss, the resource
- * variables and the optimizer updates (the ops themselves are ./nativeOps.ts). The layer modules
- * cover what the course's models use: conv2d, dense (activation linear or relu, or softmax on the
- * output layer), max pooling, flatten and dropout, and more (see each module's `native`). For any
- * other model `NativeStep.create` returns null and the trainer keeps `trainOnBatch`. The gradients
- * are checked against tfjs's automatic differentiation in test/process/trainer/nativeStep.test.ts.
+ * - the conv (+ bias) (+ ReLU) forward runs in one fused kernel where one runs here: oneDNN's
+ *   `_MklNativeFusedConv2D` with oneDNN on, TensorFlow's `_FusedConv2D` (and `_FusedMatMul` for
+ *   dense layers) with it off (they take list attributes, which need CNN Lab's binding patch;
+ *   `Ops.fusedKernels` checks once and the unfused ops stay the fallback).
+ *
+ * Each layer's forward and backward pass is its module's (./layers/<type>.ts, `native`), every
+ * layer type and activation of the language (batch normalisation as `FusedBatchNormV3`, with the
+ * tfjs layer's moving statistics updated as tfjs does); this module holds what is generic: the
+ * plan of passes, the loop over them, the loss, the resource variables and the optimizer updates
+ * (the ops themselves are ./nativeOps.ts). A layer type added without a pass makes
+ * `NativeStep.create` return null and the trainer keep `trainOnBatch`, saying so. The passes are
+ * checked against tfjs's automatic differentiation layer by layer (test/process/native/gradients.test.ts)
+ * and as whole models on every optimizer (test/process/trainer/nativeStep.test.ts).
  *
  * The optimizer state (moments, accumulators, iteration count) lives in resource variables during
  * training. It is read from the tfjs optimizer when the step is created (fresh, or restored from a
@@ -40,29 +46,53 @@
 import * as tf from '@tensorflow/tfjs';
 import { outputLayerIndex, type LayerSpec, type TypedModelSpec } from '../core/index';
 import type { ModelSpec } from '../shared/modelSpec';
-import { trainerLayerOf, type Gradients, type NativeForward, type NativePass, type StepContext } from './layers/index';
+import { trainerLayerOf, type Gradients, type NativeForward, type NativePass, type PlanContext, type StepContext } from './layers/index';
 import type { BuiltModel } from './model';
-import { nativeBackend, Ops, type NativeBackend } from './nativeOps';
+import { nativeBackend, Ops, type FusedKernels, type NativeBackend } from './nativeOps';
 
 // ------------------------------------------------------------------ the model as a plan of passes
 
-/** Why the fast step does not apply to a model (for the run log), or null when it does. */
+/**
+ * Why the direct step does not run a model (for the run log: the layer, in the user's words), or
+ * null when it does. Every layer type of the language has a pass today; a type added without one
+ * names itself here (its module's `native` is the reason), and the trainer says so.
+ */
 export function nativeStepUnsupported(layers: readonly LayerSpec[]): string | null {
   const out = outputLayerIndex(layers);
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i] as LayerSpec;
     const native = trainerLayerOf(l).native;
-    if (typeof native === 'string') return native;
+    if (typeof native === 'string') return `layer ${i + 1}, ${native}`;
     const why = native.unsupported?.(l, i === out);
-    if (why) return why;
-  }
-  // The loss takes the logits from the last layer's pass: it must be the output layer, one that can give them.
-  const last = layers[out];
-  const lastNative = last !== undefined && out === layers.length - 1 ? trainerLayerOf(last).native : null;
-  if (lastNative === null || typeof lastNative === 'string' || !lastNative.logits) {
-    return `a model ending in ${layers.at(-1)?.type ?? 'no layer'} (the step takes the logits from the last layer, which must be the output layer and give them)`;
+    if (why) return `layer ${i + 1}, ${why}`;
   }
   return null;
+}
+
+/**
+ * How the loss meets the model's output, as tfjs's compiled loss does (../model.ts `compileModel`):
+ * - `logits`: a model that ends in softmax, whose output layer can give its logits (a softmax over
+ *   the output's only axis: a vector, or a 1×1 map, with nothing but flatten after it): the
+ *   softmax and categorical cross-entropy are one `SparseSoftmaxCrossEntropyWithLogits`, which is
+ *   what tfjs computes up to rounding and what Keras does for such a model;
+ * - `probabilities`: any other model that ends in softmax (a dropout after the softmax, a softmax
+ *   over the channels of a map): tfjs's categorical cross-entropy on the output as it is,
+ *   normalised to sum 1 and clipped to [ε, 1 − ε];
+ * - `raw`: a model that outputs logits: softmax cross-entropy on them.
+ */
+type LossMode = { readonly kind: 'logits'; readonly layer: number } | { readonly kind: 'probabilities' | 'raw' };
+
+function lossMode(built: BuiltModel, layers: readonly LayerSpec[]): LossMode {
+  if (!built.outputsProbabilities) return { kind: 'raw' };
+  const out = outputLayerIndex(layers);
+  const outLayer = layers[out];
+  const native = outLayer ? trainerLayerOf(outLayer).native : null;
+  const shape = (built.model.layers[out]?.outputShape ?? []) as (number | null)[];
+  const softmaxOverAll = shape.slice(1, -1).every((d) => d === 1);
+  const onlyFlattenAfter = layers.slice(out + 1).every((l) => l.type === 'flatten');
+  return native && typeof native !== 'string' && native.logits && softmaxOverAll && onlyFlattenAfter
+    ? { kind: 'logits', layer: out }
+    : { kind: 'probabilities' };
 }
 
 /**
@@ -70,8 +100,9 @@ export function nativeStepUnsupported(layers: readonly LayerSpec[]): string | nu
  * so conv → ReLU → max-pool runs as conv → max-pool → ReLU: the ReLU and its gradient touch a
  * quarter of the values (2×2 pooling). The gradients are the same: where the window's maximum is
  * positive, both route it to the same position; where it is not, the ReLU gradient is zero in both.
- * Generic over the passes: one that can leave its ReLU to the next (`withoutRelu`) followed by one
- * that can take it (`withRelu`).
+ * A conv whose fused kernel applies the ReLU anyway (at no cost) keeps it, and only the gradient
+ * moves behind the pooling (`reluApplied`). Generic over the passes: one that can leave its ReLU
+ * to the next (`withoutRelu`) followed by one that can take it (`withRelu`).
  */
 function foldRelu(plan: readonly NativePass[]): NativePass[] {
   const out = [...plan];
@@ -80,21 +111,21 @@ function foldRelu(plan: readonly NativePass[]): NativePass[] {
     if (!next.withRelu) continue;
     const without = (out[i] as NativePass).withoutRelu?.();
     if (!without) continue;
-    out[i] = without;
-    out[i + 1] = next.withRelu();
+    out[i] = without.pass;
+    out[i + 1] = next.withRelu(without.reluApplied);
   }
   return out;
 }
 
 /** Each layer's pass over the built model's variables (for a model `nativeStepUnsupported` accepts). */
-function makePlan(built: BuiltModel, spec: TypedModelSpec, fold: boolean): NativePass[] {
+function makePlan(built: BuiltModel, spec: TypedModelSpec, loss: LossMode, kernels: Omit<PlanContext, 'logits'>, fold: boolean): NativePass[] {
   const layers = built.model.layers;
   const plan = spec.layers.map((l, i): NativePass => {
     const layer = layers[i];
     if (!layer) throw new Error(`model has no layer ${i}`);
     const native = trainerLayerOf(l).native;
     if (typeof native === 'string') throw new Error(`the native step does not handle ${native}`);
-    return native.pass(l, layer);
+    return native.pass(l, layer, { ...kernels, logits: loss.kind === 'logits' && loss.layer === i });
   });
   return fold ? foldRelu(plan) : plan;
 }
@@ -157,8 +188,10 @@ export interface NativeStepOptions {
   readonly dropoutMasks?: 'tensorflow' | 'javascript';
   /** Update with one ResourceApply op per variable (default) or with the tfjs optimizer's element-wise ops. */
   readonly update?: 'resource' | 'tfjs';
-  /** Run a ReLU that precedes max pooling behind it (see `foldReluIntoPool`). Default true. */
+  /** Run a ReLU that precedes max pooling behind it (see `foldRelu`). Default true. */
   readonly foldRelu?: boolean;
+  /** Use the fused conv (+ bias + ReLU) kernels where they run here (see `Ops.fusedKernels`). Default true. */
+  readonly fused?: boolean;
 }
 
 /**
@@ -179,6 +212,9 @@ export class NativeStep {
   private iterations = 0;
   /** oneDNN's pooling and convolution kernels are used (see `Ops.mklWorks`). */
   readonly mkl: boolean;
+  /** The fused conv (+ bias + ReLU) kernels used, or null (see `Ops.fusedKernels`). */
+  readonly fused: FusedKernels | null;
+  private readonly loss: LossMode;
   /** What the layers' passes run with. */
   private readonly ctx: StepContext;
 
@@ -192,7 +228,9 @@ export class NativeStep {
     // its kernels may run, so the stock ops are used.
     const onednnOff = ['0', 'false'].includes((process.env.TF_ENABLE_ONEDNN_OPTS ?? '').trim().toLowerCase());
     this.mkl = options.mkl !== false && !onednnOff && this.ops.mklWorks();
-    this.plan = makePlan(built, spec, options.foldRelu !== false);
+    this.fused = options.fused === false ? null : this.ops.fusedKernels(this.mkl, onednnOff);
+    this.loss = lossMode(built, spec.layers);
+    this.plan = makePlan(built, spec, this.loss, { mkl: this.mkl, fused: this.fused }, options.foldRelu !== false);
     this.vars = this.plan.flatMap((p) => p.variables);
     this.ctx = {
       ops: this.ops, mkl: this.mkl, dropoutMasks: options.dropoutMasks ?? 'tensorflow',
@@ -308,9 +346,11 @@ export class NativeStep {
         passes.push(f);
         h = f.y;
       }
-      // The last layer's output is the logits: its softmax (if any) is part of the loss.
-      const [lossPerSample, dLogits] = ops.sparseSoftmaxCrossEntropy(h, labels);
-      let dy: tf.Tensor | null = ops.mul(dLogits, this.constant(1 / Math.max(1, batch)));
+      // The mean loss over the batch and its gradient with respect to the last output.
+      const [lossPerSample, dOut] = this.loss.kind === 'probabilities'
+        ? this.probabilityLoss(h, labels)
+        : ops.sparseSoftmaxCrossEntropy(h, labels);
+      let dy: tf.Tensor | null = ops.mul(dOut, this.constant(1 / Math.max(1, batch)));
 
       // ---- backward
       const grads: Gradients = new Map();
@@ -343,6 +383,28 @@ export class NativeStep {
       if (best === labelValues[k]) correct++;
     }
     return { loss: lossSum / Math.max(1, batch), acc: correct / Math.max(1, batch) };
+  }
+
+  /**
+   * tfjs's categorical cross-entropy on probabilities `p` [B, C] (tfjs-layers `losses.ts`):
+   * q = p / Σp, loss = −log(clip(q_label, ε, 1 − ε)), ε = 1e-7; and its gradient with respect to
+   * p, per sample: (1/Σp − [k = label]/p_label) where the clip passes q_label, else 0.
+   */
+  private probabilityLoss(p: tf.Tensor, labels: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    const { ops } = this;
+    const c = (v: number): tf.Tensor => this.constant(v);
+    const classes = p.shape[p.shape.length - 1] ?? 1;
+    const lastAxis = this.int32([1], [1]);
+    const oneHot = ops.oneHot(labels, this.int32([classes], []), c(1), c(0));
+    const total = ops.sum(p, lastAxis, true);
+    const atLabel = ops.sum(ops.mul(p, oneHot), lastAxis, true);
+    const q = ops.div(atLabel, total);
+    const eps = 1e-7;
+    const clipped = ops.clip(q, c(eps), c(1 - eps));
+    const loss = ops.reshape(ops.neg(ops.log(clipped)), this.shape([p.shape[0] ?? 0]));
+    const passes = ops.equal(q, clipped);
+    const grad = ops.sub(ops.div(c(1), total), ops.div(oneHot, atLabel));
+    return [loss, ops.select(passes, grad, c(0))];
   }
 
   private applyUpdates(grads: ReadonlyMap<tf.Variable, tf.Tensor>): void {

@@ -11,10 +11,11 @@
  * streams, and between two batches the event loop runs, so `stop` and `featureMapsRequest` are
  * answered within one batch.
  *
- * On the native backend the step itself is `NativeStep` (nativeStep.ts) whenever the model's layers
- * allow: TensorFlow's gradient and `ResourceApply*` ops called directly, faster per step than
- * `trainOnBatch` there and than Keras's compiled graph (measured in docs/benchmarks.md); other
- * models and the wasm and cpu backends keep `trainOnBatch`.
+ * On the native backend the step itself is `NativeStep` (nativeStep.ts), for every layer type of
+ * the language: TensorFlow's gradient and `ResourceApply*` ops called directly, faster per step
+ * than `trainOnBatch` there and than Keras's compiled graph (measured in docs/benchmarks.md); the
+ * wasm and cpu backends keep `trainOnBatch` (so would a layer type added without a direct pass,
+ * which the run log then names).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -177,12 +178,18 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const nativeStep = o.backend.name === 'tensorflow' ? await NativeStep.create(built, spec, optimizer) : null;
   if (o.backend.name === 'tensorflow') {
     const why = nativeStepUnsupported(spec.layers);
-    send({
-      type: 'log', level: 'info',
-      message: nativeStep
-        ? `Training step: TensorFlow's training ops called directly${nativeStep.mkl ? ', oneDNN pooling and convolution kernels' : ''}.`
-        : `Training step: trainOnBatch (the direct TensorFlow step does not handle ${why ?? 'this model'}).`,
-    });
+    const kernels = [
+      ...(nativeStep?.mkl ? ['oneDNN pooling and convolution kernels'] : []),
+      ...(nativeStep?.fused ? [`fused conv + bias + ReLU (${nativeStep.fused === 'mkl' ? "oneDNN's _MklNativeFusedConv2D" : "TensorFlow's _FusedConv2D and _FusedMatMul"})`] : []),
+    ];
+    // Every layer type has a direct pass today; one added without names itself, and what it costs.
+    send(nativeStep
+      ? { type: 'log', level: 'info', message: `Training step: TensorFlow's training ops called directly${kernels.length > 0 ? `, ${kernels.join(', ')}` : ''}.` }
+      : {
+        type: 'log', level: 'warn',
+        message: `Training step: trainOnBatch (the direct TensorFlow step does not handle ${why ?? 'this model'}); `
+          + "tfjs's generic training graph, about 3× slower per step than the direct step (docs/benchmarks.md, speed steps).",
+      });
   }
   const checkpointOptimizer = nativeStep ? nativeStep.checkpointOptimizer() : savedOptimizer;
   const metrics = new MetricsLog(path.join(runDir, RUN_FILES.metrics));

@@ -1,36 +1,63 @@
-/** `conv2d`: Keras `Conv2D`, on the direct step `Conv2D` (oneDNN's conv+bias) and its two backprop ops. */
+/**
+ * `conv2d`: Keras `Conv2D`, on the direct step `Conv2D` and its two backprop ops, with the bias
+ * (and a ReLU) in the convolution's kernel where a fused one runs: oneDNN's
+ * `_MklNativeFusedConv2D` (`_MklNativeConv2DWithBias` without a ReLU: the same kernel), or
+ * TensorFlow's `_FusedConv2D` with oneDNN off (docs/benchmarks.md, "Fused kernels", has what each
+ * saves). Any other activation is its own pass after the convolution (./activations.ts).
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DLayer } from '../../core/index';
-import { tfPadding, variableOf, type TfPadding } from '../nativeOps';
+import { tfPadding, variableOf, type FusedKernels, type TfPadding } from '../nativeOps';
+import { activationPass, chain } from './activations';
 import { inputShapeArg, trainerLayer } from './def';
-import type { NativePass } from './def';
+import type { NativePass, PlanContext } from './def';
 import { glorotFor } from './init';
-import { activationOnDirectStep } from './linearOrRelu';
 
-function convPass(w: tf.Variable, b: tf.Variable | null, relu: boolean, strides: readonly [number, number], padding: TfPadding): NativePass {
+/**
+ * How a convolution handles a ReLU after it: not at all; in full (forward and `ReluGrad`); or
+ * forward only, in a fused kernel, its gradient left to the max pooling that follows (`foldRelu`
+ * in ../nativeStep.ts: the pooling of ReLU outputs is the ReLU of the pooling, so `ReluGrad` on
+ * the pooled output routes the same gradient through a quarter of the values).
+ */
+export type ConvRelu = 'none' | 'full' | 'forwardOnly';
+
+/**
+ * A convolution with optional bias and ReLU; `fused`: the fused kernels to use for conv + bias
+ * (+ ReLU), or null for the separate ops (and `_MklNativeConv2DWithBias` when `mkl`).
+ */
+export function convPass(
+  w: tf.Variable, b: tf.Variable | null, relu: ConvRelu, strides: readonly [number, number], padding: TfPadding,
+  plan: Pick<PlanContext, 'mkl' | 'fused'>,
+): NativePass {
   const wShape = w.shape;
+  const fused: FusedKernels | null = b ? plan.fused : null;
   return {
     variables: b ? [w, b] : [w],
     forward: (x, ctx) => {
       const { ops } = ctx;
-      let z: tf.Tensor;
-      if (b && ctx.mkl) z = ops.mklConv2dWithBias(x, w, b, strides, padding);
-      else {
-        z = ops.conv2d(x, w, strides, padding);
-        if (b) z = ops.biasAdd(z, b);
+      let y: tf.Tensor;
+      if (fused && b) {
+        // oneDNN's conv + bias without a ReLU is its `_MklNativeConv2DWithBias`: the same kernel, no list attributes.
+        y = relu === 'none' && fused === 'mkl' ? ops.mklConv2dWithBias(x, w, b, strides, padding) : ops.fusedConv2d(fused, x, w, b, strides, padding, relu !== 'none');
+      } else {
+        let z = b && plan.mkl ? ops.mklConv2dWithBias(x, w, b, strides, padding) : ops.conv2d(x, w, strides, padding);
+        if (b && !plan.mkl) z = ops.biasAdd(z, b);
+        y = relu === 'none' ? z : ops.relu(z);
       }
-      const y = relu ? ops.relu(z) : z;
       return {
         y,
         backward: (dy, needInput, grads) => {
-          const dz = relu ? ops.reluGrad(dy, y) : dy;
+          const dz = relu === 'full' ? ops.reluGrad(dy, y) : dy;
           if (b) grads.set(b, ops.biasAddGrad(dz));
           grads.set(w, ops.conv2dBackpropFilter(x, ctx.shape(wShape), dz, strides, padding));
           return needInput ? ops.conv2dBackpropInput(ctx.shape(x.shape), w, dz, strides, padding) : null;
         },
       };
     },
-    withoutRelu: () => (relu ? convPass(w, b, false, strides, padding) : null),
+    // A fused kernel applies the ReLU at no cost; without one the next pass runs it on fewer values.
+    withoutRelu: () => (relu === 'full'
+      ? { pass: convPass(w, b, fused ? 'forwardOnly' : 'none', strides, padding, plan), reluApplied: fused !== null }
+      : null),
   };
 }
 
@@ -43,9 +70,14 @@ export const conv2d = trainerLayer<Conv2DLayer>({
   }),
   initWeight: glorotFor('kernel'),
   native: {
-    unsupported: (l, output) => activationOnDirectStep(l.type, l.activation, output),
     logits: true,
-    pass: (l, layer) => convPass(variableOf(layer, 0), l.useBias ? variableOf(layer, 1) : null, l.activation === 'relu', l.strides, tfPadding(l.padding)),
+    pass: (l, layer, plan) => {
+      const w = variableOf(layer, 0);
+      const b = l.useBias ? variableOf(layer, 1) : null;
+      const padding = tfPadding(l.padding);
+      if (l.activation === 'relu') return convPass(w, b, 'full', l.strides, padding, plan);
+      return chain(convPass(w, b, 'none', l.strides, padding, plan), activationPass(l.activation, plan.logits));
+    },
   },
   /**
    * libtensorflow 2.21's oneDNN convolution kernels are unsafe for:

@@ -8,7 +8,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { LayerSpec } from '../../core/index';
-import type { Ops } from '../nativeOps';
+import type { FusedKernels, Ops } from '../nativeOps';
 import type { Rng } from '../rng';
 
 /** What a layer is built with besides its spec. */
@@ -26,6 +26,20 @@ export interface BuildContext {
 /** `{ inputShape }` for the first layer of a model, nothing otherwise. */
 export function inputShapeArg(ctx: BuildContext): { inputShape?: number[] } {
   return ctx.first ? { inputShape: [...ctx.input] } : {};
+}
+
+/** What the direct step knows when it makes a layer's pass (once, at its creation). */
+export interface PlanContext {
+  /** oneDNN's pooling and conv+bias kernels may be used. */
+  readonly mkl: boolean;
+  /** Which fused conv (+ bias + ReLU) kernels run here (../nativeOps.ts `fusedKernels`), or null. */
+  readonly fused: FusedKernels | null;
+  /**
+   * The layer's output goes to the loss as logits: a softmax at its end is left out (the loss,
+   * `SparseSoftmaxCrossEntropyWithLogits`, applies it). Only for the output layer of a model
+   * that ends in softmax, when its `NativeSupport.logits` says it can.
+   */
+  readonly logits: boolean;
 }
 
 /** What a native pass runs with during one step (see ../nativeStep.ts). */
@@ -63,12 +77,16 @@ export interface NativePass {
   readonly variables: readonly tf.Variable[];
   forward(x: tf.Tensor, ctx: StepContext): NativeForward;
   /**
-   * For a layer that ends in a ReLU it can leave to the next layer: itself without that ReLU, or
-   * null when it has none (see `foldRelu` in ../nativeStep.ts).
+   * For a layer that ends in a ReLU it can leave to the next layer: itself without that ReLU's
+   * gradient (and without the ReLU itself, unless a fused kernel applies it at no cost:
+   * `reluApplied`), or null when it has no ReLU (see `foldRelu` in ../nativeStep.ts).
    */
-  withoutRelu?(): NativePass | null;
-  /** For a layer that commutes with ReLU (max pooling): itself with a ReLU run after it. */
-  withRelu?(): NativePass;
+  withoutRelu?(): { readonly pass: NativePass; readonly reluApplied: boolean } | null;
+  /**
+   * For a layer that commutes with ReLU (max pooling): itself with the ReLU of the layer before
+   * run after it (unless that layer applied it already: `reluApplied`), and its gradient.
+   */
+  withRelu?(reluApplied: boolean): NativePass;
 }
 
 /** How the direct TensorFlow step runs a layer type. */
@@ -79,11 +97,11 @@ export interface NativeSupport<S extends LayerSpec> {
    */
   unsupported?(spec: S, output: boolean): string | null;
   /**
-   * As the model's output layer, its pass gives the logits (a softmax at its end is left to the
-   * loss, `SparseSoftmaxCrossEntropyWithLogits`).
+   * As the output layer of a model that ends in softmax, its pass can give the logits (its
+   * softmax left to the loss, `SparseSoftmaxCrossEntropyWithLogits`): `PlanContext.logits`.
    */
   readonly logits: boolean;
-  pass(spec: S, layer: tf.layers.Layer): NativePass;
+  pass(spec: S, layer: tf.layers.Layer, plan: PlanContext): NativePass;
 }
 
 /** What the dashboard shows of a layer. */

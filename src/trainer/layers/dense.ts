@@ -1,20 +1,30 @@
-/** `dense`: Keras `Dense`, on the direct step `MatMul` and `BiasAdd` and their gradients. */
+/**
+ * `dense`: Keras `Dense`, on the direct step `MatMul` and `BiasAdd` and their gradients; with
+ * oneDNN off TensorFlow's `_FusedMatMul` adds the bias (and a ReLU) in the matmul's kernel (with
+ * oneDNN on the separate ops are as fast: docs/benchmarks.md, "Fused kernels"). Any other
+ * activation is its own pass after it (./activations.ts).
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { DenseLayer } from '../../core/index';
 import { variableOf } from '../nativeOps';
+import { activationPass, chain } from './activations';
 import { inputShapeArg, NOT_SHOWN, trainerLayer } from './def';
-import type { NativePass } from './def';
+import type { NativePass, PlanContext } from './def';
 import { glorotFor } from './init';
-import { activationOnDirectStep } from './linearOrRelu';
 
-function densePass(w: tf.Variable, b: tf.Variable | null, relu: boolean): NativePass {
+function densePass(w: tf.Variable, b: tf.Variable | null, relu: boolean, plan: PlanContext): NativePass {
+  const fused = b !== null && plan.fused === 'stock';
   return {
     variables: b ? [w, b] : [w],
     forward: (x, ctx) => {
       const { ops } = ctx;
-      let z = ops.matMul(x, w, false, false);
-      if (b) z = ops.biasAdd(z, b);
-      const y = relu ? ops.relu(z) : z;
+      let y: tf.Tensor;
+      if (fused && b) y = ops.fusedMatMul(x, w, b, relu);
+      else {
+        y = ops.matMul(x, w, false, false);
+        if (b) y = ops.biasAdd(y, b);
+        if (relu) y = ops.relu(y);
+      }
       return {
         y,
         backward: (dy, needInput, grads) => {
@@ -25,7 +35,7 @@ function densePass(w: tf.Variable, b: tf.Variable | null, relu: boolean): Native
         },
       };
     },
-    withoutRelu: () => (relu ? densePass(w, b, false) : null),
+    withoutRelu: () => (relu ? { pass: densePass(w, b, false, plan), reluApplied: false } : null),
   };
 }
 
@@ -37,9 +47,13 @@ export const dense = trainerLayer<DenseLayer>({
   }),
   initWeight: glorotFor('kernel'),
   native: {
-    unsupported: (l, output) => activationOnDirectStep(l.type, l.activation, output),
     logits: true,
-    pass: (l, layer) => densePass(variableOf(layer, 0), l.useBias ? variableOf(layer, 1) : null, l.activation === 'relu'),
+    pass: (l, layer, plan) => {
+      const w = variableOf(layer, 0);
+      const b = l.useBias ? variableOf(layer, 1) : null;
+      if (l.activation === 'relu') return densePass(w, b, true, plan);
+      return chain(densePass(w, b, false, plan), activationPass(l.activation, plan.logits));
+    },
   },
   inspect: NOT_SHOWN,
 });

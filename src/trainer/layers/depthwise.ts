@@ -1,9 +1,12 @@
 /**
  * What the depthwise convolutions share (each type has its own module: `depthwiseconv2d.ts`,
- * `separableconv2d.ts`): their oneDNN hazards, and their unequal strides on libtensorflow.
+ * `separableconv2d.ts`): their oneDNN hazards, their unequal strides on libtensorflow, and the
+ * depthwise step on the direct step (`DepthwiseConv2dNative` and its two backprop ops).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, Pair, Padding } from '../../shared/modelSpec';
+import { tfPadding } from '../nativeOps';
+import type { NativePass } from './def';
 
 interface DepthwiseFields { readonly kernel: Pair; readonly strides: Pair; readonly depthMultiplier: number }
 
@@ -85,4 +88,56 @@ export function withAnyStrides<L extends tf.layers.Layer>(
     }),
   });
   return layer;
+}
+
+/**
+ * The depthwise step on the direct step, with its bias when `b` (a separable convolution's bias
+ * comes after its pointwise step). Unequal strides run as `depthwiseConv` composes them on
+ * libtensorflow: `Pad` as TensorFlow pads for the real strides, the step with stride 1 and
+ * `valid`, then every sh-th row and sw-th column (`StridedSlice`); backward `StridedSliceGrad`,
+ * the stride-1 gradients and a `Slice` off the padding.
+ */
+export function depthwisePass(w: tf.Variable, b: tf.Variable | null, strides: Pair, padding: Padding): NativePass {
+  const wShape = w.shape;
+  const composed = strides[0] !== strides[1];
+  const tfPad = tfPadding(padding);
+  return {
+    variables: b ? [w, b] : [w],
+    forward: (x, ctx) => {
+      const { ops } = ctx;
+      let xs = x;
+      let y: tf.Tensor;
+      let slice: { begin: tf.Tensor; end: tf.Tensor; step: tf.Tensor; full: readonly number[] } | null = null;
+      let offset: readonly number[] = [0, 0, 0, 0];
+      if (!composed) y = ops.depthwiseConv2d(x, w, strides, tfPad);
+      else {
+        const [, h = 1, wd = 1] = x.shape;
+        const rows = padsFor(h, wShape[0] ?? 1, strides[0], padding);
+        const cols = padsFor(wd, wShape[1] ?? 1, strides[1], padding);
+        if (rows.before + rows.after + cols.before + cols.after > 0) {
+          xs = ops.pad(x, ctx.int32([0, 0, rows.before, rows.after, cols.before, cols.after, 0, 0], [4, 2]));
+          offset = [0, rows.before, cols.before, 0];
+        }
+        const full = ops.depthwiseConv2d(xs, w, [1, 1], 'VALID');
+        slice = {
+          begin: ctx.int32([0, 0, 0, 0], [4]), end: ctx.int32([...full.shape], [4]), step: ctx.int32([1, strides[0], strides[1], 1], [4]), full: full.shape,
+        };
+        y = ops.stridedSlice(full, slice.begin, slice.end, slice.step);
+      }
+      if (b) y = ops.biasAdd(y, b);
+      return {
+        y,
+        backward: (dy, needInput, grads) => {
+          if (b) grads.set(b, ops.biasAddGrad(dy));
+          const dz = slice ? ops.stridedSliceGrad(ctx.shape(slice.full), slice.begin, slice.end, slice.step, dy) : dy;
+          const s: readonly [number, number] = slice ? [1, 1] : strides;
+          const p = slice ? 'VALID' : tfPad;
+          grads.set(w, ops.depthwiseConv2dBackpropFilter(xs, ctx.shape(wShape), dz, s, p));
+          if (!needInput) return null;
+          const dxs = ops.depthwiseConv2dBackpropInput(ctx.shape(xs.shape), w, dz, s, p);
+          return xs === x ? dxs : ops.slice(dxs, ctx.int32([...offset], [4]), ctx.shape(x.shape));
+        },
+      };
+    },
+  };
 }

@@ -4,11 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GeluLayer } from '../../core/index';
+import { activationPass } from './activations';
 import { inputShapeArg, NOT_SHOWN, trainerLayer } from './def';
 
 export const gelu = trainerLayer<GeluLayer>({
   type: 'gelu',
   build: (_l, ctx) => tf.layers.activation({ ...inputShapeArg(ctx), name: ctx.name, activation: 'gelu' }),
-  native: 'a gelu layer (no direct pass yet)',
+  native: { logits: false, pass: () => activationPass('gelu') },
   inspect: NOT_SHOWN,
 });

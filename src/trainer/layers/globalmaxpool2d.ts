@@ -31,14 +31,14 @@ function globalMaxPass(pool: NativePass): NativePass {
         backward: (dy, needInput, grads) => (needInput ? f.backward(ctx.ops.reshape(dy, ctx.shape(f.y.shape)), true, grads) : null),
       };
     },
-    withRelu: () => globalMaxPass(pool.withRelu?.() ?? pool),
+    withRelu: (reluApplied) => globalMaxPass(pool.withRelu?.(reluApplied) ?? pool),
   };
 }
 
 export const globalmaxpool2d = trainerLayer<GlobalMaxPool2DLayer>({
   type: 'globalmaxpool2d',
   build: (_l, ctx) => tf.layers.globalMaxPooling2d({ ...inputShapeArg(ctx), name: ctx.name }),
-  native: { logits: false, pass: () => globalMaxPass(maxPoolPass(wholeMap, 'VALID', false)) },
+  native: { logits: false, pass: () => globalMaxPass(maxPoolPass(wholeMap, 'VALID', 'none')) },
   // Shown as a 1×1 map per channel.
   inspect: { featureMaps: true, filters: false },
 });

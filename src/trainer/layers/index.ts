@@ -36,6 +36,6 @@ export function trainerLayerOf(l: LayerSpec): TrainerLayer<LayerSpec> {
   return LAYERS[l.type];
 }
 
-export type { BuildContext, Gradients, LayerInspection, NativeForward, NativePass, NativeSupport, StepContext, TrainerLayer } from './def';
+export type { BuildContext, Gradients, LayerInspection, NativeForward, NativePass, NativeSupport, PlanContext, StepContext, TrainerLayer } from './def';
 export { SeededDropout } from './dropout';
 export { SpatialDropout2D } from './spatialdropout2d';

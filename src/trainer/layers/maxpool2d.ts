@@ -10,10 +10,14 @@ import { inputShapeArg, trainerLayer } from './def';
 import type { NativePass } from './def';
 
 /**
- * Max pooling, with a ReLU after it when `relu` (the ReLU of the layer before, moved behind the
- * pooling: see `foldRelu` in ../nativeStep.ts). `window` gives the pool and strides for an input.
+ * How a max pooling handles the ReLU of the layer before it, moved behind it (see `foldRelu` in
+ * ../nativeStep.ts): not at all; in full (forward on the pooled values, and `ReluGrad`); or only
+ * its gradient, when the layer before applied it in a fused kernel.
  */
-export function maxPoolPass(window: (x: tf.Tensor) => { pool: readonly [number, number]; strides: readonly [number, number] }, padding: TfPadding, relu: boolean): NativePass {
+export type PoolRelu = 'none' | 'full' | 'gradOnly';
+
+/** Max pooling; `window` gives the pool and strides for an input. */
+export function maxPoolPass(window: (x: tf.Tensor) => { pool: readonly [number, number]; strides: readonly [number, number] }, padding: TfPadding, relu: PoolRelu): NativePass {
   return {
     variables: [],
     forward: (x, ctx) => {
@@ -23,19 +27,19 @@ export function maxPoolPass(window: (x: tf.Tensor) => { pool: readonly [number, 
       let workspace: tf.Tensor | null = null;
       if (ctx.mkl) [p, workspace] = ops.mklMaxPool(x, pool, strides, padding);
       else p = ops.maxPool(x, pool, strides, padding);
-      const y = relu ? ops.relu(p) : p;
+      const y = relu === 'full' ? ops.relu(p) : p;
       return {
         y,
         backward: (dy, needInput) => {
           if (!needInput) return null;
-          const g = relu ? ops.reluGrad(dy, y) : dy;
+          const g = relu === 'none' ? dy : ops.reluGrad(dy, y);
           return workspace
             ? ops.mklMaxPoolGrad(x, p, g, workspace, pool, strides, padding)
             : ops.maxPoolGrad(x, p, g, pool, strides, padding);
         },
       };
     },
-    withRelu: () => maxPoolPass(window, padding, true),
+    withRelu: (reluApplied) => maxPoolPass(window, padding, reluApplied ? 'gradOnly' : 'full'),
   };
 }
 
@@ -44,7 +48,7 @@ export const maxpool2d = trainerLayer<MaxPool2DLayer>({
   build: (l, ctx) => tf.layers.maxPooling2d({ ...inputShapeArg(ctx), name: ctx.name, poolSize: [...l.pool], strides: [...l.strides], padding: l.padding }),
   native: {
     logits: false,
-    pass: (l) => maxPoolPass(() => ({ pool: l.pool, strides: l.strides }), tfPadding(l.padding), false),
+    pass: (l) => maxPoolPass(() => ({ pool: l.pool, strides: l.strides }), tfPadding(l.padding), 'none'),
   },
   inspect: { featureMaps: true, filters: false },
 });

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, TypedModelSpec } from '../../../src/core';
 import { depthwiseConv } from '../../../src/trainer/layers/depthwise';
-import { DEFAULT_TRAIN, type Padding } from '../../../src/shared/modelSpec';
+import { ACTIVATIONS, DEFAULT_TRAIN, type Activation, type Padding } from '../../../src/shared/modelSpec';
 
 export interface GradCase {
   readonly name: string;
@@ -174,3 +174,63 @@ cases.push(
 );
 
 export const gradCases: readonly GradCase[] = cases;
+
+/**
+ * The direct training step's passes (src/trainer/layers/<type>.ts `native`), one layer each,
+ * checked against tfjs's automatic differentiation of the same built layer (training mode) on the
+ * tensorflow backend by passcheck.child.ts: output, input gradient, each weight's gradient, and
+ * batch norm's moving statistics after the step. Every layer type but the two dropouts (random
+ * masks; their passes are checked through whole models in test/process/trainer/nativeStep.test.ts),
+ * every activation on conv2d and dense, both paddings, strides, no bias, the fused kernels (a conv
+ * or separable with ReLU), unequal depthwise strides, a batch of one.
+ */
+export interface PassCase {
+  readonly name: string;
+  readonly layer: LayerSpec;
+  /** The input's shape, batch first. */
+  readonly input: readonly number[];
+}
+
+const convOf = (filters: number, k: number, strides: [number, number], padding: Padding, activation: Activation, useBias = true): LayerSpec =>
+  ({ type: 'conv2d', filters, kernel: [k, k], strides, padding, activation, useBias });
+const passes: PassCase[] = [
+  ...ACTIVATIONS.map((a): PassCase => ({ name: `conv2d 3→4 k3 same, ${a}`, layer: convOf(4, 3, [1, 1], 'same', a), input: [3, 6, 6, 3] })),
+  ...ACTIVATIONS.map((a): PassCase => ({ name: `dense 12→7, ${a}`, layer: { type: 'dense', units: 7, activation: a, useBias: true }, input: [5, 12] })),
+  { name: 'conv2d 3→5 k3 s2 valid relu (fused)', layer: convOf(5, 3, [2, 2], 'valid', 'relu'), input: [4, 9, 9, 3] },
+  { name: 'conv2d 2→4 k2 s[2,1] same linear, no bias', layer: convOf(4, 2, [2, 1], 'same', 'linear', false), input: [2, 7, 6, 2] },
+  { name: 'conv2d 2→4 k3 same relu, no bias, batch 1', layer: convOf(4, 3, [1, 1], 'same', 'relu', false), input: [1, 5, 5, 2] },
+  { name: 'dense 12→6 relu, no bias', layer: { type: 'dense', units: 6, activation: 'relu', useBias: false }, input: [3, 12] },
+  { name: 'batchnorm on a map', layer: { type: 'batchnorm', momentum: 0.9, epsilon: 1e-3 }, input: [4, 5, 5, 3] },
+  { name: 'batchnorm on a vector, epsilon 0.01', layer: { type: 'batchnorm', momentum: 0.99, epsilon: 1e-2 }, input: [6, 8] },
+  { name: 'batchnorm, batch 1', layer: { type: 'batchnorm', momentum: 0.5, epsilon: 1e-3 }, input: [1, 3, 3, 2] },
+  { name: 'avgpool 2×2 s2 valid', layer: { type: 'avgpool2d', pool: [2, 2], strides: [2, 2], padding: 'valid' }, input: [3, 9, 9, 2] },
+  { name: 'avgpool 3×3 s2 same', layer: { type: 'avgpool2d', pool: [3, 3], strides: [2, 2], padding: 'same' }, input: [2, 7, 7, 3] },
+  { name: 'avgpool [2,3] s[1,2] valid', layer: { type: 'avgpool2d', pool: [2, 3], strides: [1, 2], padding: 'valid' }, input: [2, 6, 7, 2] },
+  { name: 'maxpool 3×3 s2 same', layer: { type: 'maxpool2d', pool: [3, 3], strides: [2, 2], padding: 'same' }, input: [2, 7, 7, 3] },
+  { name: 'global average pooling', layer: { type: 'globalavgpool2d' }, input: [3, 5, 4, 3] },
+  { name: 'global max pooling', layer: { type: 'globalmaxpool2d' }, input: [3, 5, 4, 3] },
+  ...ACTIVATIONS.map((a): PassCase => ({ name: `activation layer ${a}`, layer: { type: 'activation', activation: a }, input: [3, 4, 4, 3] })),
+  { name: 'gelu layer', layer: { type: 'gelu' }, input: [3, 4, 4, 3] },
+  { name: 'swish layer', layer: { type: 'swish' }, input: [3, 10] },
+  { name: 'leaky relu 0.3', layer: { type: 'leakyrelu', negativeSlope: 0.3 }, input: [3, 4, 4, 2] },
+  { name: 'elu alpha 0.5', layer: { type: 'elu', alpha: 0.5 }, input: [3, 4, 4, 2] },
+  { name: 'zero padding [1, 2]', layer: { type: 'zeropadding2d', padding: [1, 2] }, input: [2, 4, 4, 2] },
+  { name: 'flatten', layer: { type: 'flatten' }, input: [2, 3, 4, 2] },
+  ...([
+    [3, 1, 3, [1, 1], 'same', 'linear', true], [3, 2, 3, [2, 2], 'valid', 'relu', true], [4, 1, 3, [1, 2], 'same', 'tanh', true],
+    [3, 3, 2, [3, 1], 'valid', 'linear', false], [2, 2, 2, [2, 2], 'same', 'sigmoid', false],
+  ] as const).map(([c, m, k, strides, padding, activation, useBias]): PassCase => ({
+    name: `depthwise ${c}×${m} k${k} s${strides.join('×')} ${padding} ${activation}${useBias ? '' : ', no bias'}`,
+    layer: { type: 'depthwiseconv2d', kernel: [k, k], strides: [...strides], padding, depthMultiplier: m, activation, useBias },
+    input: [3, 8, 7, c],
+  })),
+  ...([
+    [3, 2, 6, [1, 1], 'same', 'relu', true], [2, 1, 4, [2, 1], 'valid', 'linear', true], [3, 1, 5, [2, 2], 'same', 'elu', false],
+  ] as const).map(([c, m, filters, strides, padding, activation, useBias]): PassCase => ({
+    name: `separable ${c}×${m}→${filters} k3 s${strides.join('×')} ${padding} ${activation}${useBias ? '' : ', no bias'}`,
+    layer: { type: 'separableconv2d', filters, kernel: [3, 3], strides: [...strides], padding, depthMultiplier: m, activation, useBias },
+    input: [2, 8, 7, c],
+  })),
+];
+
+export const passCases: readonly PassCase[] = passes;

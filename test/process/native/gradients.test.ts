@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import { needsOnednnOff, tensorflowAvailable } from '../../../src/trainer/backends/tensorflow';
 import type { LayerSpec, TypedModelSpec } from '../../../src/core';
 import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
-import { gradCases } from './gradCases';
+import { LAYER_TYPES } from '../../../src/core';
+import { ACTIVATIONS } from '../../../src/shared/modelSpec';
+import { trainerLayerOf } from '../../../src/trainer/layers/index';
+import { gradCases, passCases } from './gradCases';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const child = path.join(__dirname, 'gradcheck.child.ts');
@@ -79,6 +82,54 @@ describe('native tensorflow backend: gradients match the cpu backend', function 
       line.cpuGrads.forEach((d, i) => {
         assert.ok(d < TOLERANCE.numeric, `${line.name}: cpu gradient of input ${i} differs from central differences by ${d}`);
       });
+    }
+  });
+});
+
+describe('direct training step: every layer\'s pass matches tfjs automatic differentiation', function () {
+  this.timeout(300_000);
+  const passChild = path.join(__dirname, 'passcheck.child.ts');
+  /** Output, gradients and weights after the step agree to float32 rounding (seen: below 2e-6). */
+  const PASS_TOLERANCE = 1e-5;
+  interface PassLine { name: string; forward: number; inputGrad: number; weightGrads: number[]; weightsAfter: number[] }
+
+  before(function () {
+    if (!tensorflowAvailable(root).available) {
+      if (process.env.CI || process.env.CNN_LAB_REQUIRE_NATIVE === '1') assert.fail('native backend required but not available');
+      this.skip();
+    }
+  });
+
+  for (const mode of ['on', 'off'] as const) {
+    it(`every layer type, activation, padding and stride (oneDNN ${mode}, with the kernels the step picks)`, () => {
+      const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', passChild, mode], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+      assert.equal(r.signal, null, `passcheck child (oneDNN ${mode}) died by ${String(r.signal)}:\n${r.stderr.slice(-2000)}`);
+      assert.equal(r.status, 0, `passcheck child (oneDNN ${mode}) exited ${String(r.status)}:\n${r.stderr.slice(-2000)}`);
+      const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const head = lines[0] as { detail: string; fused: string | null };
+      assert.match(head.detail, new RegExp(`oneDNN ${mode}`));
+      if (process.arch === 'x64') assert.equal(head.fused, mode === 'on' ? 'mkl' : 'stock', 'the fused conv kernels run (patched binding)');
+      const tail = lines[lines.length - 1] as { done?: boolean; leaked: number };
+      assert.equal(tail.done, true, 'child did not finish all cases');
+      assert.equal(tail.leaked, 0, 'tensors leaked in the child');
+      const cases = lines.slice(1, -1) as unknown as PassLine[];
+      const expected = passCases.filter((c) => mode === 'off' || !trainerLayerOf(c.layer).onednnHazard?.(c.layer, c.input.slice(1))).map((c) => c.name);
+      assert.deepEqual(cases.map((c) => c.name), expected);
+      for (const c of cases) {
+        assert.ok(c.forward < PASS_TOLERANCE, `${c.name} (oneDNN ${mode}): output differs by ${c.forward}`);
+        assert.ok(c.inputGrad < PASS_TOLERANCE, `${c.name} (oneDNN ${mode}): input gradient differs by ${c.inputGrad}`);
+        c.weightGrads.forEach((d, i) => assert.ok(d < PASS_TOLERANCE, `${c.name} (oneDNN ${mode}): gradient of weight ${i} differs by ${d}`));
+        c.weightsAfter.forEach((d, i) => assert.ok(d < PASS_TOLERANCE, `${c.name} (oneDNN ${mode}): weight ${i} after the step differs by ${d}`));
+      }
+    });
+  }
+
+  it('covers every layer type of the language but the random dropouts, and every activation on conv2d and dense', () => {
+    const types = new Set(passCases.map((c) => c.layer.type));
+    assert.deepEqual(LAYER_TYPES.filter((t) => !types.has(t)).sort(), ['dropout', 'spatialdropout2d']);
+    for (const type of ['conv2d', 'dense', 'activation'] as const) {
+      const acts = new Set(passCases.flatMap((c) => (c.layer.type === type ? [c.layer.activation] : [])));
+      assert.deepEqual(ACTIVATIONS.filter((a) => !acts.has(a)), [], `${type}: activations without a case`);
     }
   });
 });
