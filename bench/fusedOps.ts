@@ -1,38 +1,28 @@
 /**
- * Fused kernels on the native backend (issue 12), two measurements, printed as Markdown tables:
- *
- * 1. Forward time per call of conv + bias + ReLU and dense + bias + ReLU: the unfused ops
- *    (`Conv2D`/`MatMul` → `BiasAdd` → `Relu`), what the trainer's step runs today
- *    (`_MklNativeConv2DWithBias` → `Relu`), and the fused kernels `_FusedConv2D`/`_FusedMatMul`
- *    (TensorFlow's) and `_MklNativeFusedConv2D`/`_MklNativeFusedMatMul` (oneDNN's), on the first
- *    layers of the course models at their batch sizes. Median over many calls, the variants
- *    interleaved in rounds after a warm-up (oneDNN builds its primitives on the first call).
- * 2. Where one whole native training step (src/trainer/nativeStep.ts, unchanged) spends its time,
- *    op by op: the backend's `executeSingleOutput`/`executeMultipleOutputs` are wrapped to time each
- *    call by op name (TensorFlow's eager ops run synchronously on the CPU, so a call's time is the
- *    kernel's plus tfjs-node's per-op overhead); `readSync` (the loss and logits read back) and
- *    `write` (scalars uploaded) likewise; the rest of the step is JavaScript (the plan, tidy,
- *    tensor bookkeeping). Median per step over the profiled steps, for the course MNIST model, the
- *    Keras mnist_convnet and the CIFAR-10 AlexNet on random data of their input shape and batch.
+ * Fused kernels on the native backend (issue 12): forward time per call of conv + bias + ReLU and
+ * dense + bias + ReLU, printed as Markdown tables: the unfused ops (`Conv2D`/`MatMul` → `BiasAdd`
+ * → `Relu`), `_MklNativeConv2DWithBias` → `Relu` (the trainer's step before the fused kernels),
+ * and the fused kernels `_FusedConv2D`/`_FusedMatMul` (TensorFlow's) and
+ * `_MklNativeFusedConv2D`/`_MklNativeFusedMatMul` (oneDNN's), on the first layers of the course
+ * models at their batch sizes; and the conv weight + bias gradient as two ops and as one kernel.
+ * Median over many calls, the variants interleaved in rounds after a warm-up (oneDNN builds its
+ * primitives on the first call). Its tables are the "Fused kernels" section of
+ * docs/benchmarks.md, between `<!-- kept: fused-kernels -->` markers, which `npm run bench` keeps
+ * as it is; the per-op profile of whole training steps is bench/profile.ts.
  *
  * Needs the patched addon (scripts/provision-native.mjs; the fused kernels take list attributes).
- *   npx tsx bench/fusedOps.ts [--threads N] [--rounds R] [--calls N] [--steps N] [--only kernels|profile] [--onednn off]
+ *   npx tsx bench/fusedOps.ts [--threads N] [--rounds R] [--calls N] [--onednn off]
  * Threads: N intra-op (default 2), 1 inter-op, as docs/benchmarks.md measures.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadTensorflowBackend, needsOnednnOff } from '../src/trainer/backends/tensorflow';
-import { buildModel, compileModel } from '../src/trainer/model';
-import { NativeStep } from '../src/trainer/nativeStep';
-import { Kernels, nodeBackend, type NodeBackend, type Padding } from '../test/process/native/fusedKernels';
-import { ROOT, arg, loadModelFile, machineInfo, markdownTable, median, quantile } from './lib/common';
+import { loadTensorflowBackend } from '../src/trainer/backends/tensorflow';
+import { Kernels, nodeBackend, type Padding } from '../test/process/native/fusedKernels';
+import { arg, machineInfo, markdownTable, median, quantile } from './lib/common';
 
 const threads = Number(arg('threads') ?? 2);
 const rounds = Number(arg('rounds') ?? 5);
 const callsPerRound = Number(arg('calls') ?? 40);
-const profileSteps = Number(arg('steps') ?? 40);
-const only = arg('only');
 /** `--onednn off`: libtensorflow without oneDNN (what a model with a oneDNN hazard trains on); only the stock kernels are timed. */
 const onednn = arg('onednn') !== 'off';
 
@@ -184,137 +174,6 @@ function kernelsTables(rows: ReturnType<typeof timeKernels>): string {
   ].join('\n');
 }
 
-// ------------------------------------------------------------------ 2. per-op profile of a training step
-
-const PROFILE_MODELS = [
-  { title: 'Course MNIST (2 conv + 2 dense)', file: 'mnist.cnn.yaml' },
-  { title: 'Keras mnist_convnet', file: 'mnist-keras-example.cnn.yaml' },
-  { title: 'CIFAR-10 simplified AlexNet', file: 'cifar10-alexnet.cnn.yaml' },
-] as const;
-
-type Exec = NodeBackend['executeSingleOutput'];
-type ExecMulti = NodeBackend['executeMultipleOutputs'];
-interface Wrappable {
-  executeSingleOutput: Exec;
-  executeMultipleOutputs: ExecMulti;
-  readSync(dataId: unknown): unknown;
-  write(...args: unknown[]): unknown;
-}
-
-const WRAPPED = ['executeSingleOutput', 'executeMultipleOutputs', 'readSync', 'write'] as const;
-
-/**
- * Accumulates time and calls by op name while `active`, by wrapping the backend object's methods
- * with own properties (its class's prototype methods stay; `restore` deletes the wrappers).
- */
-class OpProfiler {
-  active = false;
-  readonly time = new Map<string, number>();
-  readonly calls = new Map<string, number>();
-  constructor(private readonly be: Wrappable) {
-    for (const m of WRAPPED) {
-      if (Object.prototype.hasOwnProperty.call(be, m)) throw new Error(`the backend's ${m} is already wrapped`);
-    }
-    const single = be.executeSingleOutput.bind(be);
-    const multi = be.executeMultipleOutputs.bind(be);
-    const read = be.readSync.bind(be);
-    const write = be.write.bind(be);
-    be.executeSingleOutput = (name, attrs, inputs) => this.timed(name, () => single(name, attrs, inputs));
-    be.executeMultipleOutputs = (name, attrs, inputs, n) => this.timed(name, () => multi(name, attrs, inputs, n));
-    be.readSync = (dataId) => this.timed('(readSync: loss, logits to JS)', () => read(dataId));
-    be.write = (...args) => this.timed('(write: scalars from JS)', () => write(...args));
-  }
-  private timed<T>(name: string, fn: () => T): T {
-    if (!this.active) return fn();
-    const t0 = performance.now();
-    try {
-      return fn();
-    } finally {
-      this.time.set(name, (this.time.get(name) ?? 0) + performance.now() - t0);
-      this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
-    }
-  }
-  reset(): void { this.time.clear(); this.calls.clear(); }
-  restore(): void {
-    for (const m of WRAPPED) delete (this.be as unknown as Record<string, unknown>)[m];
-  }
-}
-
-interface ProfileResult {
-  readonly title: string;
-  readonly batch: number;
-  readonly plainMs: number;
-  readonly profiledMs: number;
-  /** Per op name: median ms per step, calls per step. */
-  readonly ops: readonly { readonly name: string; readonly ms: number; readonly calls: number }[];
-  readonly otherMs: number;
-  readonly note: string;
-}
-
-async function profileModel(title: string, file: string, be: Wrappable): Promise<ProfileResult> {
-  const { spec } = loadModelFile(path.join(ROOT, 'examples', file));
-  if (needsOnednnOff(spec)) throw new Error(`${file} needs oneDNN off; this bench loads it on`);
-  const built = buildModel(spec);
-  const optimizer = compileModel(built, spec);
-  const [h, w, c] = spec.inputShape;
-  const batch = spec.train.batchSize;
-  const classes = spec.numClasses ?? 10;
-  const x = tf.randomUniform([batch, h, w, c]);
-  const labels = tf.randomUniform([batch], 0, classes, 'int32');
-  const step = await NativeStep.create(built, spec, optimizer);
-  if (!step) throw new Error(`the native step does not take ${file}`);
-  for (let i = 0; i < 10; i++) step.step(x, labels);
-  const profiler = new OpProfiler(be);
-  const perStep = new Map<string, number[]>();
-  const calls = new Map<string, number>();
-  const plain: number[] = [];
-  const totals: number[] = [];
-  const others: number[] = [];
-  try {
-    // Plain and profiled steps alternate, so both see the same load on the machine.
-    for (let i = 0; i < profileSteps; i++) {
-      let t0 = performance.now();
-      step.step(x, labels);
-      plain.push(performance.now() - t0);
-      profiler.reset();
-      profiler.active = true;
-      t0 = performance.now();
-      step.step(x, labels);
-      const total = performance.now() - t0;
-      profiler.active = false;
-      totals.push(total);
-      let inOps = 0;
-      for (const [name, ms] of profiler.time) {
-        inOps += ms;
-        const list = perStep.get(name) ?? [];
-        list.push(ms);
-        perStep.set(name, list);
-        calls.set(name, profiler.calls.get(name) ?? 0);
-      }
-      others.push(total - inOps);
-    }
-  } finally {
-    profiler.restore();
-  }
-  step.dispose();
-  x.dispose(); labels.dispose();
-  built.model.dispose();
-  const ops = [...perStep].map(([name, s]) => ({ name, ms: median(s), calls: calls.get(name) ?? 0 })).sort((a, b) => b.ms - a.ms);
-  return {
-    title, batch, plainMs: median(plain), profiledMs: median(totals), ops, otherMs: median(others),
-    note: `${step.mkl ? 'oneDNN pooling and conv+bias kernels' : 'stock kernels'}`,
-  };
-}
-
-function profileTable(r: ProfileResult): string {
-  const sum = r.ops.reduce((a, o) => a + o.ms, 0) + r.otherMs;
-  const row = (name: string, calls: string, ms: number): string[] => [name, calls, ms.toFixed(3), `${((100 * ms) / sum).toFixed(1)}%`];
-  return markdownTable(['op', 'calls/step', 'ms/step (median)', 'share'], [
-    ...r.ops.map((o) => row(o.name, String(o.calls), o.ms)),
-    row('(JavaScript between ops: plan, tidy, tensor bookkeeping)', '', r.otherMs),
-  ]);
-}
-
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -327,19 +186,9 @@ async function main(): Promise<void> {
   out.push(`Measured by \`npx tsx bench/fusedOps.ts\` on ${new Date().toISOString().slice(0, 10)}: ${m.cpuModel} (${m.flags}), ${m.logicalCpus} logical CPUs, `
     + `${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, tfjs-node ${versions['tfjs-node'] ?? '?'} (binding patched), ${detail}; `
     + `load average at start ${m.loadAverageAtStart.join(', ')}.`);
-  if (only !== 'profile') {
-    process.stderr.write('fused vs unfused, forward ms per call:\n');
-    const rows = timeKernels(k);
-    out.push('', `ms per call, median (10th–90th percentile) of ${rounds * callsPerRound} calls per variant (${rounds} interleaved rounds of ${callsPerRound}, after 10 warm-up calls), stride 1:`, '', kernelsTables(rows));
-  }
-  if (only !== 'kernels' && onednn) {
-    for (const pm of PROFILE_MODELS) {
-      process.stderr.write(`profiling ${pm.file} ...\n`);
-      const r = await profileModel(pm.title, pm.file, be as unknown as Wrappable);
-      out.push('', `${r.title}, batch ${r.batch} (${r.note}): ${r.plainMs.toFixed(2)} ms/step unprofiled, ${r.profiledMs.toFixed(2)} ms/step profiled `
-        + `(median of ${profileSteps} steps each, alternating; per op: median over the profiled steps):`, '', profileTable(r));
-    }
-  }
+  process.stderr.write('fused vs unfused, forward ms per call:\n');
+  const rows = timeKernels(k);
+  out.push('', `ms per call, median (10th–90th percentile) of ${rounds * callsPerRound} calls per variant (${rounds} interleaved rounds of ${callsPerRound}, after 10 warm-up calls), stride 1:`, '', kernelsTables(rows));
   console.log(out.join('\n'));
   process.stderr.write(`load average at end ${os.loadavg().map((v) => v.toFixed(2)).join(', ')}\n`);
 }

@@ -39,19 +39,29 @@ def keras_run(req):
     spec = req["spec"]
     keras.utils.set_random_seed(spec["train"]["seed"])
     model = keras.Sequential([keras.Input(shape=tuple(spec["inputShape"]))])
+    # The language's activation names (tfjs's) as Keras spells them.
+    act = lambda a: {"hardSigmoid": "hard_sigmoid"}.get(a, a)
     for l in spec["layers"]:
         t = l["type"]
         if t == "conv2d":
             model.add(layers.Conv2D(l["filters"], tuple(l["kernel"]), strides=tuple(l["strides"]), padding=l["padding"],
-                                    activation=l["activation"], use_bias=l["useBias"]))
+                                    activation=act(l["activation"]), use_bias=l["useBias"]))
         elif t == "maxpool2d":
             model.add(layers.MaxPooling2D(tuple(l["pool"]), strides=tuple(l["strides"]), padding=l["padding"]))
+        elif t == "avgpool2d":
+            model.add(layers.AveragePooling2D(tuple(l["pool"]), strides=tuple(l["strides"]), padding=l["padding"]))
+        elif t == "globalavgpool2d":
+            model.add(layers.GlobalAveragePooling2D())
+        elif t == "batchnorm":
+            model.add(layers.BatchNormalization(momentum=l["momentum"], epsilon=l["epsilon"]))
+        elif t == "activation":
+            model.add(layers.Activation(act(l["activation"])))
         elif t == "flatten":
             model.add(layers.Flatten())
         elif t == "dropout":
             model.add(layers.Dropout(l["rate"]))
         elif t == "dense":
-            model.add(layers.Dense(l["units"], activation=l["activation"], use_bias=l["useBias"]))
+            model.add(layers.Dense(l["units"], activation=act(l["activation"]), use_bias=l["useBias"]))
         else:
             raise ValueError(f"bench peers do not build {t} layers")
     tr = spec["train"]
@@ -98,43 +108,69 @@ def torch_run(req):
     h, w, c = spec["inputShape"]
     mods = []
     shape = (c, h, w)
+
+    def add(m):
+        nonlocal shape
+        mods.append(m)
+        with torch.no_grad():
+            shape = tuple(m(torch.zeros(1, *shape)).shape[1:])
+
+    def same_pad(k, s):
+        # TensorFlow's `same` for a stride above 1: out = ceil(in / s), the extra padding after.
+        pads = []
+        for size, kk, ss in reversed(list(zip(shape[1:], k, s))):
+            out = -(-size // ss)
+            total = max((out - 1) * ss + kk - size, 0)
+            pads += [total // 2, total - total // 2]
+        return nn.ZeroPad2d(tuple(pads))
+
+    activations = {
+        "relu": nn.ReLU, "relu6": nn.ReLU6, "elu": nn.ELU, "selu": nn.SELU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+        "softplus": nn.Softplus, "softsign": nn.Softsign, "swish": nn.SiLU, "gelu": nn.GELU,
+    }
     for idx, l in enumerate(spec["layers"]):
         t = l["type"]
         last = idx == len(spec["layers"]) - 1
+        act = None
         if t == "conv2d":
-            pad = "same" if l["padding"] == "same" else 0
-            conv = nn.Conv2d(shape[0], l["filters"], tuple(l["kernel"]), stride=tuple(l["strides"]), padding=pad, bias=l["useBias"])
-            mods.append(conv)
-            with torch.no_grad():
-                shape = tuple(conv(torch.zeros(1, *shape)).shape[1:])
+            k, st = tuple(l["kernel"]), tuple(l["strides"])
+            pad = 0
+            if l["padding"] == "same":
+                if st == (1, 1):
+                    pad = "same"
+                else:
+                    add(same_pad(k, st))
+            add(nn.Conv2d(shape[0], l["filters"], k, stride=st, padding=pad, bias=l["useBias"]))
             act = l["activation"]
-        elif t == "maxpool2d":
+        elif t in ("maxpool2d", "avgpool2d"):
             if l["padding"] != "valid":
-                raise ValueError("bench peers build valid max pooling only")
-            mods.append(nn.MaxPool2d(tuple(l["pool"]), stride=tuple(l["strides"])))
-            with torch.no_grad():
-                shape = tuple(mods[-1](torch.zeros(1, *shape)).shape[1:])
-            act = None
+                raise ValueError("bench peers build valid pooling only")
+            pool = nn.MaxPool2d if t == "maxpool2d" else nn.AvgPool2d
+            add(pool(tuple(l["pool"]), stride=tuple(l["strides"])))
+        elif t == "globalavgpool2d":
+            add(nn.AdaptiveAvgPool2d(1))
+            add(nn.Flatten())
+        elif t == "batchnorm":
+            # PyTorch's momentum is the weight of the new batch: 1 − Keras's.
+            if len(shape) == 3:
+                add(nn.BatchNorm2d(shape[0], eps=l["epsilon"], momentum=1 - l["momentum"]))
+            else:
+                add(nn.BatchNorm1d(shape[0], eps=l["epsilon"], momentum=1 - l["momentum"]))
+        elif t == "activation":
+            act = l["activation"]
         elif t == "flatten":
-            mods.append(nn.Flatten())
-            n = 1
-            for d in shape:
-                n *= d
-            shape = (n,)
-            act = None
+            add(nn.Flatten())
         elif t == "dropout":
-            mods.append(nn.Dropout(l["rate"]))
-            act = None
+            add(nn.Dropout(l["rate"]))
         elif t == "dense":
-            mods.append(nn.Linear(shape[0], l["units"], bias=l["useBias"]))
-            shape = (l["units"],)
+            add(nn.Linear(shape[0], l["units"], bias=l["useBias"]))
             act = l["activation"]
         else:
             raise ValueError(f"bench peers do not build {t} layers")
-        if act == "relu":
-            mods.append(nn.ReLU())
+        if act in activations:
+            add(activations[act]())
         elif act == "softmax" and not last:
-            mods.append(nn.Softmax(dim=1))
+            add(nn.Softmax(dim=1))
         elif act not in (None, "linear", "softmax"):
             raise ValueError(f"bench peers do not build activation {act}")
     model = nn.Sequential(*mods)
@@ -173,7 +209,9 @@ def torch_run(req):
         seconds.append(time.perf_counter() - t0)
     return {
         "epochSeconds": seconds,
-        "params": int(sum(p.numel() for p in model.parameters())),
+        # As Keras counts them: batch norm's running mean and variance are weights there, buffers here.
+        "params": int(sum(p.numel() for p in model.parameters())
+                      + sum(b.numel() for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))),
         "finalAcc": correct / n,
         "versions": {"torch": torch.__version__},
         "mode": "eager training loop (NCHW)",

@@ -3,7 +3,8 @@
  * to bench/results.json and docs/benchmarks.md and printed as tables.
  *
  *   npm run bench [-- --quick] [--rounds N] [--threads N] [--no-install] [--no-build] [--cifar DIR]
- *                 [--skip steps,peers,wasm-bench,cpu] [--out-md FILE] [--out-json FILE] [--steps-only]
+ *                 [--skip steps,peers,wasm-bench,cpu,profile] [--models ID,ID] [--step-rounds N] [--out-md FILE] [--out-json FILE]
+ *                 [--steps-only] [--render-only]
  *
  * 1. Training throughput: CNN Lab's trainer (dist/trainer.js, forked as the extension forks it)
  *    on each backend that loads, Keras (model.fit) and PyTorch (eager loop), on the same training
@@ -11,9 +12,12 @@
  *    optimizer and thread count; rounds interleaved, rotating the order; median and spread.
  * 2. Efficiency: achieved FLOP/s of the training step (forward MACs × 2 FLOPs × 3 for forward and
  *    backward) against the best large matmul of the same framework.
- * 3. Speed steps of the native trainer (bench/steps.ts).
+ * 3. Speed steps of the native trainer (bench/steps.ts), and a per-op profile of one native
+ *    training step per model (bench/profile.ts).
  * 4. Language server latency (bench/lsp.ts), wasm kernels (bench/wasm.ts), bundle sizes and
  *    load cost of the extension host bundles, trainer memory per epoch.
+ * Sections other scripts write into docs/benchmarks.md (between `<!-- kept: NAME -->` markers,
+ * e.g. bench/fusedOps.ts's) are carried over from the file this run replaces.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +31,7 @@ import {
 import { exportTrainingSlice, findCifarFolder, folderDataset, loadFor, type ExportedSlice } from './lib/data';
 import { ensureVenv, runPeer, type PeerName, type Venv } from './lib/python';
 import { runTrainer, type TrainerRunResult } from './lib/trainerRun';
+import { profileSummaryTable, profileTable, type ProfileResult } from './profile';
 import { measureSteps, stepsTable, type StepsResult } from './steps';
 
 // ------------------------------------------------------------------ options
@@ -34,9 +39,13 @@ import { measureSteps, stepsTable, type StepsResult } from './steps';
 const quick = flag('quick');
 const skip = new Set((arg('skip') ?? '').split(',').filter(Boolean));
 const rounds = Number(arg('rounds') ?? (quick ? 1 : 3));
+/** Rounds of the speed-step measurements (each configuration in a fresh process per round). */
+const stepRounds = Number(arg('step-rounds') ?? (quick ? 1 : 3));
 const threads = Number(arg('threads') ?? os.cpus().length);
 const outJson = path.resolve(arg('out-json') ?? path.join(ROOT, 'bench', 'results.json'));
 const outMd = path.resolve(arg('out-md') ?? path.join(ROOT, 'docs', 'benchmarks.md'));
+/** `--models id,id`: only these benchmark models (ids of `MODELS`). */
+const onlyModels = arg('models')?.split(',').filter(Boolean) ?? null;
 const log = (line: string): void => { process.stderr.write(`${line}\n`); };
 
 type ContenderId = `cnnlab-${BackendName}` | PeerName;
@@ -54,20 +63,30 @@ interface BenchModel {
   readonly title: string;
   readonly file: string;
   readonly expectedParams: number;
-  readonly data: 'mnist' | 'cifar';
+  readonly data: 'mnist' | 'fashion' | 'cifar';
 }
 
 const MODELS: readonly BenchModel[] = [
   { id: 'keras-mnist-convnet', title: 'Keras mnist_convnet', file: 'examples/mnist-keras-example.cnn.yaml', expectedParams: 34_826, data: 'mnist' },
   { id: 'course-mnist', title: 'Course MNIST (2 conv + 2 dense)', file: 'examples/mnist.cnn.yaml', expectedParams: 220_234, data: 'mnist' },
   { id: 'cifar10-alexnet', title: 'CIFAR-10 simplified AlexNet', file: 'examples/cifar10-alexnet.cnn.yaml', expectedParams: 528_054, data: 'cifar' },
+  // Issue 12's batch-norm model: conv–batchnorm–relu, average pooling, a strided conv, global average pooling.
+  { id: 'fashion-batchnorm', title: 'Fashion-MNIST batch norm (conv–BN–ReLU, avg + global pooling)', file: 'bench/models/fashion-batchnorm.cnn.yaml', expectedParams: 19_562, data: 'fashion' },
 ];
+
+/** The models this run measures (`--models`, else all). */
+function benchModels(): readonly BenchModel[] {
+  if (onlyModels === null) return MODELS;
+  const unknown = onlyModels.filter((id) => !MODELS.some((m) => m.id === id));
+  if (unknown.length > 0) throw new Error(`--models: no benchmark model ${unknown.join(', ')} (have ${MODELS.map((m) => m.id).join(', ')})`);
+  return MODELS.filter((m) => onlyModels.includes(m.id));
+}
 
 /** Samples and epochs per contender: the slow pure-JS and wasm backends train on a short slice. */
 function workload(c: ContenderId, m: BenchModel): { samples: number; epochs: number } {
-  const full = m.data === 'mnist' ? 9000 : 12_800;
+  const full = m.data === 'cifar' ? 12_800 : 9000;
   if (quick) return c === 'cnnlab-cpu' ? { samples: 256, epochs: 2 } : c === 'cnnlab-wasm' ? { samples: 512, epochs: 2 } : { samples: 2048, epochs: 2 };
-  if (c === 'cnnlab-cpu') return { samples: m.data === 'mnist' ? 768 : 512, epochs: 2 };
+  if (c === 'cnnlab-cpu') return { samples: m.data === 'cifar' ? 512 : 768, epochs: 2 };
   if (c === 'cnnlab-wasm') return { samples: 2048, epochs: 2 };
   return { samples: full, epochs: 4 };
 }
@@ -121,6 +140,8 @@ interface Results {
   readonly memory: readonly MemoryRow[];
   readonly wasmBench: string | null;
   readonly stepModes: Readonly<Record<string, string>>;
+  /** Per-op profile of one native training step per model (bench/profile.ts), or why not. */
+  readonly profile?: { readonly detail: string; readonly results: readonly ProfileResult[] } | string;
 }
 
 // ------------------------------------------------------------------ runs
@@ -290,11 +311,20 @@ function ratioText(cell: ThroughputCell | undefined, keras: ThroughputCell | und
   return `${(cell.samplesPerSec.median / keras.samplesPerSec.median).toFixed(2)}×`;
 }
 
-function throughputTable(models: readonly ModelResult[]): string {
-  const head = ['model (params, batch, optimizer)', ...CONTENDERS.map((c) => CONTENDER_TITLE[c]), 'CNN Lab tensorflow ÷ Keras'];
+/** Whether the trainer ran the model on the direct TensorFlow step (its log line), in a table cell. */
+function directStepText(stepModes: Readonly<Record<string, string>>, id: string): string {
+  const mode = stepModes[`${id}/tensorflow`];
+  if (mode === undefined) return '—';
+  if (mode.startsWith("Training step: TensorFlow's training ops called directly")) return 'yes';
+  return `no: ${mode.replace(/^Training step: /, '')}`;
+}
+
+function throughputTable(models: readonly ModelResult[], stepModes: Readonly<Record<string, string>>): string {
+  const head = ['model (params, batch, optimizer)', ...CONTENDERS.map((c) => CONTENDER_TITLE[c]), 'CNN Lab tensorflow ÷ Keras', 'CNN Lab tensorflow ÷ PyTorch', 'direct TensorFlow step'];
   const rows = models.map((m) => {
     const by = (c: ContenderId): ThroughputCell | undefined => m.cells.find((x) => x.contender === c);
-    return [`${m.title} (${fmt(m.params)}, ${m.batchSize}, ${m.optimizer})`, ...CONTENDERS.map((c) => cellText(by(c))), ratioText(by('cnnlab-tensorflow'), by('keras'))];
+    return [`${m.title} (${fmt(m.params)}, ${m.batchSize}, ${m.optimizer})`, ...CONTENDERS.map((c) => cellText(by(c))),
+      ratioText(by('cnnlab-tensorflow'), by('keras')), ratioText(by('cnnlab-tensorflow'), by('pytorch')), directStepText(stepModes, m.id)];
   });
   return markdownTable(head, rows);
 }
@@ -345,7 +375,7 @@ function markdown(r: Results): string {
     + 'A run\'s samples/s is the median over its epochs after the first (the first includes start-up: oneDNN primitive creation, graph tracing, JIT). '
     + 'Training time only (CNN Lab: batch building, step and metrics; Keras: `fit` epoch time without validation; PyTorch: the epoch loop). '
     + 'All train on the same samples (exported from CNN Lab\'s own data loading and seeded split), same batch size and optimizer, augmentation off.', '');
-  lines.push(throughputTable(r.models), '');
+  lines.push(throughputTable(r.models, r.stepModes), '');
   lines.push('Ratio to Keras (≥ 1.00× means at least as fast as Keras on this CPU):', '');
   lines.push(ratiosTable(r.models), '');
   const notes = new Set<string>();
@@ -367,6 +397,8 @@ function markdown(r: Results): string {
       + 'Thread rows: TensorFlow\'s default is all cores for both pools.', '');
     for (const s of r.steps) lines.push(`### ${s.model}, batch ${s.batchSize}`, '', stepsTable(s), '');
   }
+
+  if (r.profile !== undefined) lines.push(...profileSection(r));
 
   lines.push('## Language server latency', '');
   if (typeof r.lsp === 'string') lines.push(r.lsp, '');
@@ -396,14 +428,46 @@ function markdown(r: Results): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The issue's goals, met or not from this run's numbers, and why the numbers are what they are. */
+/** The per-op profile section (bench/profile.ts, run by this script). */
+function profileSection(r: Results): string[] {
+  const p = r.profile;
+  const lines = ['## Where a training step spends its time (per-op profile)', ''];
+  if (p === undefined) return [];
+  if (typeof p === 'string') return [...lines, p, ''];
+  const peak = r.peaks['cnnlab-tensorflow'];
+  const peakFlops = typeof peak === 'object' ? peak.flops : null;
+  lines.push(`One native training step of each benchmark model as the trainer runs it (${p.detail}), op by op: \`npx tsx bench/profile.ts\` `
+    + '(run by `npm run bench`). Each TensorFlow op call is timed through the binding (eager ops run synchronously, so a call\'s time is its kernel plus '
+    + 'tfjs-node\'s per-op cost); convolutions and matmuls also count their FLOPs from their operands\' shapes, held to the matmul peak of the efficiency table'
+    + `${peakFlops ? ` (${(peakFlops / 1e9).toFixed(1)} GFLOP/s)` : ''}. Random data of the model's input shape at its batch size; plain and profiled steps alternate; median per step.`, '');
+  lines.push('By kind of op, ms per step (share of the step):', '', profileSummaryTable(p.results), '');
+  for (const x of p.results) {
+    lines.push(`<details><summary>${x.title}, batch ${x.batch} (${x.kernels}): ${x.plainMs.toFixed(2)} ms/step unprofiled, ${x.profiledMs.toFixed(2)} profiled</summary>`, '',
+      profileTable(x, peakFlops), '', '</details>', '');
+  }
+  return lines;
+}
+
+/** The issue's goals (issues 6 and 12), met or not from this run's numbers, and why the numbers are what they are. */
 function goalsAndNotes(r: Results): string[] {
   const rows: string[][] = [];
+  const status = (v: number | null, goal: number): string => (v === null ? '—' : v >= goal ? 'met' : 'missed');
   for (const m of r.models) {
-    const mine = m.cells.find((c) => c.contender === 'cnnlab-tensorflow')?.samplesPerSec;
-    const keras = m.cells.find((c) => c.contender === 'keras')?.samplesPerSec;
-    const ratio = mine && keras ? mine.median / keras.median : null;
-    rows.push([`throughput ≥ Keras: ${m.title}`, ratio === null ? 'not measured' : `${ratio.toFixed(2)}×`, ratio === null ? '—' : ratio >= 1 ? 'met' : 'missed']);
+    const by = (c: ContenderId): Spread | null | undefined => m.cells.find((x) => x.contender === c)?.samplesPerSec;
+    const mine = by('cnnlab-tensorflow');
+    for (const [peer, goal] of [['keras', 1.2], ['pytorch', 1.5]] as const) {
+      const other = by(peer);
+      const ratio = mine && other ? mine.median / other.median : null;
+      rows.push([`${m.title}: ≥ ${goal}× ${CONTENDER_TITLE[peer]}`, ratio === null ? 'not measured' : `${ratio.toFixed(2)}×`, status(ratio, goal)]);
+    }
+    rows.push([`${m.title}: on the direct TensorFlow step`, directStepText(r.stepModes, m.id), directStepText(r.stepModes, m.id) === 'yes' ? 'met' : 'missed']);
+  }
+  const peak = r.peaks['cnnlab-tensorflow'];
+  for (const [id, goal] of [['cifar10-alexnet', 0.25], ['course-mnist', 0.55]] as const) {
+    const m = r.models.find((x) => x.id === id);
+    const flops = m?.cells.find((c) => c.contender === 'cnnlab-tensorflow')?.flops ?? null;
+    const share = flops !== null && typeof peak === 'object' ? flops / peak.flops : null;
+    rows.push([`${m?.title ?? id}: ≥ ${goal * 100}% of the matmul peak`, share === null ? 'not measured' : `${(share * 100).toFixed(0)}%`, status(share, goal)]);
   }
   if (typeof r.lsp !== 'string') {
     const big = r.lsp.find((x) => x.layers === 200);
@@ -413,7 +477,7 @@ function goalsAndNotes(r: Results): string[] {
   rows.push(['flat tensor count per epoch', r.memory.length ? `${r.memory.length} runs` : 'not measured', r.memory.length ? (flat ? 'met' : 'missed') : '—']);
   rows.push(['MNIST test accuracy ≥ 99.2% on full MNIST', 'see docs/course.md', 'measured by the main job (npm run train), not by the benchmark']);
   return [
-    '## Goals (benchmarks issue)', '',
+    '## Goals (benchmarks issue, issue 12)', '',
     markdownTable(['goal', 'measured', 'status'], rows), '',
     '## Notes', '',
     '- **Why CNN Lab on tfjs-node outruns Keras on the same libtensorflow.** Its trainer calls TensorFlow\'s training ops directly '
@@ -422,14 +486,16 @@ function goalsAndNotes(r: Results): string[] {
       + 'turns the pooling gradient into a scatter (0.25 ms instead of 11 ms for the first pool of the Keras example at batch 128). '
       + 'Keras\'s graph runs the stock `MaxPoolGrad` (it recomputes the pooling) and the generic gradient graph of `tf.function`, with per-step Python overhead. '
       + 'The gradients are checked against tfjs\'s automatic differentiation (test/process/trainer/nativeStep.test.ts).',
-    '- **Models the native step does not cover** (batch normalisation, average or global pooling, activations other than ReLU, linear and a final softmax) '
-      + 'train with tfjs\'s `trainOnBatch` on the same backend, at the speed of the "stock" row of the speed-step tables (about a third of the native step).',
+    '- **Every model of the language runs on the direct step** (issue 12): batch normalisation (`FusedBatchNormV3`, the moving statistics updated in the tfjs layer as tfjs does), '
+      + 'average and global pooling, every activation, depthwise and separable convolutions (the "direct TensorFlow step" column). `trainOnBatch` (the "stock" row of the speed-step tables) '
+      + 'is left to the wasm and cpu backends.',
     '- **wasm** runs single-threaded here (tfjs 4.22 hard-wires its threaded wasm build off in Node; see src/trainer/backends/wasm.ts), so it gets half the cores the others get; '
       + 'its own numbers and the gradient kernels CNN Lab adds are in the wasm section below. The **cpu** backend is pure JavaScript, for machines where neither loads.',
     '- **Efficiency.** These networks are small: convolutions with 1–64 channels and batch 32–128 are memory- and overhead-bound, far from a 2048² matmul; '
-      + 'the remaining time per step is spread over ~40 kernels, most of them a few hundred microseconds. The first convolution of the MNIST models has one input channel, '
-      + 'which no CPU kernel runs near peak. What would close more of the gap: fusing conv + bias + ReLU in one kernel (`_FusedConv2D` needs a list-of-strings attribute, '
-      + 'which the tfjs-node binding cannot pass), and running the step as one graph (a SavedModel signature) instead of op by op.',
+      + 'the per-op profile above shows each convolution\'s and matmul\'s own FLOP rate, and the share of the step that does no multiply-adds at all '
+      + '(pooling, batch norm, activations, their gradients: passes over the full-size maps, bound by memory bandwidth). The first convolution of the MNIST models has one input channel, '
+      + 'which no CPU kernel runs near peak. conv + bias + ReLU now run in one kernel (the binding patch passes the fused kernels\' list attributes); '
+      + 'what would close more of the gap: kernels that fuse a whole block (conv + batch norm + ReLU + pooling, forward and backward), which libtensorflow\'s CPU op set does not have.',
     '- **Step loop rather than `model.fit`** (src/trainer/train.ts). Measured, neither is consistently faster: both run the same compiled train function (tfjs-layers `makeTrainFunction`). cpu, 8-filter test net, 640 samples, 3 alternating reps: fit 2.2–4.9 s vs loop 1.4–4.1 s per epoch; tfjs-node, Keras mnist_convnet at batch 128: fit 183 vs loop 113 ms/step (auto threads) and 53 vs 66 ms/step (2 intra-op threads); the spread is the other load on the 2-core machine. The native step (nativeStep.ts) is about 3× faster per step than `trainOnBatch` on the same backend. The wasm `Sum`/`Mean` kernels for leading axes (wasmKernels/reduce.ts) are about 3× faster than the shipped ones, which took 7 ms or more for the first conv\'s bias gradient of the Keras MNIST net at batch 128.',
     '- **PyTorch** runs the plain eager NCHW loop of its tutorials (no `torch.compile`), with the same thread count.',
     '- **Threads.** Every contender gets all cores for intra-op work and one inter-op thread. At batch 32 most kernels are too small to split well: '
@@ -439,23 +505,59 @@ function goalsAndNotes(r: Results): string[] {
   ];
 }
 
+// ------------------------------------------------------------------ sections other scripts write
+
+/**
+ * Sections of docs/benchmarks.md that other scripts write (bench/fusedOps.ts: the fused-kernel
+ * measurements), between `<!-- kept: NAME -->` and `<!-- /kept: NAME -->`: a regeneration
+ * copies them from the file it replaces, after its own sections, in their order.
+ */
+function keptSections(previous: string): string[] {
+  return [...previous.matchAll(/<!-- kept: ([\w.-]+) -->[\s\S]*?<!-- \/kept: \1 -->/g)].map((m) => m[0]);
+}
+
+/** The report with the kept sections of the file it replaces. */
+function withKept(md: string, file: string): string {
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const kept = keptSections(previous);
+  return kept.length > 0 ? `${md.trimEnd()}\n\n${kept.join('\n\n')}\n` : md;
+}
+
+/** Runs bench/profile.ts (its own process: libtensorflow with 2 threads, oneDNN on) for the models measured. */
+async function runProfile(files: readonly string[]): Promise<NonNullable<Results['profile']>> {
+  const r = await capture(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'profile.ts'), '--json', '--threads', String(threads),
+    '--steps', quick ? '10' : '40', '--models', files.join(',')], { timeoutMs: 600_000 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.code !== 0 || !line) return `bench/profile.ts failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`;
+  const out = JSON.parse(line) as { detail: string; results: ProfileResult[] };
+  return { detail: out.detail, results: out.results };
+}
+
 // ------------------------------------------------------------------ main
 
 /** `--steps-only`: re-measures the speed steps into an existing results.json and rewrites the report. */
 async function stepsOnly(): Promise<void> {
   const previous = JSON.parse(fs.readFileSync(outJson, 'utf8')) as Results;
   const steps: StepsResult[] = [];
-  for (const f of ['examples/mnist-keras-example.cnn.yaml', 'examples/cifar10-alexnet.cnn.yaml']) {
-    log(`speed steps: ${f}`);
-    steps.push(await measureSteps(path.join(ROOT, f), quick ? 1 : 3, quick ? 10 : 30, log));
+  for (const m of benchModels()) {
+    log(`speed steps: ${m.file}`);
+    steps.push(await measureSteps(path.join(ROOT, m.file), stepRounds, quick ? 10 : 30, log));
   }
   const r: Results = { ...previous, steps };
   fs.writeFileSync(outJson, `${JSON.stringify(r, null, 2)}\n`);
-  fs.writeFileSync(outMd, markdown(r));
+  fs.writeFileSync(outMd, withKept(markdown(r), outMd));
   for (const s of steps) console.log(`\n${s.model}, batch ${s.batchSize}:\n${stepsTable(s)}`);
 }
 
+/** `--render-only`: rewrites the report from an existing results.json (after editing the notes here), measuring nothing. */
+function renderOnly(): void {
+  const r = JSON.parse(fs.readFileSync(outJson, 'utf8')) as Results;
+  fs.writeFileSync(outMd, withKept(markdown(r), outMd));
+  log(`rewrote ${path.relative(ROOT, outMd)} from ${path.relative(ROOT, outJson)}`);
+}
+
 async function main(): Promise<void> {
+  if (flag('render-only')) return renderOnly();
   if (flag('steps-only')) return stepsOnly();
   const started = Date.now();
   const machine = machineInfo();
@@ -474,7 +576,7 @@ async function main(): Promise<void> {
   const results: ModelResult[] = [];
   try {
     const prepared: (Prepared | { model: BenchModel; why: string })[] = [];
-    for (const model of MODELS) {
+    for (const model of benchModels()) {
       const p = await prepare(model, work);
       prepared.push(typeof p === 'string' ? { model, why: p } : p);
     }
@@ -521,10 +623,15 @@ async function main(): Promise<void> {
 
     const steps: StepsResult[] = [];
     if (!skip.has('steps')) {
-      for (const f of ['examples/mnist-keras-example.cnn.yaml', 'examples/cifar10-alexnet.cnn.yaml']) {
-        log(`speed steps: ${f}`);
-        steps.push(await measureSteps(path.join(ROOT, f), quick ? 1 : 3, quick ? 10 : 30, log));
+      for (const m of benchModels()) {
+        log(`speed steps: ${m.file}`);
+        steps.push(await measureSteps(path.join(ROOT, m.file), stepRounds, quick ? 10 : 30, log));
       }
+    }
+    let profile: Results['profile'];
+    if (!skip.has('profile')) {
+      log('per-op profile of the native step (bench/profile.ts) ...');
+      profile = await runProfile(benchModels().map((m) => m.file));
     }
     log('language server latency (bench/lsp.ts) ...');
     const lsp = await lspLatency();
@@ -540,13 +647,12 @@ async function main(): Promise<void> {
       quick, rounds, threads,
       machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
       versions: versions(venv, results), peers: venv.available, models: results, peaks: pk, steps, lsp,
-      bundles: await bundles(), memory, wasmBench, stepModes,
+      bundles: await bundles(), memory, wasmBench, stepModes, ...(profile !== undefined ? { profile } : {}),
     };
     fs.writeFileSync(outJson, `${JSON.stringify(r, null, 2)}\n`);
     fs.mkdirSync(path.dirname(outMd), { recursive: true });
-    const md = markdown(r);
-    fs.writeFileSync(outMd, md);
-    console.log(throughputTable(results));
+    fs.writeFileSync(outMd, withKept(markdown(r), outMd));
+    console.log(throughputTable(results, stepModes));
     console.log('');
     console.log(efficiencyTable(results, pk));
     for (const s of steps) console.log(`\n${s.model}, batch ${s.batchSize}:\n${stepsTable(s)}`);

@@ -26,11 +26,12 @@ export interface StepConfig {
 
 export const STEP_CONFIGS: readonly StepConfig[] = [
   { id: 'stock', label: 'tfjs `model.trainOnBatch` (tfjs-layers graph, tfjs Adam), before this work', mode: 'trainOnBatch', intra: 0, inter: 0 },
-  { id: 'grad-ops', label: 'TensorFlow gradient ops, hand-written backward pass, loss on logits (`SparseSoftmaxCrossEntropyWithLogits`), `ReluGrad`, `BiasAddGrad`; tfjs Adam', mode: 'native', native: { mkl: false, dropoutMasks: 'javascript', update: 'tfjs', foldRelu: false }, intra: 0, inter: 0 },
-  { id: 'resource-apply', label: '+ optimizer as one `ResourceApplyAdam`/`ResourceApplyRMSProp` per variable on resource variables', mode: 'native', native: { mkl: false, dropoutMasks: 'javascript', update: 'resource', foldRelu: false }, intra: 0, inter: 0 },
-  { id: 'mkl', label: '+ oneDNN max pooling with workspace (scatter gradient) and conv+bias in one kernel', mode: 'native', native: { mkl: true, dropoutMasks: 'javascript', update: 'resource', foldRelu: false }, intra: 0, inter: 0 },
-  { id: 'fold-relu', label: '+ ReLU moved behind max pooling (same result, a quarter of the ReLU work)', mode: 'native', native: { mkl: true, dropoutMasks: 'javascript', update: 'resource' }, intra: 0, inter: 0 },
-  { id: 'tf-dropout', label: '+ dropout masks drawn by TensorFlow (stateless, seeded) instead of JavaScript = the trainer now', mode: 'native', native: {}, intra: 0, inter: 0 },
+  { id: 'grad-ops', label: 'TensorFlow gradient ops, hand-written backward pass, loss on logits (`SparseSoftmaxCrossEntropyWithLogits`), `ReluGrad`, `BiasAddGrad`; tfjs Adam', mode: 'native', native: { mkl: false, dropoutMasks: 'javascript', update: 'tfjs', foldRelu: false, fused: false }, intra: 0, inter: 0 },
+  { id: 'resource-apply', label: '+ optimizer as one `ResourceApplyAdam`/`ResourceApplyRMSProp` per variable on resource variables', mode: 'native', native: { mkl: false, dropoutMasks: 'javascript', update: 'resource', foldRelu: false, fused: false }, intra: 0, inter: 0 },
+  { id: 'mkl', label: '+ oneDNN max pooling with workspace (scatter gradient) and conv+bias in one kernel', mode: 'native', native: { mkl: true, dropoutMasks: 'javascript', update: 'resource', foldRelu: false, fused: false }, intra: 0, inter: 0 },
+  { id: 'fold-relu', label: '+ ReLU moved behind max pooling (same result, a quarter of the ReLU work)', mode: 'native', native: { mkl: true, dropoutMasks: 'javascript', update: 'resource', fused: false }, intra: 0, inter: 0 },
+  { id: 'tf-dropout', label: '+ dropout masks drawn by TensorFlow (stateless, seeded) instead of JavaScript', mode: 'native', native: { fused: false }, intra: 0, inter: 0 },
+  { id: 'fused', label: '+ conv + bias + ReLU in one fused kernel (`_MklNativeFusedConv2D`; the ReLU\'s gradient still behind max pooling) = the trainer now', mode: 'native', native: {}, intra: 0, inter: 0 },
   { id: 'threads-2-1', label: 'the trainer now, 2 intra-op / 1 inter-op threads', mode: 'native', native: {}, intra: 2, inter: 1 },
   { id: 'threads-1-1', label: 'the trainer now, 1 intra-op / 1 inter-op thread', mode: 'native', native: {}, intra: 1, inter: 1 },
   { id: 'stock-2-1', label: 'tfjs `trainOnBatch`, 2 intra-op / 1 inter-op threads', mode: 'trainOnBatch', intra: 2, inter: 1 },

@@ -46,6 +46,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { outputLayerIndex, type LayerSpec, type TypedModelSpec } from '../core/index';
 import type { ModelSpec } from '../shared/modelSpec';
+import { isRelu } from './layers/activations';
 import { trainerLayerOf, type Gradients, type NativeForward, type NativePass, type PlanContext, type StepContext } from './layers/index';
 import type { BuiltModel } from './model';
 import { nativeBackend, Ops, type FusedKernels, type NativeBackend } from './nativeOps';
@@ -102,10 +103,18 @@ function lossMode(built: BuiltModel, layers: readonly LayerSpec[]): LossMode {
  * positive, both route it to the same position; where it is not, the ReLU gradient is zero in both.
  * A conv whose fused kernel applies the ReLU anyway (at no cost) keeps it, and only the gradient
  * moves behind the pooling (`reluApplied`). Generic over the passes: one that can leave its ReLU
- * to the next (`withoutRelu`) followed by one that can take it (`withRelu`).
+ * to the next (`withoutRelu`) followed by one that can take it (`withRelu`). Before that, a ReLU
+ * layer joins the pass before it where that pass can run it in its own kernel (`absorbRelu`:
+ * batch norm → ReLU as oneDNN's fused batch norm, a linear conv → ReLU as a conv with ReLU).
  */
 function foldRelu(plan: readonly NativePass[]): NativePass[] {
-  const out = [...plan];
+  // First an `activation: relu` layer into the pass before it, where that one's kernel can apply it.
+  const out: NativePass[] = [];
+  for (const p of plan) {
+    const prev = out[out.length - 1];
+    if (prev?.absorbRelu && isRelu(p)) out[out.length - 1] = prev.absorbRelu();
+    else out.push(p);
+  }
   for (let i = 0; i + 1 < out.length; i++) {
     const next = out[i + 1] as NativePass;
     if (!next.withRelu) continue;
@@ -190,7 +199,10 @@ export interface NativeStepOptions {
   readonly update?: 'resource' | 'tfjs';
   /** Run a ReLU that precedes max pooling behind it (see `foldRelu`). Default true. */
   readonly foldRelu?: boolean;
-  /** Use the fused conv (+ bias + ReLU) kernels where they run here (see `Ops.fusedKernels`). Default true. */
+  /**
+   * Use the fused kernels where they run here (see `Ops.fusedKernels`): conv (+ bias + ReLU), and
+   * with oneDNN batch norm + ReLU and oneDNN's conv kernels by name. Default true.
+   */
   readonly fused?: boolean;
 }
 

@@ -30,6 +30,11 @@ const RELU: NativePass = {
   withoutRelu: () => ({ pass: IDENTITY, reluApplied: false }),
 };
 
+/** Whether `pass` is a bare ReLU (an `activation: relu` layer), which the pass before may absorb. */
+export function isRelu(pass: NativePass): boolean {
+  return pass === RELU;
+}
+
 /** 1/√2 and 1/√(2π), for the exact GELU and its derivative. */
 const SQRT2 = Math.SQRT2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -131,5 +136,6 @@ export function chain(...passes: readonly NativePass[]): NativePass {
       const w = last.withoutRelu?.();
       return w ? { pass: chain(...live.slice(0, -1), w.pass), reluApplied: w.reluApplied } : null;
     },
+    ...(last.absorbRelu ? { absorbRelu: () => chain(...live.slice(0, -1), (last.absorbRelu as () => NativePass)()) } : {}),
   };
 }

@@ -32,7 +32,11 @@ export function inputShapeArg(ctx: BuildContext): { inputShape?: number[] } {
 export interface PlanContext {
   /** oneDNN's pooling and conv+bias kernels may be used. */
   readonly mkl: boolean;
-  /** Which fused conv (+ bias + ReLU) kernels run here (../nativeOps.ts `fusedKernels`), or null. */
+  /**
+   * Which fused conv (+ bias + ReLU) kernels run here (../nativeOps.ts `fusedKernels`), or null.
+   * `mkl` also means oneDNN's other kernels the step calls by name: batch norm with ReLU, the
+   * convolution without bias and its gradients.
+   */
   readonly fused: FusedKernels | null;
   /**
    * The layer's output goes to the loss as logits: a softmax at its end is left out (the loss,
@@ -87,6 +91,11 @@ export interface NativePass {
    * run after it (unless that layer applied it already: `reluApplied`), and its gradient.
    */
   withRelu?(reluApplied: boolean): NativePass;
+  /**
+   * For a layer whose kernel can apply a ReLU that follows it (an `activation: relu` layer, see
+   * `foldRelu`): itself with that ReLU, in its own kernel where one does (batch norm, a fused conv).
+   */
+  absorbRelu?(): NativePass;
 }
 
 /** How the direct TensorFlow step runs a layer type. */

@@ -36,6 +36,7 @@ function densePass(w: tf.Variable, b: tf.Variable | null, relu: boolean, plan: P
       };
     },
     withoutRelu: () => (relu ? { pass: densePass(w, b, false, plan), reluApplied: false } : null),
+    ...(relu ? {} : { absorbRelu: () => densePass(w, b, true, plan) }),
   };
 }
 

@@ -189,6 +189,11 @@ export interface PassCase {
   readonly layer: LayerSpec;
   /** The input's shape, batch first. */
   readonly input: readonly number[];
+  /**
+   * An `activation: relu` layer follows, which the pass absorbs (`absorbRelu`: batch norm's fused
+   * kernel, a linear conv's or dense layer's own ReLU); the reference is relu(layer(x)).
+   */
+  readonly thenRelu?: true;
 }
 
 const convOf = (filters: number, k: number, strides: [number, number], padding: Padding, activation: Activation, useBias = true): LayerSpec =>
@@ -203,6 +208,11 @@ const passes: PassCase[] = [
   { name: 'batchnorm on a map', layer: { type: 'batchnorm', momentum: 0.9, epsilon: 1e-3 }, input: [4, 5, 5, 3] },
   { name: 'batchnorm on a vector, epsilon 0.01', layer: { type: 'batchnorm', momentum: 0.99, epsilon: 1e-2 }, input: [6, 8] },
   { name: 'batchnorm, batch 1', layer: { type: 'batchnorm', momentum: 0.5, epsilon: 1e-3 }, input: [1, 3, 3, 2] },
+  { name: 'batchnorm → relu (fused with oneDNN)', layer: { type: 'batchnorm', momentum: 0.9, epsilon: 1e-3 }, input: [4, 6, 6, 5], thenRelu: true },
+  { name: 'batchnorm on a vector → relu', layer: { type: 'batchnorm', momentum: 0.99, epsilon: 1e-3 }, input: [6, 8], thenRelu: true },
+  { name: 'conv2d linear, no bias → relu', layer: convOf(4, 3, [1, 1], 'same', 'linear', false), input: [3, 6, 6, 2], thenRelu: true },
+  { name: 'conv2d linear → relu (fused)', layer: convOf(4, 3, [2, 2], 'valid', 'linear'), input: [3, 9, 9, 2], thenRelu: true },
+  { name: 'dense linear → relu', layer: { type: 'dense', units: 6, activation: 'linear', useBias: true }, input: [4, 9], thenRelu: true },
   { name: 'avgpool 2×2 s2 valid', layer: { type: 'avgpool2d', pool: [2, 2], strides: [2, 2], padding: 'valid' }, input: [3, 9, 9, 2] },
   { name: 'avgpool 3×3 s2 same', layer: { type: 'avgpool2d', pool: [3, 3], strides: [2, 2], padding: 'same' }, input: [2, 7, 7, 3] },
   { name: 'avgpool [2,3] s[1,2] valid', layer: { type: 'avgpool2d', pool: [2, 3], strides: [1, 2], padding: 'valid' }, input: [2, 6, 7, 2] },

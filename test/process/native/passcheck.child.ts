@@ -67,7 +67,8 @@ function check(c: PassCase, ctx: StepContext, fused: FusedKernels | null): CaseR
   const trainable = ref.layer.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
   const kept: { y?: tf.Tensor; r?: tf.Tensor } = {};
   const { value, grads } = tf.variableGrads(() => {
-    const y = ref.model.apply(xv, { training: true }) as tf.Tensor;
+    const out = ref.model.apply(xv, { training: true }) as tf.Tensor;
+    const y = c.thenRelu ? tf.relu(out) : out;
     const r = tf.keep(tf.tensor(values(y.size, 99), y.shape));
     kept.y = tf.keep(y.clone());
     kept.r = r;
@@ -78,7 +79,9 @@ function check(c: PassCase, ctx: StepContext, fused: FusedKernels | null): CaseR
   const result = tf.tidy(() => {
     const native = trainerLayerOf(c.layer).native;
     if (typeof native === 'string') throw new Error(`${c.name}: no pass (${native})`);
-    const pass = native.pass(c.layer, mine.layer, { mkl: ctx.mkl, fused, logits: false });
+    const layerPass = native.pass(c.layer, mine.layer, { mkl: ctx.mkl, fused, logits: false });
+    const pass = c.thenRelu ? layerPass.absorbRelu?.() : layerPass;
+    if (!pass) throw new Error(`${c.name}: the pass cannot absorb a ReLU`);
     const f = pass.forward(x, ctx);
     const g: Gradients = new Map();
     const dx = f.backward(r, true, g);

@@ -25,7 +25,7 @@ function check(onednn: 'on' | 'off'): CheckReport {
 /** The models of nativeStepCheck.ts, in its order. */
 const MODEL_NAMES = [
   'conv-pool-dense', 'strided-logits', 'padding-leaky-elu', 'elu-globalmax', 'spatial-dropout', 'batchnorm-gap',
-  'activations-conv-dense', 'activation-layers', 'depthwise-separable', 'batchnorm-dense', 'softmax-then-dropout',
+  'activations-conv-dense', 'activation-layers', 'depthwise-separable', 'batchnorm-dense', 'relu-layers', 'softmax-then-dropout',
 ];
 
 /** Variable names without tfjs's uniquifying `_N` suffix (two models in one process get different ones). */

@@ -106,6 +106,10 @@ const MODELS: Readonly<Record<string, LayerSpec[]>> = {
     depthwise(2, [2, 1], 'same', 1, 'linear', false), separable(5, 2, [2, 2], 'same', 2, 'tanh', false), { type: 'flatten' }, dense(5, 'softmax')],
   // batch norm on a vector, an activation layer as the softmax output (logits from the dense before it)
   'batchnorm-dense': [{ type: 'flatten' }, dense(16, 'linear', false), batchNorm(0.8), act('relu'), dense(5, 'linear'), act('softmax')],
+  // ReLU layers after linear conv, separable and dense layers (each absorbs it: the conv's fused
+  // kernel, and then behind max pooling), and after batch norm before a max pooling
+  'relu-layers': [conv(4, 3, 1, 'same', 'linear'), act('relu'), pool(2, 2, 'valid'), separable(5, 3, [1, 1], 'same', 1, 'linear'), act('relu'),
+    batchNorm(), act('relu'), pool(2, 2, 'same'), { type: 'flatten' }, dense(6, 'linear'), act('relu'), dense(5, 'softmax')],
   // dropout after the softmax output: the loss on the probabilities, as tfjs computes it
   'softmax-then-dropout': [conv(4, 3, 1, 'valid', 'relu'), pool(2, 2, 'valid'), { type: 'flatten' }, dense(5, 'softmax'), { type: 'dropout', rate: 0.3 }],
 };
