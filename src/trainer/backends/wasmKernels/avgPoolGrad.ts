@@ -11,7 +11,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { avgPoolGradNhwc } from '../cpuKernels';
 import { WASM } from './composer';
 
-export function avgPoolGradWasm(args: {
+function avgPoolGradWasm(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: object;
   attrs?: tf.NamedAttrMap;

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 
 export const WASM = 'wasm';
 
-export class WasmComposer {
+class WasmComposer {
   private readonly temps: tf.TensorInfo[] = [];
 
   constructor(private readonly backend: tf.KernelBackend) {}
@@ -40,6 +40,13 @@ export class WasmComposer {
   slice(x: tf.TensorInfo, begin: readonly number[], size: readonly number[]): tf.TensorInfo {
     if (size.every((s, i) => s === x.shape[i]) && begin.every((b) => b === 0)) return x;
     return this.run(tf.Slice, { x }, { begin: [...begin], size: [...size] });
+  }
+
+  /** A new uninitialised buffer, freed by `dispose` unless kept, for a kernel to write into. */
+  output(shape: readonly number[], dtype: tf.DataType): tf.TensorInfo {
+    const out = (this.backend as unknown as { makeOutput(s: number[], d: tf.DataType): tf.TensorInfo }).makeOutput([...shape], dtype);
+    this.temps.push(out);
+    return out;
   }
 
   owns(t: tf.TensorInfo): boolean {

@@ -10,7 +10,7 @@ import { compose, pair, WASM } from './composer';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
 
-export function makeConv2dBackpropInputWasm(shipped: tf.KernelFunc | undefined): tf.KernelFunc {
+function makeConv2dBackpropInputWasm(shipped: tf.KernelFunc | undefined): tf.KernelFunc {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { dy, filter } = args.inputs;
     if (dy === undefined || filter === undefined) throw new Error('Conv2DBackpropInput needs dy and filter');

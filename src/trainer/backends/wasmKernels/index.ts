@@ -5,16 +5,23 @@
  * type, activation and optimizer and catching "kernel not registered"). `Conv2DBackpropInput`, `MaxPoolGrad`, and
  * `Sum` and `Mean` over leading axes (bias gradients, batch-norm moments) are replaced because
  * the shipped ones dominated a training step (bench/wasm.ts measures each). `AvgPoolGrad` is
- * replaced because the shipped one is wrong for `same` padding (see ./avgPoolGrad).
+ * replaced because the shipped one is wrong for `same` padding (see ./avgPoolGrad). Not gradients
+ * but as much a part of a training step: `BatchMatMul` with a transposed operand (a dense layer's
+ * backward pass; the shipped kernel's scalar loop was a third of a CIFAR step), `Transpose`
+ * (blocked loops), and `Identity` and same-dtype `Cast` without a copy.
  */
 import * as tf from '@tensorflow/tfjs';
 import { avgPoolGradConfig } from './avgPoolGrad';
+import { batchMatMulConfig } from './batchMatMul';
+import { castConfig } from './cast';
 import { WASM } from './composer';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput';
 import { depthwiseFilterGradConfig, depthwiseInputGradConfig } from './depthwiseConv2dGrad';
+import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './maxPoolGrad';
 import { meanConfig, sumConfig } from './reduce';
+import { transposeConfig } from './transpose';
 
 /** Marks kernel functions registered here, also across module copies (src and bundle). */
 const OURS = Symbol.for('cnnLab.wasmGradientKernel');
@@ -33,6 +40,10 @@ const REPLACEMENTS: readonly { name: string; make: (shipped: tf.KernelConfig | u
   { name: tf.AvgPoolGrad, make: avgPoolGradConfig, onlyIfMissing: false },
   { name: tf.Sum, make: sumConfig, onlyIfMissing: false },
   { name: tf.Mean, make: meanConfig, onlyIfMissing: false },
+  { name: tf.BatchMatMul, make: batchMatMulConfig, onlyIfMissing: false },
+  { name: tf.Identity, make: identityConfig, onlyIfMissing: false },
+  { name: tf.Transpose, make: transposeConfig, onlyIfMissing: false },
+  { name: tf.Cast, make: castConfig, onlyIfMissing: false },
 ];
 
 function current(name: string): tf.KernelConfig | undefined {

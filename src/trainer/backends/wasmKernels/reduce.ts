@@ -12,7 +12,7 @@ import { compose, WASM } from './composer';
 /** Below this many elements the shipped kernel is as fast and the product not worth setting up. */
 const MIN_ELEMENTS = 4096;
 
-export function makeLeadingReduceWasm(kind: 'sum' | 'mean', shipped: tf.KernelFunc | undefined): tf.KernelFunc {
+function makeLeadingReduceWasm(kind: 'sum' | 'mean', shipped: tf.KernelFunc | undefined): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs;
     if (x === undefined) throw new Error('Sum needs x');
