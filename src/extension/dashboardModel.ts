@@ -5,18 +5,22 @@
  */
 import { DATASETS } from '../shared/datasets';
 import type { BuiltinDatasetName, ModelSummary } from '../shared/modelSpec';
-import type { FeatureMapsMessage, FiltersMessage, MetricRecord, RunStatus, TrainerMessage } from '../shared/trainerProtocol';
+import type { FeatureMapsMessage, FiltersMessage, InspectWhat, MetricRecord, RunStatus, TrainerMessage } from '../shared/trainerProtocol';
 import {
   appendBatchPoint,
   type ComparisonRun,
   type DashboardBatch,
   type DashboardEpoch,
   type DashboardEvaluation,
+  type DashboardExplanation,
   type DashboardFeatureMaps,
   type DashboardRunInfo,
+  type DashboardSaliency,
   type DashboardSnapshot,
   type DashboardUpdate,
   type FiltersState,
+  type InspectKind,
+  type InspectState,
   type SamplePickState,
 } from '../shared/webviewProtocol';
 import type { RunData } from '../host/runStore';
@@ -63,6 +67,14 @@ export class DashboardModel {
   private filtersMessage: FiltersMessage | null = null;
   private comparisons: readonly ComparisonRun[] = [];
   private samplePick: SamplePickState = { pending: null, progress: null, error: null };
+  private ownInput: DashboardFeatureMaps | null = null;
+  private explanation: DashboardExplanation | null = null;
+  private saliency: DashboardSaliency | null = null;
+  private historyEpochs: number[] = [];
+  /** Inspections asked for and not answered: request id → kind. */
+  private readonly asked = new Map<number, InspectKind>();
+  private inspectError: string | null = null;
+  private nextRequestId = 1;
 
   constructor(info: DashboardRunInfo, modelSummary: ModelSummary | null = null) {
     this.info = info;
@@ -109,13 +121,15 @@ export class DashboardModel {
       live,
       // A completed run has its final weights; any other has weights once a checkpoint is complete.
       inspectable: e.lastCheckpoint !== null || e.status === 'completed',
-      testCount: null,
+      // The evaluation counted every test sample: that is the range of valid picks.
+      testCount: data.evaluation ? data.evaluation.confusion.reduce((t, row) => t + row.reduce((a, b) => a + b, 0), 0) : null,
     }, analysed.summary);
     for (const b of batchRecords) appendBatchPoint(model.batches, stripKind(b));
     model.epochs = epochs;
     if (data.featureMaps) model.featureMaps = withoutType(data.featureMaps);
     if (data.evaluation) model.evaluation = withoutType(data.evaluation);
     if (data.filters) model.filtersMessage = data.filters;
+    model.historyEpochs = [...(data.historyEpochs ?? [])];
     return model;
   }
 
@@ -125,6 +139,8 @@ export class DashboardModel {
   get epochPoints(): readonly DashboardEpoch[] { return this.epochs; }
   get latestBatch(): DashboardBatch | undefined { return this.batches[this.batches.length - 1]; }
   get samplePickState(): SamplePickState { return this.samplePick; }
+  /** The test sample whose feature maps are shown; null before any. */
+  get shownSample(): number | null { return this.featureMaps?.sampleIndex ?? null; }
 
   snapshot(): DashboardSnapshot {
     return {
@@ -136,7 +152,43 @@ export class DashboardModel {
       evaluation: this.evaluation,
       comparisons: this.comparisons,
       samplePick: this.samplePick,
+      ownInput: this.ownInput,
+      explanation: this.explanation,
+      saliency: this.saliency,
+      historyEpochs: [...this.historyEpochs],
+      inspect: this.inspectState,
     };
+  }
+
+  get inspectState(): InspectState {
+    return { pending: [...new Set(this.asked.values())], error: this.inspectError };
+  }
+
+  /** Numbers an inspection about to be asked for (answers carry the number back); marks it pending. */
+  inspectAsked(what: InspectWhat): { requestId: number; update: DashboardUpdate } {
+    const requestId = this.nextRequestId++;
+    this.asked.set(requestId, what.kind);
+    this.inspectError = null;
+    return { requestId, update: { kind: 'inspect', inspect: this.inspectState } };
+  }
+
+  /** Inspections that will not be answered (the process ended, or could not be started). */
+  inspectFailed(error: string | null, requestId?: number): DashboardUpdate {
+    if (requestId === undefined) this.asked.clear();
+    else this.asked.delete(requestId);
+    this.inspectError = error;
+    return { kind: 'inspect', inspect: this.inspectState };
+  }
+
+  /** Epochs with pictures in the run folder (read from disk when a listed one was thinned away). */
+  setHistoryEpochs(epochs: readonly number[]): DashboardUpdate {
+    this.historyEpochs = [...epochs].sort((a, b) => a - b);
+    return { kind: 'historyEpochs', historyEpochs: [...this.historyEpochs] };
+  }
+
+  private answered(requestId: number): DashboardUpdate[] {
+    if (!this.asked.delete(requestId)) return [];
+    return [{ kind: 'inspect', inspect: this.inspectState }];
   }
 
   /** Changes the sample picker's state (a pick asked for, progress, failure). */
@@ -197,6 +249,19 @@ export class DashboardModel {
       }
       case 'featureMaps':
         return this.showFeatureMaps(m);
+      case 'explanation': {
+        const { type: _t, requestId, ...explanation } = m;
+        this.explanation = explanation;
+        return [{ kind: 'explanation', explanation }, ...this.answered(requestId)];
+      }
+      case 'saliency': {
+        const { type: _t, requestId, ...saliency } = m;
+        this.saliency = saliency;
+        return [{ kind: 'saliency', saliency }, ...this.answered(requestId)];
+      }
+      case 'inspectFailed':
+        if (!this.asked.has(m.requestId)) return [];
+        return [this.inspectFailed(m.error.hint !== undefined ? `${m.error.message} ${m.error.hint}` : m.error.message, m.requestId)];
       case 'evaluation':
         this.evaluation = withoutType(m);
         return [
@@ -205,13 +270,16 @@ export class DashboardModel {
         ];
       case 'filters':
         this.filtersMessage = m;
-        return [];
+        // The trainer keeps each epoch's pictures (history/) before it sends them.
+        if (this.historyEpochs.includes(m.epoch)) return [];
+        return [this.setHistoryEpochs([...this.historyEpochs, m.epoch])];
       case 'error':
         return [this.patch({ error: m.error.hint !== undefined ? `${m.error.message} ${m.error.hint}` : m.error.message })];
       case 'done': {
         const updates = [this.patch({ status: m.status, live: false, durationSec: m.durationSec, testAcc: m.testAcc ?? this.info.testAcc })];
         // The trainer that was to answer a pick is gone; a new pick goes to an inspection process.
         if (this.samplePick.pending !== null) updates.push(this.setSamplePick({ pending: null, progress: null }));
+        if (this.asked.size > 0) updates.push(this.inspectFailed(null));
         return updates;
       }
       default:
@@ -224,8 +292,15 @@ export class DashboardModel {
    * sample is answered.
    */
   showFeatureMaps(m: FeatureMapsMessage): DashboardUpdate[] {
-    this.featureMaps = withoutType(m);
+    const { type: _t, requestId, ...maps } = m;
+    if (maps.sampleIndex === null) {
+      // The user's own image: kept apart, so each epoch's maps of the test sample do not replace it.
+      this.ownInput = maps;
+      return [{ kind: 'ownInput', ownInput: maps }, ...(requestId !== undefined ? this.answered(requestId) : [])];
+    }
+    this.featureMaps = maps;
     const updates: DashboardUpdate[] = [{ kind: 'featureMaps', featureMaps: this.featureMaps }];
+    if (requestId !== undefined) updates.push(...this.answered(requestId));
     if (this.samplePick.pending === m.sampleIndex) updates.push(this.setSamplePick({ pending: null, progress: null, error: null }));
     return updates;
   }

@@ -8,11 +8,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MODEL_FILE, readRun, listRuns } from '../host/runStore';
+import { MODEL_FILE, listHistoryEpochs, readHistoryEntry, readRun, listRuns } from '../host/runStore';
 import type { WireError } from '../shared/errors';
+import type { InspectSubject, InspectWhat } from '../shared/trainerProtocol';
 import {
   isDashboardToHostMessage,
   type ComparisonRun,
+  type DashboardFocus,
   type DashboardShownMessage,
   type DashboardUpdate,
   type HostToDashboardMessage,
@@ -66,6 +68,8 @@ class DashboardPanel implements vscode.Disposable {
   private inspector: SampleInspector | undefined;
   /** What the page last reported drawing. */
   lastShown: DashboardShownMessage | undefined;
+  /** A part to show once the page is ready (asked for before it was). */
+  private pendingFocus: DashboardFocus | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -113,6 +117,13 @@ class DashboardPanel implements vscode.Disposable {
         this.ready = true;
         this.sendSnapshot();
         this.refreshComparisons();
+        if (this.pendingFocus !== undefined) this.focus(this.pendingFocus);
+        break;
+      case 'inspect':
+        this.inspect(raw.subject, raw.what);
+        break;
+      case 'requestHistory':
+        void this.sendHistory(raw.epoch);
         break;
       case 'resync':
         this.sendSnapshot();
@@ -167,6 +178,57 @@ class DashboardPanel implements vscode.Disposable {
     }
   }
 
+  /** Shows a part of the page (e.g. a filter's arithmetic asked for in the Filters view). */
+  focus(focus: DashboardFocus): void {
+    if (!this.ready) { this.pendingFocus = focus; return; }
+    this.pendingFocus = undefined;
+    this.post({ kind: 'focus', focus });
+  }
+
+  /**
+   * An inspection asked for in the page: relayed to the run's trainer while it trains, else to the
+   * inspection process (started on demand). Answers come back through the model as updates.
+   */
+  inspect(subject: InspectSubject, what: InspectWhat): void {
+    const info = this.model.runInfo;
+    const fail = (error: string): void => { this.post(this.model.inspectFailed(error)); };
+    if (subject.kind === 'test' && info.testCount !== null && subject.index >= info.testCount) {
+      fail(vscode.l10n.t('There is no test sample {0}: the test set has {1} samples, numbered 0 to {2}.', subject.index, info.testCount, info.testCount - 1));
+      return;
+    }
+    const live = this.owner.training.activeFor(this.runDir);
+    if (live !== undefined) {
+      const { requestId, update } = this.model.inspectAsked(what);
+      this.post(update);
+      live.client.inspect({ requestId, subject, what });
+      return;
+    }
+    if (!info.inspectable) {
+      fail(vscode.l10n.t('This run has no trained weights yet: its model can be asked after its first epoch.'));
+      return;
+    }
+    if (!vscode.workspace.isTrusted) {
+      fail(vscode.l10n.t("Asking the model of a finished run is disabled in untrusted workspaces: it runs a process that loads the run's weights and data set. Trust the workspace to ask it."));
+      return;
+    }
+    const { requestId, update } = this.model.inspectAsked(what);
+    this.post(update);
+    try {
+      this.inspectorFor().inspect({ requestId, subject, what }, this.model.shownSample ?? 0);
+    } catch (err) {
+      this.owner.log.error(`[inspect] ${this.runDir}: ${err instanceof Error ? err.message : String(err)}`);
+      this.post(this.model.inspectFailed(errorText(err), requestId));
+    }
+  }
+
+  /** One epoch's pictures from the run folder, for the epoch slider. */
+  private async sendHistory(epoch: number): Promise<void> {
+    const entry = await readHistoryEntry(this.runDir, epoch);
+    if (entry !== null) { this.post({ kind: 'historyEntry', entry }); return; }
+    // Thinned away (or never written): tell the page which epochs there are.
+    this.post(this.model.setHistoryEpochs(await listHistoryEpochs(this.runDir)));
+  }
+
   private inspectorFor(): SampleInspector {
     this.inspector ??= new SampleInspector(
       (featureSample) => this.owner.training.launchInspector(this.runDir, readFileSync(path.join(this.runDir, MODEL_FILE), 'utf8'), featureSample),
@@ -193,6 +255,12 @@ class DashboardPanel implements vscode.Disposable {
           }
         },
         featureMaps: (m) => { for (const u of this.model.showFeatureMaps(m)) this.post(u); },
+        inspected: (m) => { for (const u of this.model.apply(m)) this.post(u); },
+        inspectionsLost: (error) => {
+          this.owner.log.error(`[inspect] ${this.runDir}: ${error !== undefined ? `${error.code}: ${error.message}` : 'ended without answering'}`);
+          this.post(this.model.inspectFailed(error !== undefined ? wireText(error)
+            : vscode.l10n.t('The inspection process ended before it answered. See the CNN Lab output for its log, then ask again.')));
+        },
         failed: (error) => {
           this.owner.log.error(`[inspect] ${this.runDir}: ${error !== undefined ? `${error.code}: ${error.message}` : 'ended without answering'}`);
           this.post(this.model.setSamplePick({
@@ -271,6 +339,12 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
     if (p === undefined) return false;
     p.pick(sampleIndex);
     return true;
+  }
+
+  /** Opens the dashboard of a run and shows one filter's arithmetic there (the Filters view's Explain). */
+  async explainFilter(runDir: string, layerIndex: number, filter: number): Promise<void> {
+    await this.open(runDir, false);
+    this.panels.get(key(runDir))?.focus({ kind: 'explain', layerIndex, filter });
   }
 
   /** Whether the dashboard of a run is open and visible. */

@@ -1,6 +1,7 @@
 /**
  * The "Filters" webview view in the CNN Lab side bar: the conv kernels of the training run, or of
- * the run the user last opened or chose. Follows the run's `filters` messages (one per epoch).
+ * the run the user last opened or chose. Follows the run's `filters` messages (one per epoch). A
+ * filter's Explain opens the run's dashboard on that filter's arithmetic.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -30,6 +31,8 @@ export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.D
     private readonly training: TrainingService,
     private readonly log: vscode.LogOutputChannel,
     private readonly locations: RunLocations,
+    /** Shows a filter's arithmetic in the run's dashboard (the Explain button of a filter). */
+    private readonly explain: (runDir: string, layerIndex: number, filter: number) => Promise<void>,
   ) {
     this.disposables.push(
       training.onDidStart((run) => {
@@ -102,6 +105,15 @@ export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.D
       case 'webviewError':
         this.log.error(`[filters] ${raw.message}`);
         break;
+      case 'explainFilter': {
+        const runDir = this.shown?.info.runDir;
+        if (runDir !== undefined) {
+          void this.explain(runDir, raw.layerIndex, raw.filter).catch((err: unknown) => {
+            this.log.warn(`[filters] could not open the dashboard of ${runDir}: ${err instanceof Error ? err.message : String(err)}`);
+          });
+        }
+        break;
+      }
     }
   }
 

@@ -51,7 +51,8 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
   dashboards = new DashboardPanels(context.extensionUri, training, log, runLocations);
   context.subscriptions.push(dashboards);
 
-  const filters = new FiltersViewProvider(context.extensionUri, training, log, runLocations);
+  const filters = new FiltersViewProvider(context.extensionUri, training, log, runLocations,
+    (runDir, layerIndex, filter) => dashboards?.explainFilter(runDir, layerIndex, filter) ?? Promise.resolve());
   const runsTree = new RunsTreeProvider(runLocations, training);
   const summaries = new SummaryDocuments();
   context.subscriptions.push(

@@ -1,17 +1,22 @@
 /**
  * Sample picks on a run that no trainer serves any more (finished, stopped, reopened from disk):
  * on the first pick, an inspection process (`dist/trainer.js` with `mode: 'inspect'`) loads the
- * run's weights and data set, then answers each pick with feature maps. One per dashboard, started
+ * run's weights and data set, then answers each pick with feature maps, and each inspection (the
+ * user's own image, a filter's arithmetic, saliency) with its answer. One per dashboard, started
  * lazily, stopped when the dashboard closes or after a while without picks (it holds the data set
  * in memory). No vscode import: the dashboard hands in how to launch and what to do with answers.
  */
 import type { WireError } from '../shared/errors';
-import type { DatasetMessage, DoneMessage, FeatureMapsMessage, LogMessage, ProgressMessage, TrainerMessage } from '../shared/trainerProtocol';
+import type {
+  DatasetMessage, DoneMessage, ExplanationMessage, FeatureMapsMessage, InspectFailedMessage, InspectRequest, LogMessage, ProgressMessage,
+  SaliencyMessage, TrainerMessage,
+} from '../shared/trainerProtocol';
 
 /** The part of `TrainerClient` the inspector uses. */
 export interface InspectClient {
   onMessage(listener: (m: TrainerMessage) => void): { dispose(): void };
   requestFeatureMaps(sampleIndex: number): void;
+  inspect(request: Omit<InspectRequest, 'type'>): void;
   dispose(): void;
   readonly done: Promise<DoneMessage>;
   readonly failure: WireError | undefined;
@@ -31,6 +36,10 @@ export interface InspectorEvents {
    * without saying why.
    */
   failed(error: WireError | undefined): void;
+  /** The answer to an inspection (feature maps of the own image carry its `requestId`). */
+  inspected(m: FeatureMapsMessage | ExplanationMessage | SaliencyMessage | InspectFailedMessage): void;
+  /** Inspections asked for will not be answered: the process ended (with `error`, or without a word). */
+  inspectionsLost(error: WireError | undefined): void;
 }
 
 /** How long an idle inspection process is kept for the next pick. */
@@ -56,6 +65,10 @@ export class SampleInspector {
   /** The sample last asked of the process (the trainer clamps an index past the test set). */
   private asked: number | null = null;
   private failureReported = false;
+  /** Inspections not sent yet (the process answers requests once it has shown its first sample). */
+  private queued: Omit<InspectRequest, 'type'>[] = [];
+  /** Inspections sent and not answered yet. */
+  private readonly outstanding = new Set<number>();
   private idleTimer: unknown;
   private disposed = false;
   /** How many processes this inspector has launched (for the log and tests). */
@@ -85,6 +98,25 @@ export class SampleInspector {
     if (this.answering) this.ask(this.client, sampleIndex);
   }
 
+  /**
+   * Asks an inspection; starts the process on the first call (showing `featureSample` first, the
+   * sample on screen), and sends it once the process listens.
+   */
+  inspect(request: Omit<InspectRequest, 'type'>, featureSample: number): void {
+    if (this.disposed) return;
+    this.disarmIdle();
+    this.queued.push(request);
+    if (this.client === undefined) this.start(featureSample);
+    else if (this.answering) this.flush(this.client);
+  }
+
+  private flush(client: InspectClient): void {
+    for (const r of this.queued.splice(0)) {
+      this.outstanding.add(r.requestId);
+      client.inspect(r);
+    }
+  }
+
   private ask(client: InspectClient, sampleIndex: number): void {
     this.asked = sampleIndex;
     client.requestFeatureMaps(sampleIndex);
@@ -112,14 +144,21 @@ export class SampleInspector {
       case 'dataset':
         this.events.dataset(m);
         break;
+      case 'explanation':
+      case 'saliency':
+      case 'inspectFailed':
+        this.inspectionAnswered(m);
+        break;
       case 'featureMaps':
+        if (m.requestId !== undefined) { this.inspectionAnswered(m); break; }
         this.answering = true;
+        this.flush(client);
         this.events.featureMaps(m);
         // A later pick that is not asked yet is asked now; anything else is the answer (possibly
         // clamped by the trainer to the last test sample), so nothing is pending any more.
         if (this.wanted !== null && this.wanted !== m.sampleIndex && this.wanted !== this.asked) this.ask(client, this.wanted);
         else this.wanted = null;
-        if (this.wanted === null) this.armIdle();
+        this.armIdleWhenDone();
         break;
       case 'error':
         this.reportFailure(m.error);
@@ -130,6 +169,17 @@ export class SampleInspector {
       default:
         break;
     }
+  }
+
+  private inspectionAnswered(m: FeatureMapsMessage | ExplanationMessage | SaliencyMessage | InspectFailedMessage): void {
+    if (m.requestId !== undefined) this.outstanding.delete(m.requestId);
+    this.events.inspected(m);
+    this.armIdleWhenDone();
+  }
+
+  /** Nothing is waiting for the process any more: let it go after the idle time. */
+  private armIdleWhenDone(): void {
+    if (this.wanted === null && this.outstanding.size === 0 && this.queued.length === 0) this.armIdle();
   }
 
   private reportFailure(error: WireError | undefined): void {
@@ -144,6 +194,11 @@ export class SampleInspector {
     if (this.client !== client) return;
     if (this.wanted !== null) {
       this.reportFailure(client.failure);
+    }
+    if (this.outstanding.size > 0 || this.queued.length > 0) {
+      this.outstanding.clear();
+      this.queued = [];
+      this.events.inspectionsLost(client.failure);
     }
     this.release();
   }
@@ -172,6 +227,8 @@ export class SampleInspector {
   dispose(): void {
     this.disposed = true;
     this.wanted = null;
+    this.queued = [];
+    this.outstanding.clear();
     this.release();
   }
 }

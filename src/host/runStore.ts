@@ -10,6 +10,7 @@
  *   checkpoints/epoch-N/      model.json + weights.bin (TensorFlow.js layers format)
  *   final/                    the weights after the last epoch
  *   featureMaps.json, filters.json, evaluation.json   the latest message of that type
+ *   history/epoch-N.json      EpochHistoryEntry: that epoch's feature maps and filters (the epoch slider)
  *
  * A trainer can die at any moment, so every reader here is tolerant: a torn last line of
  * metrics.jsonl is skipped, a corrupt summary.json is rebuilt from what else is on disk, and a
@@ -28,7 +29,8 @@ import {
 } from '../shared/trainerProtocol';
 import {
   MODEL_DIR_FILES, RUN_FILES, TMP_MARK, UNOWNED_STARTUP_GRACE_MS, checkpointDirName, checkpointEpochOf, describeResume, isCompleteModelDir,
-  isJsonObject, isRunSummary, isStartupLeftover, parseMetrics, parseOwner, resumePlan, type ResumePlan,
+  historyEntryName, historyEpochOf, isEpochHistoryEntry, isJsonObject, isRunSummary, isStartupLeftover, parseMetrics, parseOwner, resumePlan,
+  type EpochHistoryEntry, type ResumePlan,
 } from '../shared/runFiles';
 
 /** The run folder's format lives in src/shared/runFiles.ts; re-exported for the store's callers. */
@@ -152,6 +154,8 @@ export interface RunData {
   readonly featureMaps?: FeatureMapsMessage;
   readonly filters?: FiltersMessage;
   readonly evaluation?: EvaluationMessage;
+  /** Epochs with pictures in history/, ascending (absent when there are none). */
+  readonly historyEpochs?: readonly number[];
 }
 
 // ---------------------------------------------------------------- parsing helpers
@@ -409,18 +413,37 @@ export async function readRun(dir: string, alive: (pid: number) => boolean = isP
   const { records: metrics, skipped } = metricsText === null ? { records: [], skipped: 0 } : parseMetrics(metricsText);
   noteSkipped(problems, skipped);
   const entry = await entryFor(abs, summary, metrics, problems, alive);
-  const [modelText, featureMaps, filters, evaluation] = await Promise.all([
+  const [modelText, featureMaps, filters, evaluation, historyEpochs] = await Promise.all([
     readText(path.join(abs, MODEL_FILE)),
     readMessageFile<FeatureMapsMessage>(path.join(abs, RUN_FILES.featureMaps), 'featureMaps'),
     readMessageFile<FiltersMessage>(path.join(abs, RUN_FILES.filters), 'filters'),
     readMessageFile<EvaluationMessage>(path.join(abs, RUN_FILES.evaluation), 'evaluation'),
+    listHistoryEpochs(abs),
   ]);
   return {
     entry, summary, metrics, modelText,
     ...(featureMaps ? { featureMaps } : {}),
     ...(filters ? { filters } : {}),
     ...(evaluation ? { evaluation } : {}),
+    ...(historyEpochs.length > 0 ? { historyEpochs } : {}),
   };
+}
+
+/** Epochs with pictures in a run's history/, ascending; none when the folder has no history. */
+export async function listHistoryEpochs(dir: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(path.join(dir, RUN_FILES.history));
+  } catch {
+    return [];
+  }
+  return names.map(historyEpochOf).filter((e): e is number => e !== null).sort((a, b) => a - b);
+}
+
+/** One epoch's pictures from a run's history/, or null when missing (thinned away) or unreadable. */
+export async function readHistoryEntry(dir: string, epoch: number): Promise<EpochHistoryEntry | null> {
+  const v = await readJson(path.join(dir, RUN_FILES.history, historyEntryName(epoch))).catch(() => undefined);
+  return isEpochHistoryEntry(v) ? v : null;
 }
 
 /** Writes JSON atomically: a temp file in the same folder, then rename over the target. */

@@ -17,6 +17,7 @@ import {
   isTrainerMessage,
   type DoneMessage,
   type HostMessage,
+  type InspectRequest,
   type StartRequest,
   type TrainerMessage,
 } from '../shared/trainerProtocol';
@@ -173,6 +174,11 @@ export class TrainerClient implements Disposable {
   /** Asks for the feature maps of another test sample; answered by a `featureMaps` message. */
   requestFeatureMaps(sampleIndex: number): void {
     this.send({ type: 'featureMapsRequest', sampleIndex });
+  }
+
+  /** Asks about a test sample or the user's own image; answered by the message `what` names, or `inspectFailed`. */
+  inspect(request: Omit<InspectRequest, 'type'>): void {
+    this.send({ type: 'inspectRequest', ...request });
   }
 
   /** Kills the child at once (SIGKILL); `done` then resolves as `interrupted`. */

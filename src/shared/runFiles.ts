@@ -3,7 +3,9 @@
  * store, the trainer when resuming or inspecting): file names, and the runtime guards for
  * `metrics.jsonl` lines and `summary.json`. Pure: no fs, so both sides do their own I/O.
  */
-import { BACKEND_CHOICES, type BackendChoice, type MetricRecord, type RunStatus, type RunSummary } from './trainerProtocol';
+import {
+  BACKEND_CHOICES, type BackendChoice, type FeatureMapsMessage, type FiltersMessage, type MetricRecord, type RunStatus, type RunSummary,
+} from './trainerProtocol';
 
 /** Names inside a run folder. */
 export const RUN_FILES = {
@@ -31,6 +33,12 @@ export const RUN_FILES = {
    */
   tensorboardTrain: 'train',
   tensorboardValidation: 'validation',
+  /**
+   * `history/epoch-N.json` (`EpochHistoryEntry`): the chosen sample's feature maps and the conv
+   * filters after each epoch (epoch 0: before training), for the dashboard's epoch slider.
+   * Thinned to stay under `HISTORY_MAX_BYTES`; the first and the latest epoch are always kept.
+   */
+  history: 'history',
 } as const;
 
 /** Inside a model folder (`checkpoints/epoch-N/`, `final/`): TF.js layers format. */
@@ -141,6 +149,58 @@ export function parseRunRecord(text: string): RunRecord | null {
   } catch {
     return null;
   }
+}
+
+// ---------------------------------------------------------------- epoch history
+
+/** One epoch's pictures in `history/`. */
+export interface EpochHistoryEntry {
+  readonly version: 1;
+  /** 0: before the first epoch. */
+  readonly epoch: number;
+  readonly featureMaps: FeatureMapsMessage;
+  /** The filters of layers up to `HISTORY_MAX_FILTER_WEIGHTS` weights (larger ones are left out). */
+  readonly filters: FiltersMessage;
+}
+
+/** Budget of `history/`: beyond it every second epoch between the first and the latest is dropped. */
+export const HISTORY_MAX_BYTES = 24 * 1024 * 1024;
+/** A conv layer with more weights than this is not kept per epoch (AlexNet's deeper layers). */
+export const HISTORY_MAX_FILTER_WEIGHTS = 40_000;
+
+/** The `history/` entry of an epoch: `epoch-N.json`. */
+export function historyEntryName(epoch: number): string {
+  return `epoch-${epoch}.json`;
+}
+
+/** The epoch of a `history/` entry named `epoch-N.json`, else null (temp files and strays). */
+export function historyEpochOf(name: string): number | null {
+  const m = /^epoch-(\d+)\.json$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/** Checks what a reader of a history entry relies on. */
+export function isEpochHistoryEntry(v: unknown): v is EpochHistoryEntry {
+  return isJsonObject(v) && v.version === 1 && num(v.epoch) && isJsonObject(v.featureMaps) && v.featureMaps.type === 'featureMaps'
+    && Array.isArray(v.featureMaps.layers) && isJsonObject(v.filters) && v.filters.type === 'filters' && Array.isArray(v.filters.layers);
+}
+
+/**
+ * Which history epochs to delete so that the rest fits `maxBytes`: every second one between the
+ * first and the latest, repeated until it fits (the first and the latest always stay), so the
+ * kept epochs stay spread over the whole run. `sizes`: epoch → bytes.
+ */
+export function historyToThin(sizes: ReadonlyMap<number, number>, maxBytes: number = HISTORY_MAX_BYTES): number[] {
+  let kept = [...sizes.keys()].sort((a, b) => a - b);
+  const total = (): number => kept.reduce((t, e) => t + (sizes.get(e) ?? 0), 0);
+  const dropped: number[] = [];
+  while (total() > maxBytes && kept.length > 2) {
+    const next = kept.filter((_e, i) => i === 0 || i === kept.length - 1 || i % 2 === 0);
+    if (next.length === kept.length) break;
+    dropped.push(...kept.filter((e) => !next.includes(e)));
+    kept = next;
+  }
+  return dropped.sort((a, b) => a - b);
 }
 
 // ---------------------------------------------------------------- complete checkpoints

@@ -65,7 +65,40 @@ export interface FeatureMapsRequest { readonly type: 'featureMapsRequest'; reado
 /** Sent by the host every few seconds; a trainer that hears nothing for long exits (orphan watchdog). */
 export interface PingRequest { readonly type: 'ping'; readonly sentAt: number }
 
-export type HostMessage = StartRequest | StopRequest | FeatureMapsRequest | PingRequest;
+/**
+ * What an inspection is about: a test sample by its index, or an image the user drew or dropped
+ * into the dashboard, already at the model's input size and channels (8-bit, as the data set's
+ * images are; the trainer scales it to 0..1 as it does those).
+ */
+export type InspectSubject =
+  | { readonly kind: 'test'; readonly index: number }
+  | { readonly kind: 'own'; readonly image: ImagePayload };
+
+/** The subject an answer is about, without the image (the answer carries the input it used). */
+export type SubjectRef = { readonly kind: 'test'; readonly index: number } | { readonly kind: 'own' };
+
+/** What to compute for the subject. */
+export type InspectWhat =
+  /** Feature maps and the prediction (answered by `featureMaps` with `requestId`). */
+  | { readonly kind: 'featureMaps' }
+  /** One conv filter's arithmetic on its input (answered by `explanation`). */
+  | { readonly kind: 'explanation'; readonly layerIndex: number; readonly filter: number }
+  /** Saliency and Grad-CAM for a class; null: the predicted class (answered by `saliency`). */
+  | { readonly kind: 'saliency'; readonly classIndex: number | null };
+
+/**
+ * Sent by the host when the user asks the dashboard about a sample or their own image: answered
+ * between two batches while training, at once in inspect mode, with the message `what` names
+ * (same `requestId`), or `inspectFailed`.
+ */
+export interface InspectRequest {
+  readonly type: 'inspectRequest';
+  readonly requestId: number;
+  readonly subject: InspectSubject;
+  readonly what: InspectWhat;
+}
+
+export type HostMessage = StartRequest | StopRequest | FeatureMapsRequest | PingRequest | InspectRequest;
 
 // ---------------------------------------------------------------- trainer → host
 
@@ -178,14 +211,103 @@ export interface FeatureMapLayer {
   readonly ranges: readonly (readonly [number, number])[];
 }
 
-/** Activations of each conv and pooling layer for one test sample; sent each epoch and on request. */
+/**
+ * Activations of each conv and pooling layer for one test sample (sent each epoch and on a
+ * `featureMapsRequest`) or for the user's own image (on an `inspectRequest`).
+ */
 export interface FeatureMapsMessage {
   readonly type: 'featureMaps';
   readonly epoch: number;
-  readonly sampleIndex: number;
-  readonly label: number;
+  /** Test-set index; null for the user's own image. */
+  readonly sampleIndex: number | null;
+  /** The sample's class; null for the user's own image (it has none). */
+  readonly label: number | null;
   readonly input: ImagePayload;
   readonly layers: readonly FeatureMapLayer[];
+  /** The model's class probabilities for this input (softmax applied when it outputs logits); absent in runs from before they were recorded. */
+  readonly probabilities?: readonly number[];
+  /** Present when this answers an `inspectRequest`. */
+  readonly requestId?: number;
+}
+
+/** A float32 array, little-endian, base64-encoded (exact values, compact JSON). */
+export interface FloatPayload {
+  /** Row-major; the last axis varies fastest. */
+  readonly shape: readonly number[];
+  readonly f32Base64: string;
+}
+
+/**
+ * One conv2d filter's arithmetic on one input (answer to an `inspectRequest` for `explanation`):
+ * the layer's input, the filter's kernel (one k×k slice per input channel) and bias, how the
+ * kernel slides, and the layer's real output channel as the model computed it. The viewer
+ * computes each channel's partial map (plane ⊛ slice) and their sum from these, and compares.
+ */
+export interface ExplanationMessage {
+  readonly type: 'explanation';
+  readonly requestId: number;
+  readonly epoch: number;
+  readonly subject: SubjectRef;
+  readonly layerIndex: number;
+  readonly layerName: string;
+  /** Output channel (0-based). */
+  readonly filter: number;
+  readonly filters: number;
+  /** True for the model's first layer: the input is the image (scaled to 0..1); else the previous layer's output. */
+  readonly inputIsImage: boolean;
+  /** Name of the layer whose output is the input (null for the image). */
+  readonly inputLayerName: string | null;
+  /** The layer's input [h, w, c], as the model sees it. */
+  readonly input: FloatPayload;
+  /** The filter's kernel [kh, kw, c] (TF order, this filter only). */
+  readonly kernel: FloatPayload;
+  readonly bias: number;
+  readonly strides: readonly [number, number];
+  readonly padding: 'valid' | 'same';
+  readonly activation: string;
+  /** The layer's output for this filter [oh, ow], from the model's own forward pass. */
+  readonly output: FloatPayload;
+  /** The same before the activation: the layer's kernel and bias applied by TensorFlow's conv2d [oh, ow]. */
+  readonly preActivation: FloatPayload;
+  /** The input image (for display next to the planes). */
+  readonly image: ImagePayload;
+}
+
+/**
+ * Why the model gives a class (answer to an `inspectRequest` for `saliency`): the gradient of the
+ * class score (the logit, before softmax) with respect to the input pixels, and Grad-CAM on the
+ * last convolution layer.
+ */
+export interface SaliencyMessage {
+  readonly type: 'saliency';
+  readonly requestId: number;
+  readonly epoch: number;
+  readonly subject: SubjectRef;
+  readonly classIndex: number;
+  /** The class score the gradients are of, and the class's probability. */
+  readonly score: number;
+  readonly probability: number;
+  /** `logit`: the pre-softmax score; `log-probability` when the model's logits are out of reach. */
+  readonly scoreKind: 'logit' | 'log-probability';
+  /** ∂score/∂input [h, w, c] (input scaled to 0..1). */
+  readonly gradient: FloatPayload;
+  /** Grad-CAM on the last conv layer; null when the model has none. */
+  readonly gradCam: {
+    readonly layerIndex: number;
+    readonly layerName: string;
+    /** ReLU(Σ_k α_k A_k) at the layer's resolution [h', w']. */
+    readonly map: FloatPayload;
+    /** α_k: the spatial mean of ∂score/∂A_k, one per channel. */
+    readonly weights: readonly number[];
+  } | null;
+  readonly image: ImagePayload;
+}
+
+/** An `inspectRequest` could not be answered (no weights yet, a wrong image size, …). */
+export interface InspectFailedMessage {
+  readonly type: 'inspectFailed';
+  readonly requestId: number;
+  readonly error: WireError;
 }
 
 /** One conv layer's kernels. */
@@ -197,6 +319,8 @@ export interface FilterLayer {
   readonly outChannels: number;
   /** Raw float weights in TF order [kh][kw][in][out], flattened. */
   readonly weights: readonly number[];
+  /** One bias per filter; absent without bias (or in runs from before biases were recorded). */
+  readonly bias?: readonly number[];
 }
 
 /** Each conv layer's kernels, split per input channel by the viewer; sent each epoch. */
@@ -233,16 +357,18 @@ export interface PongMessage { readonly type: 'pong'; readonly sentAt: number; r
 export type TrainerMessage =
   | ReadyMessage | BackendMessage | DatasetMessage | ProgressMessage | StartedMessage
   | BatchMessage | EpochEndMessage | EvaluationMessage | FeatureMapsMessage | FiltersMessage
-  | LogMessage | ErrorMessage | DoneMessage | PongMessage;
+  | LogMessage | ErrorMessage | DoneMessage | PongMessage
+  | ExplanationMessage | SaliencyMessage | InspectFailedMessage;
 
 /**
  * Every message type, as the keys of a record over the union: a type added to a union and not
  * here (or here and not in the union) fails to compile, so the guards below stay exhaustive.
  */
-const HOST_TYPE_KEYS = { start: true, stop: true, featureMapsRequest: true, ping: true } as const satisfies Record<HostMessage['type'], true>;
+const HOST_TYPE_KEYS = { start: true, stop: true, featureMapsRequest: true, ping: true, inspectRequest: true } as const satisfies Record<HostMessage['type'], true>;
 const TRAINER_TYPE_KEYS = {
   ready: true, backend: true, dataset: true, progress: true, started: true, batch: true, epochEnd: true, evaluation: true,
   featureMaps: true, filters: true, log: true, error: true, done: true, pong: true,
+  explanation: true, saliency: true, inspectFailed: true,
 } as const satisfies Record<TrainerMessage['type'], true>;
 const HOST_TYPES = Object.keys(HOST_TYPE_KEYS);
 const TRAINER_TYPES = Object.keys(TRAINER_TYPE_KEYS);
@@ -267,8 +393,43 @@ export function isHostMessage(v: unknown): v is HostMessage {
       return Number.isInteger(m.sampleIndex) && (m.sampleIndex as number) >= 0;
     case 'ping':
       return typeof m.sentAt === 'number';
+    case 'inspectRequest':
+      return Number.isInteger(m.requestId) && isInspectSubject(m.subject) && isInspectWhat(m.what);
     default:
       return true;
+  }
+}
+
+const isNatural = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/** An 8-bit image whose base64 holds exactly width × height × channels bytes (at most 1024 × 1024). */
+function isImagePayload(v: unknown): v is ImagePayload {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  if (!isNatural(o.width) || !isNatural(o.height) || (o.channels !== 1 && o.channels !== 3) || typeof o.pixelsBase64 !== 'string') return false;
+  if (o.width < 1 || o.height < 1 || o.width > 1024 || o.height > 1024) return false;
+  const b64 = o.pixelsBase64;
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(b64) && b64.length % 4 === 0 && b64.length / 4 * 3 - pad === o.width * o.height * o.channels;
+}
+
+/** Runtime guard of an inspection's subject (it crosses the webview and the process boundary). */
+export function isInspectSubject(v: unknown): v is InspectSubject {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  if (o.kind === 'test') return isNatural(o.index);
+  return o.kind === 'own' && isImagePayload(o.image);
+}
+
+/** Runtime guard of what an inspection asks for. */
+export function isInspectWhat(v: unknown): v is InspectWhat {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  switch (o.kind) {
+    case 'featureMaps': return true;
+    case 'explanation': return isNatural(o.layerIndex) && isNatural(o.filter);
+    case 'saliency': return o.classIndex === null || isNatural(o.classIndex);
+    default: return false;
   }
 }
 
@@ -277,7 +438,8 @@ export function isTrainerMessage(v: unknown): v is TrainerMessage {
   if (!hasType(v, TRAINER_TYPES)) return false;
   const m = v as Record<string, unknown>;
   // An error is rebuilt as a typed error on the host side: its code must be one the host knows.
-  return m.type !== 'error' || isWireError(m.error);
+  if (m.type === 'error' || m.type === 'inspectFailed') return isWireError(m.error);
+  return true;
 }
 
 // ---------------------------------------------------------------- run folder

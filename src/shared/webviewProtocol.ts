@@ -8,8 +8,11 @@
  * (snapshot seq + 1, + 2, ...). A webview that sees a gap sends `resync` and gets a new snapshot.
  */
 import type { ModelSummary } from './modelSpec';
+import type { EpochHistoryEntry } from './runFiles';
+import { isInspectSubject, isInspectWhat } from './trainerProtocol';
 import type {
-  BatchMessage, EpochEndMessage, EvaluationMessage, FeatureMapsMessage, FilterLayer, RunStatus,
+  BatchMessage, EpochEndMessage, EvaluationMessage, ExplanationMessage, FeatureMapsMessage, FilterLayer, InspectSubject, InspectWhat,
+  RunStatus, SaliencyMessage,
 } from './trainerProtocol';
 
 /** Translated strings for `@vscode/l10n` in the webview (`vscode.l10n.bundle`); null = English. */
@@ -21,6 +24,21 @@ export type DashboardBatch = Omit<BatchMessage, 'type'>;
 export type DashboardEpoch = Omit<EpochEndMessage, 'type'>;
 export type DashboardFeatureMaps = Omit<FeatureMapsMessage, 'type'>;
 export type DashboardEvaluation = Omit<EvaluationMessage, 'type'>;
+/** One conv filter's arithmetic, as the trainer sent it (the explainer draws and checks it). */
+export type DashboardExplanation = Omit<ExplanationMessage, 'type' | 'requestId'>;
+/** Saliency and Grad-CAM of one class for one input. */
+export type DashboardSaliency = Omit<SaliencyMessage, 'type' | 'requestId'>;
+
+/** What an inspection computes (`InspectWhat['kind']`). */
+export type InspectKind = InspectWhat['kind'];
+
+/** How the dashboard's inspections (own image, explainer, saliency) are doing. */
+export interface InspectState {
+  /** Kinds asked for and not answered yet. */
+  readonly pending: readonly InspectKind[];
+  /** Why the last one failed and what to do, translated; null when it did not. */
+  readonly error: string | null;
+}
 
 /** The scalar facts about a run shown in the dashboard header and status line. */
 export interface DashboardRunInfo {
@@ -81,7 +99,19 @@ export interface DashboardSnapshot {
   readonly evaluation: DashboardEvaluation | null;
   readonly comparisons: readonly ComparisonRun[];
   readonly samplePick: SamplePickState;
+  /** Feature maps and prediction of the user's own image (drawn or dropped); null before one. */
+  readonly ownInput: DashboardFeatureMaps | null;
+  /** The latest explained filter; null before one was asked for. */
+  readonly explanation: DashboardExplanation | null;
+  /** The latest saliency; null before one was asked for. */
+  readonly saliency: DashboardSaliency | null;
+  /** Epochs with pictures in the run folder's history (for the epoch slider), ascending. */
+  readonly historyEpochs: readonly number[];
+  readonly inspect: InspectState;
 }
+
+/** Something outside the page asked it to show a part (e.g. the Filters view's Explain). */
+export type DashboardFocus = { readonly kind: 'explain'; readonly layerIndex: number; readonly filter: number };
 
 /** One change to a snapshot, applied in `seq` order. */
 export type DashboardUpdate =
@@ -93,7 +123,16 @@ export type DashboardUpdate =
   /** `null`: the shown evaluation no longer holds (a resumed run trains again). */
   | { readonly kind: 'evaluation'; readonly evaluation: DashboardEvaluation | null }
   | { readonly kind: 'comparisons'; readonly comparisons: readonly ComparisonRun[] }
-  | { readonly kind: 'samplePick'; readonly samplePick: SamplePickState };
+  | { readonly kind: 'samplePick'; readonly samplePick: SamplePickState }
+  | { readonly kind: 'ownInput'; readonly ownInput: DashboardFeatureMaps }
+  | { readonly kind: 'explanation'; readonly explanation: DashboardExplanation }
+  | { readonly kind: 'saliency'; readonly saliency: DashboardSaliency }
+  | { readonly kind: 'historyEpochs'; readonly historyEpochs: readonly number[] }
+  /** The pictures of one epoch, asked for by `requestHistory` (not kept in the snapshot). */
+  | { readonly kind: 'historyEntry'; readonly entry: EpochHistoryEntry }
+  | { readonly kind: 'inspect'; readonly inspect: InspectState }
+  /** Not kept: the page shows that part once (and asks for what it needs). */
+  | { readonly kind: 'focus'; readonly focus: DashboardFocus };
 
 // ---------------------------------------------------------------- host → dashboard
 
@@ -145,9 +184,18 @@ export interface DashboardShownMessage {
 /** Who answers sample picks, derived from the run info by `samplePicking`. */
 export type SamplePicking = 'live' | 'inspect' | 'none';
 
+/**
+ * Dashboard → host: the user asked about a test sample or their own image: its feature maps and
+ * prediction (own image), one filter's arithmetic (explainer) or saliency. The host relays it to
+ * the run's trainer, or to an inspection process once the run has ended.
+ */
+export interface InspectMessage { readonly type: 'inspect'; readonly subject: InspectSubject; readonly what: InspectWhat }
+/** Dashboard → host: the epoch slider moved; answered by a `historyEntry` update. */
+export interface RequestHistoryMessage { readonly type: 'requestHistory'; readonly epoch: number }
+
 export type DashboardToHostMessage =
   | WebviewReadyMessage | DashboardResyncMessage | RequestFeatureMapsMessage | StopTrainingMessage | WebviewErrorMessage
-  | DashboardShownMessage;
+  | DashboardShownMessage | InspectMessage | RequestHistoryMessage;
 
 /** Who answers a sample pick of this run: its trainer while live, else an inspection process when it has weights. */
 export function samplePicking(info: Pick<DashboardRunInfo, 'live' | 'inspectable'>): SamplePicking {
@@ -180,8 +228,10 @@ export type HostToFiltersMessage = FiltersStateMessage;
 
 /** Filters view → host: let the user choose which run to show. */
 export interface ChooseRunMessage { readonly type: 'chooseRun' }
+/** Filters view → host: show this filter's arithmetic in the run's dashboard (opened if needed). */
+export interface ExplainFilterMessage { readonly type: 'explainFilter'; readonly layerIndex: number; readonly filter: number }
 
-export type FiltersToHostMessage = WebviewReadyMessage | ChooseRunMessage | WebviewErrorMessage;
+export type FiltersToHostMessage = WebviewReadyMessage | ChooseRunMessage | WebviewErrorMessage | ExplainFilterMessage;
 
 // ---------------------------------------------------------------- guards
 
@@ -216,10 +266,51 @@ function isImage(v: unknown): boolean {
   return isObj(v) && isNat(v.width) && isNat(v.height) && (v.channels === 1 || v.channels === 3) && isStr(v.pixelsBase64);
 }
 
+const isNatOrNull = (v: unknown): boolean => v === null || isNat(v);
+
 function isDashboardFeatureMaps(v: unknown): v is DashboardFeatureMaps {
-  return isObj(v) && isNat(v.epoch) && isNat(v.sampleIndex) && isNat(v.label) && isImage(v.input)
+  return isObj(v) && isNat(v.epoch) && isNatOrNull(v.sampleIndex) && isNatOrNull(v.label) && isImage(v.input)
+    && (v.probabilities === undefined || isArrOf(v.probabilities, isNum))
     && isArrOf(v.layers, (l) => isObj(l) && isNat(l.layerIndex) && isStr(l.name) && isStr(l.type)
       && isShape3(l.shape) && isStr(l.valuesBase64) && Array.isArray(l.ranges));
+}
+
+/** A float payload whose base64 holds exactly 4 bytes per element of its shape. */
+function isFloats(v: unknown, rank?: number): boolean {
+  if (!isObj(v) || !isArrOf(v.shape, isNat) || !isStr(v.f32Base64)) return false;
+  const shape = v.shape as number[];
+  if (rank !== undefined && shape.length !== rank) return false;
+  const b64 = v.f32Base64;
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return b64.length % 4 === 0 && b64.length / 4 * 3 - pad === shape.reduce((a, b) => a * b, 1) * 4;
+}
+
+function isSubjectRef(v: unknown): boolean {
+  return isObj(v) && ((v.kind === 'test' && isNat(v.index)) || v.kind === 'own');
+}
+
+function isDashboardExplanation(v: unknown): v is DashboardExplanation {
+  return isObj(v) && isNat(v.epoch) && isSubjectRef(v.subject) && isNat(v.layerIndex) && isStr(v.layerName)
+    && isNat(v.filter) && isNat(v.filters) && typeof v.inputIsImage === 'boolean' && isStrOrNull(v.inputLayerName)
+    && isFloats(v.input, 3) && isFloats(v.kernel, 3) && isNum(v.bias) && Array.isArray(v.strides) && v.strides.length === 2
+    && v.strides.every(isNat) && (v.padding === 'valid' || v.padding === 'same') && isStr(v.activation)
+    && isFloats(v.output, 2) && isFloats(v.preActivation, 2) && isImage(v.image);
+}
+
+function isDashboardSaliency(v: unknown): v is DashboardSaliency {
+  if (!isObj(v) || !isNat(v.epoch) || !isSubjectRef(v.subject) || !isNat(v.classIndex) || !isNum(v.score) || !isNum(v.probability)
+    || (v.scoreKind !== 'logit' && v.scoreKind !== 'log-probability') || !isFloats(v.gradient, 3) || !isImage(v.image)) return false;
+  const cam = v.gradCam;
+  return cam === null || (isObj(cam) && isNat(cam.layerIndex) && isStr(cam.layerName) && isFloats(cam.map, 2) && isArrOf(cam.weights, isNum));
+}
+
+function isInspectState(v: unknown): v is InspectState {
+  return isObj(v) && isArrOf(v.pending, (k) => k === 'featureMaps' || k === 'explanation' || k === 'saliency') && isStrOrNull(v.error);
+}
+
+function isHistoryEntry(v: unknown): v is EpochHistoryEntry {
+  return isObj(v) && v.version === 1 && isNat(v.epoch) && isObj(v.featureMaps) && isDashboardFeatureMaps(v.featureMaps)
+    && isObj(v.filters) && isNat(v.filters.epoch) && isArrOf(v.filters.layers, isFilterLayer);
 }
 
 function isDashboardEvaluation(v: unknown): v is DashboardEvaluation {
@@ -259,7 +350,11 @@ export function isDashboardSnapshot(v: unknown): v is DashboardSnapshot {
     && isArrOf(v.batches, isDashboardBatch) && isArrOf(v.epochs, isDashboardEpoch)
     && (v.featureMaps === null || isDashboardFeatureMaps(v.featureMaps))
     && (v.evaluation === null || isDashboardEvaluation(v.evaluation))
-    && isArrOf(v.comparisons, isComparison) && isSamplePickState(v.samplePick);
+    && isArrOf(v.comparisons, isComparison) && isSamplePickState(v.samplePick)
+    && (v.ownInput === null || isDashboardFeatureMaps(v.ownInput))
+    && (v.explanation === null || isDashboardExplanation(v.explanation))
+    && (v.saliency === null || isDashboardSaliency(v.saliency))
+    && isArrOf(v.historyEpochs, isNat) && isInspectState(v.inspect);
 }
 
 export function isDashboardUpdate(v: unknown): v is DashboardUpdate {
@@ -273,6 +368,13 @@ export function isDashboardUpdate(v: unknown): v is DashboardUpdate {
     case 'evaluation': return v.evaluation === null || isDashboardEvaluation(v.evaluation);
     case 'comparisons': return isArrOf(v.comparisons, isComparison);
     case 'samplePick': return isSamplePickState(v.samplePick);
+    case 'ownInput': return isDashboardFeatureMaps(v.ownInput);
+    case 'explanation': return isDashboardExplanation(v.explanation);
+    case 'saliency': return isDashboardSaliency(v.saliency);
+    case 'historyEpochs': return isArrOf(v.historyEpochs, isNat);
+    case 'historyEntry': return isHistoryEntry(v.entry);
+    case 'inspect': return isInspectState(v.inspect);
+    case 'focus': return isObj(v.focus) && v.focus.kind === 'explain' && isNat(v.focus.layerIndex) && isNat(v.focus.filter);
     default: return false;
   }
 }
@@ -303,6 +405,9 @@ export function isDashboardToHostMessage(v: unknown): v is DashboardToHostMessag
       return isNat(v.seq) && (v.sampleIndex === null || isNat(v.sampleIndex))
         && (v.caption === null || (isStr(v.caption) && v.caption.length <= MAX_WEBVIEW_STRING))
         && (v.picking === 'live' || v.picking === 'inspect' || v.picking === 'none');
+    // The own image is checked to the byte (its base64 holds exactly width × height × channels).
+    case 'inspect': return isInspectSubject(v.subject) && isInspectWhat(v.what) && (v.subject.kind !== 'test' || v.subject.index < 10_000_000);
+    case 'requestHistory': return isNat(v.epoch);
     default: return false;
   }
 }
@@ -311,7 +416,8 @@ function isFilterLayer(v: unknown): v is FilterLayer {
   if (!isObj(v) || !isNat(v.layerIndex) || !isStr(v.name) || !Array.isArray(v.kernel) || v.kernel.length !== 2
     || !v.kernel.every(isNat) || !isNat(v.inChannels) || !isNat(v.outChannels) || !Array.isArray(v.weights)) return false;
   const [kh, kw] = v.kernel as [number, number];
-  return v.weights.length === kh * kw * v.inChannels * v.outChannels && v.weights.every(isNum);
+  return v.weights.length === kh * kw * v.inChannels * v.outChannels && v.weights.every(isNum)
+    && (v.bias === undefined || (isArrOf(v.bias, isNum) && (v.bias as number[]).length === v.outChannels));
 }
 
 function isFiltersState(v: unknown): v is FiltersState {
@@ -333,6 +439,7 @@ export function isFiltersToHostMessage(v: unknown): v is FiltersToHostMessage {
     case 'chooseRun':
       return true;
     case 'webviewError': return isWebviewError(v);
+    case 'explainFilter': return isNat(v.layerIndex) && isNat(v.filter);
     default: return false;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Inspection of a run that no trainer serves any more (`StartRequest.mode: 'inspect'`): the model
  * rebuilt from the run's spec, its trained weights loaded (final/, else the last complete
- * checkpoint), and feature maps computed on demand for any test sample. Read-only by design: the
+ * checkpoint), and feature maps computed on demand for any test sample (and, through its
+ * `Inspector`, for the user's own images, with explanations and saliency). Read-only by design: the
  * dashboard opens finished runs this way, and looking at a run must never change it, so nothing
  * here writes to the run folder (no summary, metrics, temp files or checkpoints).
  */
@@ -11,7 +12,7 @@ import type { TypedModelSpec } from '../core/index';
 import type { ModelSummary } from '../shared/modelSpec';
 import type { DoneMessage, FeatureMapsMessage, RunSummary } from '../shared/trainerProtocol';
 import { CnnLabError } from '../shared/errors';
-import { activationModel, featureLayerIndices, featureMaps } from './inspect';
+import { Inspector, activationModel, featureLayerIndices } from './inspect';
 import { buildModel } from './model';
 import { RUN_FILES, checkpointDir, listCheckpoints, readModelDir, readSummary, restoreModelDir, type ModelDir } from './runFolder';
 import type { PreparedData } from './train';
@@ -25,6 +26,8 @@ export interface Inspection {
   readonly epoch: number;
   /** Feature maps of test sample `sampleIndex` (clamped to the test set). */
   featureMaps(sampleIndex: number): FeatureMapsMessage;
+  /** Answers `inspectRequest`s (own images, explanations, saliency) on the same weights. */
+  readonly inspector: Inspector;
   /** The `done` this session ends with: the run's recorded status, untouched. */
   done(): DoneMessage;
   dispose(): void;
@@ -87,15 +90,19 @@ export async function openInspection(o: {
   const featIdx = featureLayerIndices(spec.layers);
   const actModel = activationModel(built.model, featIdx);
   const clamp = (i: number): number => Math.min(Math.max(0, i), Math.max(0, data.test.count - 1));
+  const inspector = new Inspector({
+    model: built.model, actModel, layerIndices: featIdx, names: built.names, layers: spec.layers, test: data.test, shape: data.shape,
+  }, epoch);
 
   return {
     weights,
     epoch,
+    inspector,
     featureMaps: (sampleIndex) => {
       if (data.test.count === 0) {
         throw new CnnLabError('E_DATASET_UNAVAILABLE', `The ${data.name} data set has no test samples to inspect.`);
       }
-      return featureMaps(actModel, featIdx, built.names, spec.layers, data.test, clamp(sampleIndex), data.shape, epoch);
+      return inspector.featureMaps({ kind: 'test', index: clamp(sampleIndex) });
     },
     done: () => ({
       type: 'done',

@@ -5,19 +5,24 @@
  * `TrainerMessage`. stdout and stderr carry log text only.
  *
  * Lifetime: one `start` per process; after `done` the process exits. A `start` in inspect mode
- * trains nothing: it serves feature maps of a finished run until `stop` (inspectRun.ts). A watchdog exits when the
+ * trains nothing: it serves feature maps of a finished run until `stop` (inspectRun.ts). An
+ * `inspectRequest` (own image, explanation, saliency) is answered by the inspected run's model, or
+ * while training by the training model between two batches (inspect.ts `liveInspector`); the
+ * training's epoch pictures are kept in the run folder on the way out (epochHistory.ts). A watchdog exits when the
  * parent goes away: on IPC `disconnect`, when the parent pid no longer exists, or when pings that
  * used to arrive stop for `PING_TIMEOUT_MS` (a host that never pings relies on the other two).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { HostMessage, StartRequest, TrainerMessage } from '../shared/trainerProtocol';
+import type { HostMessage, InspectRequest, StartRequest, TrainerMessage } from '../shared/trainerProtocol';
 import { isHostMessage } from '../shared/trainerProtocol';
 import { CnnLabError, toWireError } from '../shared/errors';
 import { inferSummary, typedModelSpec, type TypedModelSpec } from '../core/index';
 import { loadDataset } from './data/index';
 import { selectBackend } from './backends/select';
+import { EpochHistory } from './epochHistory';
+import { liveInspector, type Inspector } from './inspect';
 import { openInspection, type Inspection } from './inspectRun';
 import { probeNative } from './probeNative';
 import { markFailed, prepareData, train, type PreparedData, type TrainControl } from './train';
@@ -49,6 +54,19 @@ let ownsRun = true;
 /** The open inspection once an inspect session has loaded (answers requests at once). */
 let inspection: Inspection | null = null;
 let lastPing = 0;
+/** `inspectRequest`s that came before a model could answer them (still loading); answered once one can. */
+const waitingInspections: InspectRequest[] = [];
+
+/** Who answers `inspectRequest`s now: the inspected run's model, else the model being trained. */
+function inspector(): Inspector | null {
+  return inspection?.inspector ?? liveInspector();
+}
+
+function answerWaitingInspections(): void {
+  const by = inspector();
+  if (by === null) return;
+  for (const req of waitingInspections.splice(0)) send(by.answer(req));
+}
 
 /**
  * The start request's model with its layers checked against the layer registry (the spec crossed
@@ -92,10 +110,21 @@ async function run(start: StartRequest): Promise<void> {
     return;
   }
 
+  const history = new EpochHistory(runDir);
   const result = await train({
     spec, modelText: start.modelText, runDir, resume: start.resume, data, summary: inferSummary(spec),
     backend: { name: backend.name, detail: backend.detail }, batchIntervalMs: start.batchIntervalMs ?? 100,
-    control, send, versions: { ...cnnLabVersion(), ...backendVersions },
+    control,
+    send: (m) => {
+      history.observe(m);
+      // Inspections answered in the middle of an epoch report it, as train.ts's sample picks do.
+      const live = m.type === 'batch' ? liveInspector() : null;
+      if (live !== null && m.type === 'batch') live.epoch = m.epoch;
+      send(m);
+      // The first feature maps mean the training model can answer inspections too.
+      if (m.type === 'featureMaps' && waitingInspections.length > 0) answerWaitingInspections();
+    },
+    versions: { ...cnnLabVersion(), ...backendVersions },
   });
   finish({
     type: 'done', status: result.status, runDir, epochsCompleted: result.epochsCompleted,
@@ -121,6 +150,7 @@ async function serveInspection(start: StartRequest, spec: TypedModelSpec, data: 
     return;
   }
   inspection = opened;
+  answerWaitingInspections();
 }
 
 function endInspection(open: Inspection): void {
@@ -189,6 +219,12 @@ function onMessage(raw: unknown): void {
       if (inspection) send(inspection.featureMaps(msg.sampleIndex));
       else control.featureRequest = msg.sampleIndex;
       return;
+    case 'inspectRequest': {
+      const by = inspector();
+      if (by !== null) send(by.answer(msg));
+      else waitingInspections.push(msg);
+      return;
+    }
     case 'ping':
       lastPing = Date.now();
       send({ type: 'pong', sentAt: msg.sentAt, numTensors: tf.memory().numTensors });

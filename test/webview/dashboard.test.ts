@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { DashboardModel, SequenceCounter, epochsOf } from '../../src/extension/dashboardModel';
 import { readRun } from '../../src/host/runStore';
 import type { ComparisonRun, DashboardShownMessage, HostToDashboardMessage } from '../../src/shared/webviewProtocol';
-import { formatCount, formatShape, gridLayout } from '../../webview/common/math';
+import { channelValues, formatCount, formatPercent, formatShape, scaleFor, topClasses, valuesRgba } from '../../webview/common/math';
 import { canvasPixels, distinctColours, OUTPUT, pageLog, postToPage, reloadPage, startHarness, type Harness } from './harness';
 import { FIXTURE_DIR, recordedMessages, storedModel } from './fixture';
 
@@ -64,21 +64,43 @@ describe('dashboard webview (recorded run)', function () {
     assert.match(await textOf(page, '#gap-note'), new RegExp(`epoch ${last.epoch}`));
     assert.ok((await page.$$('#curves canvas')).length >= 4, 'uPlot drew its canvases');
 
-    // Feature maps: input as RGB plus three channels, one tiled grid per conv/pool layer.
+    // Feature maps: input as RGB plus three channels, one figure per conv/pool layer with its
+    // output shape, a value legend and one numbered tile per channel, drawn on the layer's scale.
     const fm = snap.featureMaps;
-    assert.ok(fm !== null);
+    assert.ok(fm !== null && fm.probabilities !== undefined);
     assert.equal(fm.input.channels, 3);
     assert.equal((await page.$$('.fm-input canvas')).length, 4);
-    const grids = await page.$$('.fm-grid');
-    assert.equal(grids.length, fm.layers.length);
-    for (const [i, layer] of fm.layers.entries()) {
+    assert.equal((await page.$$('.fm-layer')).length, fm.layers.length);
+    for (const layer of fm.layers) {
       const [h, w, c] = layer.shape;
-      const layout = gridLayout(c, w, h);
-      const px = await canvasPixels(page, '.fm-grid', i);
-      assert.equal(px.width, layout.width, `${layer.name} grid width`);
-      assert.equal(px.height, layout.height, `${layer.name} grid height`);
-      assert.ok(await distinctColours(page, '.fm-grid', i) > 2, `${layer.name} activations are drawn`);
+      const sel = `.fm-layer[data-layer="${layer.layerIndex}"]`;
+      assert.match(await textOf(page, `${sel} .fm-layer-title`), new RegExp(`^${layer.name} \\(${layer.type}\\) · output ${h}×${w}×${c} · ${c} channels`));
+      assert.deepEqual(await page.$$eval(`${sel} .fm-ch`, (e) => e.map((x) => (x as { textContent: string | null }).textContent)), Array.from({ length: c }, (_, i) => String(i + 1)));
+      const lo = Math.min(...layer.ranges.map((r) => r[0]));
+      const hi = Math.max(...layer.ranges.map((r) => r[1]));
+      const scale = scaleFor(lo, hi);
+      const legend = await page.$eval(`${sel} .scale-legend`, (e) => { const d = (e as unknown as { dataset: Record<string, string> }).dataset; return [Number(d.lo), Number(d.hi)]; });
+      assert.deepEqual(legend, scale.kind === 'diverging' ? [-scale.limit, scale.limit] : [scale.lo, scale.hi]);
+      // Channel 3's tile shows exactly that channel's activations on the layer's scale.
+      const ch = Math.min(2, c - 1);
+      const px = await canvasPixels(page, `${sel} .fm-tile canvas`, ch);
+      assert.equal(px.width, w);
+      assert.equal(px.height, h);
+      assert.deepEqual(px.data, Array.from(valuesRgba(channelValues(Uint8Array.from(Buffer.from(layer.valuesBase64, 'base64')), h, w, c, ch, layer.ranges[ch] ?? [0, 0]), scale)));
+      assert.ok(await distinctColours(page, `${sel} .fm-tile canvas`, ch) > 1 || layer.ranges[ch]?.[0] === layer.ranges[ch]?.[1], `${layer.name} activations are drawn`);
     }
+    // The label, the prediction with its top three probabilities, and the range of samples.
+    const classNames = snap.info.classNames;
+    assert.match(await textOf(page, '#fm-caption'), new RegExp(`^Sample ${fm.sampleIndex} \\(label: ${classNames[fm.label ?? -1]}\\), after epoch ${fm.epoch}$`));
+    const top = topClasses(fm.probabilities, 3);
+    const prediction = await textOf(page, '#fm-prediction');
+    assert.ok(prediction.startsWith(`Prediction: ${classNames[top[0]?.[0] ?? -1]}`), prediction);
+    for (const [c, p] of top) assert.ok(prediction.includes(`${classNames[c]} ${formatPercent(p, 1)}`), prediction);
+    assert.match(prediction, top[0]?.[0] === fm.label ? /correct$/ : /wrong: the label is /);
+    assert.equal(snap.info.testCount, 90, 'the evaluation counted the test set');
+    assert.equal(await textOf(page, '#sample-range'), 'Test sample (0 to 89)');
+    // Only conv2d channels open the explainer.
+    assert.equal((await page.$$('.fm-tile.explainable')).length, fm.layers.filter((l) => l.type === 'conv2d').reduce((t, l) => t + l.shape[2], 0));
 
     // Evaluation: confusion matrix over all classes, the misclassified gallery.
     const ev = snap.evaluation;
@@ -214,7 +236,7 @@ describe('dashboard webview (recorded run)', function () {
     assert.match(String(csp), /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
     await postToPage(page, { type: 'snapshot', seq: 1, snapshot: model.snapshot(), l10n: null } satisfies HostToDashboardMessage);
     await page.waitForSelector('#summary table');
-    await page.waitForSelector('.fm-grid');
+    await page.waitForSelector('.fm-layer');
     assert.ok((await page.$$('#curves canvas')).length >= 4);
     // The style sheets came through style-src: media/dashboard.css lays the charts out as a flex row.
     assert.equal(await page.evaluate("getComputedStyle(document.querySelector('.charts')).display"), 'flex');
@@ -257,7 +279,7 @@ describe('dashboard webview (recorded run)', function () {
     const snap = model.snapshot();
     assert.equal(await pointsOf(page, 'epoch-acc'), snap.epochs.length);
     assert.equal(await pointsOf(page, 'batch-acc'), snap.batches.length);
-    assert.equal((await page.$$('.fm-grid')).length, snap.featureMaps?.layers.length);
+    assert.equal((await page.$$('.fm-layer')).length, snap.featureMaps?.layers.length);
     assert.equal((await page.$$('#summary tbody tr')).length, started.summary.layers.length);
     assert.equal(await textOf(page, '#status'), 'completed');
     assert.equal(await page.isVisible('#stop'), false, 'Stop disappears when the run is done');

@@ -181,3 +181,17 @@ export async function distinctColours(page: Page, selector: string, index = 0): 
   for (let i = 0; i < data.length; i += 4) set.add(((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0));
   return set.size;
 }
+
+/**
+ * Waits until a JavaScript expression is true in the page. Playwright's `waitForFunction` polls
+ * with `eval` inside the page, which the webview's CSP (rightly) refuses; this asks from outside
+ * (DevTools protocol evaluation is not subject to the page's CSP), every 25 ms.
+ */
+export async function until(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate<boolean>(`Boolean(${expression})`)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -11,7 +11,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeModelText } from '../../src/core/index';
 import { TrainerClient } from '../../src/host/trainerClient';
-import type { TrainerMessage } from '../../src/shared/trainerProtocol';
+import type { InspectRequest, TrainerMessage } from '../../src/shared/trainerProtocol';
+import { RUN_FILES } from '../../src/shared/runFiles';
+import type { ModelSpec } from '../../src/shared/modelSpec';
+
+/** What the webview tests ask the finished run's model (test sample 0 is the one shown). */
+function inspections(ownImage: string): Omit<InspectRequest, 'type'>[] {
+  return [
+    { requestId: 1, subject: { kind: 'test', index: 0 }, what: { kind: 'explanation', layerIndex: 0, filter: 2 } },
+    { requestId: 2, subject: { kind: 'test', index: 0 }, what: { kind: 'explanation', layerIndex: 2, filter: 5 } },
+    { requestId: 3, subject: { kind: 'test', index: 0 }, what: { kind: 'saliency', classIndex: null } },
+    { requestId: 4, subject: { kind: 'own', image: { width: 32, height: 32, channels: 3, pixelsBase64: ownImage } }, what: { kind: 'featureMaps' } },
+    { requestId: 5, subject: { kind: 'own', image: { width: 32, height: 32, channels: 3, pixelsBase64: ownImage } }, what: { kind: 'explanation', layerIndex: 0, filter: 2 } },
+  ];
+}
+
+/** A red disc on black, 32×32 RGB: an "own image" in the spirit of the shapes data set. */
+function redDisc(): string {
+  const px = Buffer.alloc(32 * 32 * 3);
+  for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) {
+    if ((x - 15.5) ** 2 + (y - 15.5) ** 2 <= 100) px[(y * 32 + x) * 3] = 220;
+  }
+  return px.toString('base64');
+}
 
 const root = path.resolve(__dirname, '..', '..');
 const out = path.join(root, 'test', 'fixtures', 'recorded-run');
@@ -32,6 +54,28 @@ layers:
 train: { epochs: 4, batchSize: 32, optimizer: adam, learningRate: 0.003, validationSplit: 0.1, seed: 7 }
 `;
 
+/** Opens a finished run in inspect mode, asks `asked` once it shows its first sample, and returns the answers. */
+async function inspect(runDir: string, spec: ModelSpec, modelText: string, tmp: string, asked: Omit<InspectRequest, 'type'>[]): Promise<TrainerMessage[]> {
+  const answers: TrainerMessage[] = [];
+  const inspector = TrainerClient.launch({
+    runDir, spec, modelText, modelDir: tmp, backend: 'auto',
+    dataDir: path.join(tmp, 'data'), resume: false, maxTrainSamples: 1200, maxTestSamples: 90, mode: 'inspect', featureSample: 0,
+  }, { trainerPath: path.join(root, 'dist', 'trainer.js'), onStderr: (l) => process.stderr.write(`${l}\n`) });
+  await new Promise<void>((resolve, reject) => {
+    inspector.onMessage((m) => {
+      if (m.type === 'featureMaps' && m.requestId === undefined) for (const r of asked) inspector.inspect(r);
+      if ('requestId' in m && m.requestId !== undefined) {
+        if (m.type === 'inspectFailed') reject(new Error(`inspection ${m.requestId} failed: ${m.error.message}`));
+        answers.push(m);
+        if (answers.length === asked.length) resolve();
+      }
+    });
+    void inspector.done.then(() => reject(new Error('the inspection process ended early')));
+  });
+  await inspector.stop();
+  return answers;
+}
+
 async function main(): Promise<void> {
   const analysis = analyzeModelText(MODEL);
   if (analysis.spec === null) throw new Error(`fixture model invalid: ${analysis.diagnostics.map((d) => d.message).join('; ')}`);
@@ -47,13 +91,33 @@ async function main(): Promise<void> {
   await client.exited;
   if (done.status !== 'completed') throw new Error(`recording run ended ${done.status}`);
 
+  // The finished run opened in inspect mode, as a dashboard does on the first question.
+  const answers = await inspect(runDir, analysis.spec, MODEL, tmp, inspections(redDisc()));
+
+  // The same model on the grayscale copy of the data (one epoch): its first filter has one slice.
+  const grayModel = MODEL.replace('dataset: shapes', 'dataset: shapes\ngrayscale: true').replace('epochs: 4', 'epochs: 1');
+  const gray = analyzeModelText(grayModel);
+  if (gray.spec === null) throw new Error('grayscale fixture model invalid');
+  const grayDir = path.join(tmp, 'gray');
+  const grayClient = TrainerClient.launch({
+    runDir: grayDir, spec: gray.spec, modelText: grayModel, modelDir: tmp, backend: 'auto',
+    dataDir: path.join(tmp, 'data'), resume: false, maxTrainSamples: 1200, maxTestSamples: 90, batchIntervalMs: 50,
+  }, { trainerPath: path.join(root, 'dist', 'trainer.js'), onStderr: (l) => process.stderr.write(`${l}\n`) });
+  if ((await grayClient.done).status !== 'completed') throw new Error('grayscale recording run failed');
+  await grayClient.exited;
+  const grayAnswers = await inspect(grayDir, gray.spec, grayModel, tmp,
+    [{ requestId: 1, subject: { kind: 'test', index: 0 }, what: { kind: 'explanation', layerIndex: 0, filter: 2 } }]);
+
   await fsp.rm(out, { recursive: true, force: true });
   await fsp.mkdir(out, { recursive: true });
   for (const f of await fsp.readdir(runDir)) {
     const st = await fsp.stat(path.join(runDir, f));
     if (st.isFile()) await fsp.copyFile(path.join(runDir, f), path.join(out, f));
   }
+  await fsp.cp(path.join(runDir, RUN_FILES.history), path.join(out, RUN_FILES.history), { recursive: true });
   await fsp.writeFile(path.join(out, 'messages.jsonl'), messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+  await fsp.writeFile(path.join(out, 'inspections.jsonl'), answers.map((m) => JSON.stringify(m)).join('\n') + '\n');
+  await fsp.writeFile(path.join(out, 'inspections-gray.jsonl'), grayAnswers.map((m) => JSON.stringify(m)).join('\n') + '\n');
   await fsp.rm(tmp, { recursive: true, force: true });
   const counts = messages.reduce<Record<string, number>>((a, m) => ({ ...a, [m.type]: (a[m.type] ?? 0) + 1 }), {});
   console.log(`recorded ${messages.length} messages into ${out}:`, counts);

@@ -190,3 +190,113 @@ export function rowShare(row: readonly number[], j: number): number {
   const total = row.reduce((a, b) => a + b, 0);
   return total > 0 ? (row[j] ?? 0) / total : 0;
 }
+
+/**
+ * How values map to colours: `diverging` (blue below zero, white at zero, red above, symmetric
+ * limit) when they take both signs, else `sequential` from `lo` (black) to `hi` (white).
+ */
+export type ValueScale =
+  | { readonly kind: 'diverging'; readonly limit: number }
+  | { readonly kind: 'sequential'; readonly lo: number; readonly hi: number };
+
+/** The scale for values in [lo, hi]: diverging when they straddle zero, else sequential. */
+export function scaleFor(lo: number, hi: number): ValueScale {
+  if (lo < 0 && hi > 0) return { kind: 'diverging', limit: Math.max(-lo, hi) };
+  return { kind: 'sequential', lo: Math.min(lo, hi), hi: Math.max(lo, hi) };
+}
+
+export function scaleColour(scale: ValueScale, v: number): [number, number, number] {
+  if (scale.kind === 'diverging') return divergingColour(v, scale.limit);
+  const span = scale.hi - scale.lo;
+  const g = span > 0 ? Math.round(Math.max(0, Math.min(1, (v - scale.lo) / span)) * 255) : 0;
+  return [g, g, g];
+}
+
+/** RGBA pixels of row-major values on a scale. */
+export function valuesRgba(values: ArrayLike<number>, scale: ValueScale): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(values.length * 4);
+  for (let i = 0; i < values.length; i++) {
+    const [r, g, b] = scaleColour(scale, values[i] as number);
+    out[i * 4] = r; out[i * 4 + 1] = g; out[i * 4 + 2] = b; out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** Smallest and largest of some values ([0, 0] for none). */
+export function extent(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) { const v = values[i] as number; if (v < lo) lo = v; if (v > hi) hi = v; }
+  return Number.isFinite(lo) ? [lo, hi] : [0, 0];
+}
+
+/**
+ * A feature-map channel's activations back from the trainer's 0..255 bytes and the channel's
+ * [min, max] (exact to 1/255 of the channel's range): row-major [h][w].
+ */
+export function channelValues(bytes: Uint8Array, h: number, w: number, c: number, channel: number, range: readonly [number, number]): Float32Array {
+  const [lo, hi] = range;
+  const out = new Float32Array(h * w);
+  for (let i = 0, j = channel; i < out.length; i++, j += c) out[i] = lo + ((bytes[j] ?? 0) / 255) * (hi - lo);
+  return out;
+}
+
+/** Bilinear upsampling (half-pixel centres, as tf.image.resizeBilinear) of a row-major map. */
+export function upsample(map: ArrayLike<number>, h: number, w: number, outH: number, outW: number): Float32Array {
+  const out = new Float32Array(outH * outW);
+  for (let y = 0; y < outH; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * (h / outH) - 0.5, 0), h - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, h - 1);
+    const ty = fy - y0;
+    for (let x = 0; x < outW; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * (w / outW) - 0.5, 0), w - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, w - 1);
+      const tx = fx - x0;
+      const top = (map[y0 * w + x0] as number) * (1 - tx) + (map[y0 * w + x1] as number) * tx;
+      const bottom = (map[y1 * w + x0] as number) * (1 - tx) + (map[y1 * w + x1] as number) * tx;
+      out[y * outW + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+/** "Heat" colour for t in [0, 1]: transparent-black → red → yellow → white (saliency, Grad-CAM). */
+export function heatColour(t: number): [number, number, number] {
+  const u = Math.max(0, Math.min(1, t));
+  return [Math.round(Math.min(1, u * 3) * 255), Math.round(Math.max(0, Math.min(1, u * 3 - 1)) * 255), Math.round(Math.max(0, u * 3 - 2) * 255)];
+}
+
+/**
+ * An image with a heat map laid over it: each pixel is the image blended with the heat colour of
+ * `heat[i] / max`, `alpha` times as strong where the heat is highest.
+ */
+export function overlayRgba(imageRgba: Uint8ClampedArray, heat: ArrayLike<number>, alpha = 0.6): Uint8ClampedArray {
+  const [, hi] = extent(heat);
+  const out = new Uint8ClampedArray(imageRgba.length);
+  for (let i = 0; i < heat.length; i++) {
+    const t = hi > 0 ? (heat[i] as number) / hi : 0;
+    const [r, g, b] = heatColour(t);
+    const a = alpha * t;
+    out[i * 4] = Math.round((imageRgba[i * 4] ?? 0) * (1 - a) + r * a);
+    out[i * 4 + 1] = Math.round((imageRgba[i * 4 + 1] ?? 0) * (1 - a) + g * a);
+    out[i * 4 + 2] = Math.round((imageRgba[i * 4 + 2] ?? 0) * (1 - a) + b * a);
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** The `n` most probable classes, most probable first: [class, probability]. */
+export function topClasses(probabilities: readonly number[], n = 3): [number, number][] {
+  return probabilities.map((p, i): [number, number] => [i, p]).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, n);
+}
+
+/** A number in a few significant digits for labels and tooltips: "0.0123", "−1.50", "3.2e-7". */
+export function formatValue(v: number, digits = 3): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  const s = a >= 1e-3 && a < 10 ** digits ? v.toPrecision(digits) : a >= 10 ** digits && a < 1e6 ? v.toFixed(0) : v.toExponential(digits - 1);
+  return s.replace('-', '−');
+}

@@ -2,16 +2,20 @@
  * The dashboard's copy of the run, advanced by numbered messages from the host. No DOM: what
  * changed is returned so the view redraws only that part.
  */
+import type { EpochHistoryEntry } from '../../src/shared/runFiles';
 import {
   appendBatchPoint,
   type DashboardBatch,
   type DashboardEpoch,
+  type DashboardFocus,
   type DashboardSnapshot,
   type DashboardUpdate,
   type HostToDashboardMessage,
 } from '../../src/shared/webviewProtocol';
 
-export type Section = 'all' | 'info' | 'summary' | 'batches' | 'epochs' | 'featureMaps' | 'evaluation' | 'comparisons' | 'samplePick';
+export type Section =
+  | 'all' | 'info' | 'summary' | 'batches' | 'epochs' | 'featureMaps' | 'evaluation' | 'comparisons' | 'samplePick'
+  | 'ownInput' | 'explanation' | 'saliency' | 'historyEpochs' | 'historyEntry' | 'inspect' | 'focus';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -22,6 +26,9 @@ export interface MutableSnapshot extends Writable<Omit<DashboardSnapshot, 'batch
 
 export class DashboardState {
   snapshot: MutableSnapshot | null = null;
+  /** The last epoch pictures and focus request the host sent (not part of the snapshot). */
+  historyEntry: EpochHistoryEntry | null = null;
+  focus: DashboardFocus | null = null;
   private lastSeq = -1;
 
   /**
@@ -57,6 +64,13 @@ export class DashboardState {
       case 'evaluation': s.evaluation = u.evaluation; return 'evaluation';
       case 'comparisons': s.comparisons = u.comparisons; return 'comparisons';
       case 'samplePick': s.samplePick = u.samplePick; return 'samplePick';
+      case 'ownInput': s.ownInput = u.ownInput; return 'ownInput';
+      case 'explanation': s.explanation = u.explanation; return 'explanation';
+      case 'saliency': s.saliency = u.saliency; return 'saliency';
+      case 'historyEpochs': s.historyEpochs = u.historyEpochs; return 'historyEpochs';
+      case 'historyEntry': this.historyEntry = u.entry; return 'historyEntry';
+      case 'inspect': s.inspect = u.inspect; return 'inspect';
+      case 'focus': this.focus = u.focus; return 'focus';
     }
   }
 }

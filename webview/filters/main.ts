@@ -1,7 +1,8 @@
 /**
  * Filters view app (side bar webview view). For the first conv layer on colour input, each filter
  * is an RGB swatch plus its R, G and B kernels on a diverging scale; other layers show, for one
- * input channel chosen on demand, every filter's kernel. Redrawn whenever the host sends a state.
+ * input channel chosen on demand, every filter's kernel. Each filter's Explain asks the host to
+ * show its arithmetic in the run's dashboard. Redrawn whenever the host sends a state.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
@@ -36,6 +37,13 @@ function kernelCanvas(layer: FilterLayer, out: number, inCh: number, limit: numb
   return c;
 }
 
+/** The Explain button of a filter: its arithmetic on the dashboard's sample. */
+function explainButton(layer: FilterLayer, f: number): HTMLElement {
+  const b = h('button', { type: 'button', class: 'explain-filter', 'data-filter': f, title: l10n.t('Show how filter {0} computes its map, in the dashboard', f + 1) }, l10n.t('Explain'));
+  b.addEventListener('click', () => post({ type: 'explainFilter', layerIndex: layer.layerIndex, filter: f }));
+  return b;
+}
+
 function legend(limit: number): HTMLElement {
   const steps = 11;
   const rgba = new Uint8ClampedArray(steps * 4);
@@ -60,7 +68,8 @@ function colourRows(layer: FilterLayer, channels: readonly string[], limit: numb
       h('span', { class: 'filter-index' }, String(f + 1)),
       h('figure', {}, swatch, h('figcaption', {}, 'RGB')),
       ...channels.map((name, c) => h('figure', { class: `ch ch-${name}` },
-        kernelCanvas(layer, f, c, limit, l10n.t('Filter {0}, channel {1}', f + 1, name)), h('figcaption', {}, name))));
+        kernelCanvas(layer, f, c, limit, l10n.t('Filter {0}, channel {1}', f + 1, name)), h('figcaption', {}, name))),
+      explainButton(layer, f));
     grid.append(row);
   }
   return grid;
@@ -72,7 +81,7 @@ function channelGrid(layer: FilterLayer, inCh: number, limit: number): HTMLEleme
   for (let f = 0; f < layer.outChannels; f++) {
     grid.append(h('figure', { class: 'kernel-cell', role: 'listitem', 'data-filter': f },
       kernelCanvas(layer, f, inCh, limit, l10n.t('Filter {0}, input channel {1}', f + 1, inCh + 1)),
-      h('figcaption', {}, String(f + 1))));
+      h('figcaption', {}, String(f + 1)), explainButton(layer, f)));
   }
   return grid;
 }
@@ -124,10 +133,12 @@ function render(): void {
   const explain = colourMode
     ? l10n.t('Each row is one filter: the RGB image it responds to most, then its kernel on the R, G and B channels.')
     : l10n.t('Kernels of all {0} filters on input channel {1} of {2}.', layer.outChannels, inCh + 1, layer.inChannels);
+  const explainNote = l10n.t('Explain shows, in the dashboard, how a filter turns the input into its feature map.');
   root.replaceChildren(
     h('header', {}, h('h2', { id: 'run-title' }, s.runName), h('p', { class: 'muted', id: 'run-epoch' }, l10n.t('after epoch {0} ({1})', s.epoch, statusLabel(s.status))), chooser),
     controls,
     h('p', { class: 'muted' }, explain),
+    h('p', { class: 'muted' }, explainNote),
     legend(limit),
     colourMode ? colourRows(layer, s.inputChannels, limit) : channelGrid(layer, inCh, limit),
   );

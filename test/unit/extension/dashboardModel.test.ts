@@ -118,7 +118,7 @@ describe('dashboard model (run → snapshot)', function () {
     assert.equal(live.runInfo.inspectable, true, 'epochEnd follows a checkpoint');
 
     const maps = messages.find((m) => m.type === 'featureMaps');
-    assert.ok(maps?.type === 'featureMaps');
+    assert.ok(maps?.type === 'featureMaps' && maps.sampleIndex !== null);
     const pick = live.setSamplePick({ pending: maps.sampleIndex + 1, progress: 'loading', error: null });
     assert.ok(isDashboardUpdate(pick));
     // Maps of another sample (the per-epoch ones) leave the pick pending ...

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { WireError } from '../../../src/shared/errors';
-import type { DoneMessage, FeatureMapsMessage, TrainerMessage } from '../../../src/shared/trainerProtocol';
+import type { DoneMessage, FeatureMapsMessage, InspectRequest, TrainerMessage } from '../../../src/shared/trainerProtocol';
 import { SampleInspector, type InspectClient, type Timers } from '../../../src/extension/sampleInspector';
 import { recordedMessages } from '../../webview/fixture';
 
@@ -27,6 +27,8 @@ class StandInClient implements InspectClient {
     return { dispose: () => { this.listeners.delete(l); } };
   }
   requestFeatureMaps(i: number): void { this.requests.push(i); }
+  readonly inspections: Omit<InspectRequest, 'type'>[] = [];
+  inspect(r: Omit<InspectRequest, 'type'>): void { this.inspections.push(r); }
   dispose(): void { this.disposed = true; this.listeners.clear(); }
 
   say(m: TrainerMessage): void {
@@ -59,8 +61,10 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function setup() {
   const clients: StandInClient[] = [];
-  const shown: number[] = [];
+  const shown: (number | null)[] = [];
   const failures: (WireError | undefined)[] = [];
+  const inspected: TrainerMessage[] = [];
+  const lost: (WireError | undefined)[] = [];
   const progress: string[] = [];
   const timers = new ManualTimers();
   const inspector = new SampleInspector(
@@ -71,11 +75,13 @@ function setup() {
       dataset: () => undefined,
       featureMaps: (m) => shown.push(m.sampleIndex),
       failed: (e) => failures.push(e),
+      inspected: (m) => inspected.push(m),
+      inspectionsLost: (e) => lost.push(e),
     },
     1000,
     timers,
   );
-  return { clients, shown, failures, progress, timers, inspector };
+  return { clients, shown, failures, progress, timers, inspector, inspected, lost };
 }
 
 describe('sample inspector (picks on a finished run)', function () {
@@ -170,5 +176,34 @@ describe('sample inspector (picks on a finished run)', function () {
     assert.deepEqual(failures, []);
     inspector.request(2);
     assert.equal(clients.length, 1, 'a disposed inspector starts nothing');
+  });
+
+  it('holds inspections until the process listens, relays their answers and then idles', function () {
+    const { clients, inspected, timers, inspector } = setup();
+    const own = { width: 1, height: 1, channels: 1 as const, pixelsBase64: 'AA==' };
+    inspector.inspect({ requestId: 1, subject: { kind: 'own', image: own }, what: { kind: 'featureMaps' } }, 5);
+    assert.equal(clients.length, 1);
+    assert.equal(clients[0]?.featureSample, 5, 'started on the sample on screen');
+    assert.equal(clients[0]?.inspections.length, 0, 'a loading process takes no requests yet');
+    inspector.inspect({ requestId: 2, subject: { kind: 'test', index: 5 }, what: { kind: 'saliency', classIndex: null } }, 5);
+    clients[0]?.say(mapsOf(5));
+    assert.deepEqual(clients[0]?.inspections.map((r) => r.requestId), [1, 2], 'both asked once it answered its first sample');
+    assert.equal(timers.pending.size, 0, 'no idle timer while inspections are outstanding');
+    clients[0]?.say({ ...mapsOf(5), sampleIndex: null, label: null, requestId: 1 });
+    clients[0]?.say({ type: 'inspectFailed', requestId: 2, error: { code: 'E_MODEL_INVALID', message: 'no' } });
+    assert.deepEqual(inspected.map((m) => m.type), ['featureMaps', 'inspectFailed']);
+    assert.equal(timers.pending.size, 1, 'idle again');
+    inspector.inspect({ requestId: 3, subject: { kind: 'test', index: 1 }, what: { kind: 'explanation', layerIndex: 0, filter: 2 } }, 5);
+    assert.deepEqual(clients[0]?.inspections.map((r) => r.requestId), [1, 2, 3], 'a listening process is asked at once');
+  });
+
+  it('reports inspections a crash leaves unanswered', async function () {
+    const { clients, lost, inspector } = setup();
+    inspector.inspect({ requestId: 1, subject: { kind: 'test', index: 0 }, what: { kind: 'saliency', classIndex: 1 } }, 0);
+    const crash: WireError = { code: 'E_TRAINER_CRASHED', message: 'The trainer process ended (signal SIGKILL).' };
+    clients[0]?.die(crash);
+    await tick();
+    assert.deepEqual(lost, [crash]);
+    assert.equal(inspector.running, false);
   });
 });

@@ -1,0 +1,172 @@
+/**
+ * The user's own input: on MNIST-like data (28×28, one channel) a drawing pad whose strokes are
+ * made into an MNIST digit (preprocess.ts `mnistFromDrawing`) when a stroke ends; on any data set
+ * an image file, picked or dropped onto the section, resized as the data set's images are. The
+ * result is shown as the model sees it and handed to `submit` (the dashboard asks the model).
+ * Files are decoded with `createImageBitmap`, which needs no URL, so the strict CSP holds.
+ */
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import * as l10n from '@vscode/l10n';
+import type { ImagePayload } from '../../src/shared/trainerProtocol';
+import { h } from '../common/dom';
+import { encodeBase64, imageForModel, mnistFromDrawing } from '../common/preprocess';
+import { imageCanvas } from './featureMaps';
+
+/** The pad's drawing surface in canvas pixels, and its stroke (MNIST's pen, scaled: ~2.5 of 28 pixels). */
+const PAD_PX = 280;
+const PEN_PX = 24;
+
+export class OwnInputView {
+  readonly element: HTMLElement;
+  private readonly padBox: HTMLElement;
+  private readonly pad: HTMLCanvasElement;
+  private readonly preview: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly invert: HTMLElement & { checked: boolean };
+  private readonly invertField: HTMLElement;
+  private shape: readonly [number, number, number] | null = null;
+  private drawing = false;
+  private last: { x: number; y: number } | null = null;
+
+  constructor(private readonly submit: (image: ImagePayload) => void) {
+    this.pad = h('canvas', { id: 'draw-pad', width: PAD_PX, height: PAD_PX, class: 'draw-pad', role: 'img', 'aria-label': l10n.t('Drawing pad: draw a digit with the mouse, pen or finger') });
+    const clear = h('vscode-button', { id: 'draw-clear', secondary: true }, l10n.t('Clear'));
+    clear.addEventListener('click', () => this.clearPad());
+    this.padBox = h('div', { class: 'draw-box' },
+      h('p', {}, l10n.t('Draw a digit: it is scaled into 20×20 pixels and centred by its centre of mass in 28×28, as MNIST\'s digits were, then shown to the model.')),
+      h('div', { class: 'toolbar' }, this.pad, h('div', { class: 'draw-side' }, clear)));
+    const file = h('input', { type: 'file', id: 'image-file', accept: 'image/png,image/jpeg,image/gif,image/webp,image/bmp', class: 'file-input' });
+    file.addEventListener('change', () => {
+      const f = file.files?.[0];
+      if (f !== undefined) void this.useFile(f);
+      file.value = '';
+    });
+    this.invert = h('vscode-checkbox', { id: 'image-invert' }, l10n.t('Dark digit on a light background: invert it (MNIST digits are light on dark)'));
+    this.invertField = h('div', {}, this.invert);
+    this.preview = h('div', { class: 'own-preview', id: 'own-preview' });
+    this.status = h('p', { class: 'muted', id: 'own-status', role: 'status' });
+    this.element = h('section', { id: 'own-input', 'aria-labelledby': 'own-title' },
+      h('h2', { id: 'own-title' }, l10n.t('Your own input')),
+      this.padBox,
+      h('div', { class: 'toolbar' },
+        h('label', { for: 'image-file' }, l10n.t('Or an image file:')), file,
+        h('span', { class: 'muted' }, l10n.t('or drop one onto this section (in VS Code, hold Shift while dropping)'))),
+      this.invertField,
+      this.preview,
+      this.status);
+    this.wirePad();
+    this.element.addEventListener('dragover', (e) => { e.preventDefault(); this.element.classList.add('drop-target'); });
+    this.element.addEventListener('dragleave', () => this.element.classList.remove('drop-target'));
+    this.element.addEventListener('drop', (e) => {
+      e.preventDefault();
+      this.element.classList.remove('drop-target');
+      const f = e.dataTransfer?.files[0];
+      if (f !== undefined) void this.useFile(f);
+      else this.say(l10n.t('Drop an image file (PNG, JPEG, GIF, WebP or BMP).'), true);
+    });
+    this.clearPad();
+  }
+
+  /** The model's input shape decides what is offered: the pad only for MNIST-like input. */
+  setShape(shape: readonly [number, number, number] | null): void {
+    this.shape = shape;
+    const mnistLike = shape !== null && shape[0] === 28 && shape[1] === 28 && shape[2] === 1;
+    this.padBox.hidden = !mnistLike;
+    this.invertField.hidden = shape === null || shape[2] !== 1;
+    this.element.hidden = shape === null;
+  }
+
+  private wirePad(): void {
+    const at = (e: PointerEvent): { x: number; y: number } => {
+      const r = this.pad.getBoundingClientRect();
+      return { x: (e.clientX - r.left) * (PAD_PX / Math.max(1, r.width)), y: (e.clientY - r.top) * (PAD_PX / Math.max(1, r.height)) };
+    };
+    this.pad.addEventListener('pointerdown', (e) => {
+      this.drawing = true;
+      this.last = at(e);
+      this.pad.setPointerCapture?.(e.pointerId);
+      this.stroke(this.last, this.last);
+    });
+    this.pad.addEventListener('pointermove', (e) => {
+      if (!this.drawing || this.last === null) return;
+      const p = at(e);
+      this.stroke(this.last, p);
+      this.last = p;
+    });
+    const end = (): void => {
+      if (!this.drawing) return;
+      this.drawing = false;
+      this.last = null;
+      this.useDrawing();
+    };
+    this.pad.addEventListener('pointerup', end);
+    this.pad.addEventListener('pointercancel', end);
+  }
+
+  private stroke(a: { x: number; y: number }, b: { x: number; y: number }): void {
+    const ctx = this.pad.getContext('2d');
+    if (ctx === null) return;
+    ctx.strokeStyle = '#fff';
+    ctx.lineWidth = PEN_PX;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    ctx.moveTo(a.x, a.y);
+    ctx.lineTo(b.x, b.y);
+    ctx.stroke();
+  }
+
+  private clearPad(): void {
+    const ctx = this.pad.getContext('2d');
+    if (ctx === null) return;
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, PAD_PX, PAD_PX);
+    this.preview.replaceChildren();
+    this.say('');
+  }
+
+  /** The pad's strokes as an MNIST digit, sent to the model. */
+  private useDrawing(): void {
+    const ctx = this.pad.getContext('2d');
+    if (ctx === null) return;
+    const rgba = ctx.getImageData(0, 0, PAD_PX, PAD_PX).data;
+    const gray = new Uint8Array(PAD_PX * PAD_PX);
+    for (let i = 0; i < gray.length; i++) gray[i] = rgba[i * 4] ?? 0;
+    const digit = mnistFromDrawing(gray, PAD_PX, PAD_PX);
+    if (digit === null) { this.say(l10n.t('Nothing is drawn yet.'), true); return; }
+    this.send({ width: 28, height: 28, channels: 1, pixelsBase64: encodeBase64(digit) }, l10n.t('Your drawing as MNIST preprocessing makes it (28×28)'));
+  }
+
+  private async useFile(file: File): Promise<void> {
+    const shape = this.shape;
+    if (shape === null) return;
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      this.say(l10n.t('{0} could not be read as an image. Use a PNG, JPEG, GIF, WebP or BMP file.', file.name), true);
+      return;
+    }
+    const canvas = h('canvas', { width: bitmap.width, height: bitmap.height });
+    const ctx = canvas.getContext('2d');
+    if (ctx === null) return;
+    ctx.drawImage(bitmap, 0, 0);
+    const rgba = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    const px = imageForModel(rgba, bitmap.width, bitmap.height, shape, !this.invertField.hidden && this.invert.checked);
+    bitmap.close();
+    this.send({ width: shape[1], height: shape[0], channels: shape[2] === 3 ? 3 : 1, pixelsBase64: encodeBase64(px) },
+      l10n.t('{0} resized to {1}×{2}, as the data set\'s images are', file.name, shape[1], shape[0]));
+  }
+
+  private send(image: ImagePayload, caption: string): void {
+    this.preview.replaceChildren(h('figure', {}, imageCanvas(image, 4, caption), h('figcaption', {}, caption)));
+    this.say(l10n.t('Asking the model…'));
+    this.submit(image);
+  }
+
+  /** A status or error line under the input. */
+  say(text: string, error = false): void {
+    this.status.textContent = text;
+    this.status.className = error ? 'error' : 'muted';
+  }
+}
