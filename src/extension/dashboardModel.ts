@@ -226,9 +226,13 @@ export class DashboardModel {
         // The test result of the stopped run no longer holds once it trains again.
         const stale = this.evaluation !== null || this.info.testAcc !== null;
         this.evaluation = null;
+        // The trainer drops the pictures of the epochs it trains again (all of them on a fresh start).
+        const history = this.historyEpochs.filter((e) => m.startEpoch > 1 && e < m.startEpoch);
+        const historyChanged = history.length !== this.historyEpochs.length;
         return [
           { kind: 'modelSummary', modelSummary: m.summary },
           ...(stale ? [{ kind: 'evaluation' as const, evaluation: null }] : []),
+          ...(historyChanged ? [this.setHistoryEpochs(history)] : []),
           this.patch({ status: 'running', totalEpochs: m.totalEpochs, batchesPerEpoch: m.batchesPerEpoch, error: null, live: true, testAcc: null }),
         ];
       }

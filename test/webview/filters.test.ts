@@ -35,6 +35,11 @@ describe('filters webview (recorded run)', function () {
     assert.equal(drawn.height, first.kernel[0]);
     assert.deepEqual(drawn.data, expected);
 
+    // Each filter's Explain asks the host to show its arithmetic in the dashboard.
+    await page.click('.filter-row[data-filter="2"] .explain-filter');
+    await page.waitForFunction("window.__log.sent.some((m) => m.type === 'explainFilter')");
+    assert.deepEqual((await pageLog(page)).sent.find((m) => (m as { type: string }).type === 'explainFilter'), { type: 'explainFilter', layerIndex: first.layerIndex, filter: 2 });
+
     const log = await pageLog(page);
     assert.deepEqual(log.csp, []);
     assert.deepEqual(log.errors, []);

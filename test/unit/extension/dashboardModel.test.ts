@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readRun } from '../../../src/host/runStore';
 import { DashboardModel, epochsOf, filtersState, summarizeModelText } from '../../../src/extension/dashboardModel';
 import { isDashboardSnapshot, isDashboardUpdate } from '../../../src/shared/webviewProtocol';
-import { FIXTURE_DIR, recordedMessages } from '../../webview/fixture';
+import { FIXTURE_DIR, recordedInspections, recordedMessages } from '../../webview/fixture';
 
 describe('dashboard model (run → snapshot)', function () {
   it('rebuilds a finished run from its folder', async function () {
@@ -134,5 +134,63 @@ describe('dashboard model (run → snapshot)', function () {
     assert.deepEqual(done.map((u) => u.kind), ['info', 'samplePick']);
     assert.equal(live.snapshot().samplePick.pending, null);
     assert.ok(isDashboardSnapshot(live.snapshot()));
+  });
+
+  it('numbers inspections, answers them, keeps the own image apart from the test sample and forgets what a gone trainer cannot answer', async function () {
+    const model = DashboardModel.fromRunData(await readRun(FIXTURE_DIR), summarizeModelText);
+    const shownBefore = model.snapshot().featureMaps;
+    const answers = recordedInspections();
+    const a = model.inspectAsked({ kind: 'explanation', layerIndex: 0, filter: 2 });
+    const b = model.inspectAsked({ kind: 'featureMaps' });
+    assert.notEqual(a.requestId, b.requestId);
+    assert.deepEqual([...model.inspectState.pending], ['explanation', 'featureMaps']);
+    assert.equal(model.inspectState.error, null);
+    assert.ok(isDashboardUpdate(a.update));
+
+    const ex = answers.get(1);
+    assert.ok(ex?.type === 'explanation');
+    const exUpdates = model.apply({ ...ex, requestId: a.requestId });
+    assert.deepEqual(exUpdates.map((u) => u.kind), ['explanation', 'inspect']);
+    assert.ok(exUpdates.every(isDashboardUpdate), 'the guard accepts real explanations');
+    assert.equal(model.snapshot().explanation?.filter, 2);
+
+    const own = answers.get(4);
+    assert.ok(own?.type === 'featureMaps' && own.sampleIndex === null);
+    const ownUpdates = model.apply({ ...own, requestId: b.requestId });
+    assert.deepEqual(ownUpdates.map((u) => u.kind), ['ownInput', 'inspect']);
+    assert.ok(ownUpdates.every(isDashboardUpdate));
+    assert.deepEqual(model.snapshot().featureMaps, shownBefore, 'the test sample shown stays');
+    assert.equal(model.snapshot().ownInput?.sampleIndex, null);
+    assert.equal(model.inspectState.pending.length, 0);
+
+    // A failure is said once, for its request; an unknown request id is ignored.
+    const c = model.inspectAsked({ kind: 'saliency', classIndex: null });
+    assert.deepEqual(model.apply({ type: 'inspectFailed', requestId: 999, error: { code: 'E_INTERNAL', message: 'x' } }), []);
+    const failed = model.apply({ type: 'inspectFailed', requestId: c.requestId, error: { code: 'E_MODEL_INVALID', message: 'No.', hint: 'Try another.' } });
+    assert.equal(model.inspectState.pending.length, 0);
+    assert.equal(model.inspectState.error, 'No. Try another.');
+    assert.ok(failed.every(isDashboardUpdate));
+    // The run's trainer ends with a question open: nothing will answer it.
+    model.inspectAsked({ kind: 'saliency', classIndex: 1 });
+    const done = model.apply({ type: 'done', status: 'completed', runDir: '/r', epochsCompleted: 4, testAcc: 0.5, durationSec: 1 });
+    assert.ok(done.some((u) => u.kind === 'inspect'));
+    assert.equal(model.inspectState.pending.length, 0);
+    assert.ok(isDashboardSnapshot(model.snapshot()));
+  });
+
+  it('lists the epochs with pictures: from the folder, each epoch\'s filters, and a resume dropping the retrained ones', async function () {
+    const model = DashboardModel.fromRunData(await readRun(FIXTURE_DIR), summarizeModelText);
+    assert.deepEqual(model.snapshot().historyEpochs, [0, 1, 2, 3, 4]);
+    const summary = { layers: [], inputShape: [32, 32, 3], totalParams: 0, trainableParams: 0, nonTrainableParams: 0, totalMacs: 0, activationBytesPerBatch: 0 };
+    const resumed = model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 6, startEpoch: 3, batchesPerEpoch: 10 });
+    assert.ok(resumed.some((u) => u.kind === 'historyEpochs'));
+    assert.deepEqual(model.snapshot().historyEpochs, [0, 1, 2]);
+    const filters = recordedMessages().find((m) => m.type === 'filters');
+    assert.ok(filters?.type === 'filters');
+    assert.deepEqual(model.apply({ ...filters, epoch: 3 }).map((u) => u.kind), ['historyEpochs']);
+    assert.deepEqual(model.apply({ ...filters, epoch: 3 }), [], 'an epoch already listed');
+    assert.deepEqual(model.snapshot().historyEpochs, [0, 1, 2, 3]);
+    model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 6, startEpoch: 1, batchesPerEpoch: 10 });
+    assert.deepEqual(model.snapshot().historyEpochs, [], 'a fresh start in the folder starts the history over');
   });
 });

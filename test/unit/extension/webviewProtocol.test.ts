@@ -5,7 +5,9 @@ import {
   appendBatchPoint, isDashboardToHostMessage, isFiltersToHostMessage, isHostToDashboardMessage, isHostToFiltersMessage,
   type DashboardBatch,
 } from '../../../src/shared/webviewProtocol';
-import { FIXTURE_DIR } from '../../webview/fixture';
+import { FIXTURE_DIR, recordedInspections } from '../../webview/fixture';
+import { isHostMessage, isTrainerMessage } from '../../../src/shared/trainerProtocol';
+import { historyToThin } from '../../../src/shared/runFiles';
 
 describe('webview protocol guards', function () {
   it('accept real host messages built from the recorded run', async function () {
@@ -64,5 +66,42 @@ describe('webview protocol guards', function () {
     assert.equal(list[list.length - 1]?.batch, 25);
     const batches = list.map((b) => b.batch);
     assert.deepEqual(batches, [...batches].sort((a, b) => a - b), 'order kept');
+  });
+
+  it('check inspections to the byte where they cross a boundary', function () {
+    const image = { width: 2, height: 2, channels: 1, pixelsBase64: Buffer.from([1, 2, 3, 4]).toString('base64') };
+    const own = { kind: 'own', image };
+    for (const what of [{ kind: 'featureMaps' }, { kind: 'explanation', layerIndex: 0, filter: 3 }, { kind: 'saliency', classIndex: null }, { kind: 'saliency', classIndex: 2 }]) {
+      assert.ok(isDashboardToHostMessage({ type: 'inspect', subject: own, what }), JSON.stringify(what));
+      assert.ok(isHostMessage({ type: 'inspectRequest', requestId: 1, subject: { kind: 'test', index: 4 }, what }));
+    }
+    for (const bad of [
+      { type: 'inspect', subject: { ...own, image: { ...image, pixelsBase64: Buffer.from([1, 2, 3]).toString('base64') } }, what: { kind: 'featureMaps' } },
+      { type: 'inspect', subject: { ...own, image: { ...image, channels: 2 } }, what: { kind: 'featureMaps' } },
+      { type: 'inspect', subject: { ...own, image: { ...image, width: 5000, height: 1 } }, what: { kind: 'featureMaps' } },
+      { type: 'inspect', subject: { kind: 'test', index: -1 }, what: { kind: 'featureMaps' } },
+      { type: 'inspect', subject: { kind: 'test', index: 1 }, what: { kind: 'explanation', layerIndex: 0 } },
+      { type: 'inspect', subject: { kind: 'test', index: 1 }, what: { kind: 'delete' } },
+      { type: 'requestHistory', epoch: -1 },
+    ]) assert.ok(!isDashboardToHostMessage(bad), JSON.stringify(bad).slice(0, 120));
+    assert.ok(isDashboardToHostMessage({ type: 'requestHistory', epoch: 0 }));
+    assert.ok(isFiltersToHostMessage({ type: 'explainFilter', layerIndex: 0, filter: 7 }));
+    assert.ok(!isFiltersToHostMessage({ type: 'explainFilter', layerIndex: 0, filter: -7 }));
+    // The recorded answers pass the host's guard; a tampered float payload does not pass the webview's.
+    for (const m of recordedInspections().values()) assert.ok(isTrainerMessage(m), m.type);
+    const ex = recordedInspections().get(1);
+    assert.ok(ex?.type === 'explanation');
+    const { type: _t, requestId: _r, ...explanation } = ex;
+    assert.ok(isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'explanation', explanation } }));
+    assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'explanation', explanation: { ...explanation, output: { ...explanation.output, shape: [3, 3] } } } }));
+    assert.ok(!isTrainerMessage({ type: 'inspectFailed', requestId: 1, error: { code: 'E_NOPE', message: 'x' } }));
+  });
+
+  it('thin the epoch history to its budget, keeping the first and the latest epoch', function () {
+    const sizes = new Map(Array.from({ length: 10 }, (_, e) => [e, 100]));
+    assert.deepEqual(historyToThin(sizes, 1000), []);
+    assert.deepEqual(historyToThin(sizes, 600), [1, 3, 5, 7]);
+    const kept = [...sizes.keys()].filter((e) => !historyToThin(sizes, 350).includes(e));
+    assert.ok(kept.includes(0) && kept.includes(9) && kept.length * 100 <= 350, kept.join());
   });
 });
