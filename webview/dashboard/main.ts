@@ -182,9 +182,10 @@ function renderPicker(s: MutableSnapshot): void {
   featureMaps?.updatePicker({ picking: samplePicking(s.info), state: s.samplePick, testCount: s.info.testCount });
 }
 
-/** Scrolls an element to just below the sticky header, which would otherwise cover it. */
+/** Scrolls an element to just below the sticky title row, which would otherwise cover it. */
 function reveal(el: HTMLElement): void {
-  window.scrollTo({ top: el.getBoundingClientRect().top + window.scrollY - slots.header.offsetHeight - 8 });
+  const sticky = slots.header.querySelector<HTMLElement>('.title-row')?.offsetHeight ?? 0;
+  window.scrollTo({ top: el.getBoundingClientRect().top + window.scrollY - sticky - 8 });
 }
 
 function renderEvaluationSection(s: MutableSnapshot): void {
