@@ -3,7 +3,7 @@
  * to bench/results.json and docs/benchmarks.md and printed as tables.
  *
  *   npm run bench [-- --quick] [--rounds N] [--threads N] [--no-install] [--no-build] [--cifar DIR]
- *                 [--skip steps,peers,wasm-bench,cpu,profile] [--models ID,ID] [--step-rounds N] [--out-md FILE] [--out-json FILE]
+ *                 [--skip steps,peers,wasm-bench,cpu,profile] [--models ID,ID] [--contenders ID,ID] [--step-rounds N] [--out-md FILE] [--out-json FILE]
  *                 [--steps-only] [--render-only]
  *
  * 1. Training throughput: CNN Lab's trainer (dist/trainer.js, forked as the extension forks it)
@@ -44,6 +44,8 @@ const stepRounds = Number(arg('step-rounds') ?? (quick ? 1 : 3));
 const threads = Number(arg('threads') ?? os.cpus().length);
 const outJson = path.resolve(arg('out-json') ?? path.join(ROOT, 'bench', 'results.json'));
 const outMd = path.resolve(arg('out-md') ?? path.join(ROOT, 'docs', 'benchmarks.md'));
+/** `--contenders id,id`: only these contenders (cnnlab-tensorflow, keras, pytorch, cnnlab-wasm, cnnlab-cpu). */
+const onlyContenders = arg('contenders')?.split(',').filter(Boolean) ?? null;
 /** `--models id,id`: only these benchmark models (ids of `MODELS`). */
 const onlyModels = arg('models')?.split(',').filter(Boolean) ?? null;
 const log = (line: string): void => { process.stderr.write(`${line}\n`); };
@@ -358,7 +360,7 @@ function markdown(r: Results): string {
   const lines: string[] = [];
   lines.push('# Benchmarks', '');
   lines.push(`Measured by \`${r.command}\` on ${r.generatedAt.slice(0, 10)}${r.quick ? ' (**--quick**: short runs, one round; not the published numbers)' : ''}. `
-    + 'Regenerate with `npm run bench` (about 15 minutes on 2 cores; `--quick` for a 3-minute check). Raw numbers: [bench/results.json](../bench/results.json).', '');
+    + `Regenerate with \`npm run bench\` (this run: ${r.rounds} rounds, speed steps included; 39 minutes for 2 rounds on a shared 2-core machine; \`--quick\` for a short check). Raw numbers: [bench/results.json](../bench/results.json).`, '');
   lines.push('## Machine', '');
   lines.push(markdownTable(['', ''], [
     ['CPU', `${m.cpuModel} (${m.flags || 'flags unknown'})`],
@@ -500,7 +502,9 @@ function goalsAndNotes(r: Results): string[] {
     '- **PyTorch** runs the plain eager NCHW loop of its tutorials (no `torch.compile`), with the same thread count.',
     '- **Threads.** Every contender gets all cores for intra-op work and one inter-op thread. At batch 32 most kernels are too small to split well: '
       + 'compare the thread rows of the AlexNet speed-step table (TensorFlow\'s default, which the trainer keeps, is all cores for both pools).',
-    '- **Noise.** Every run shares 2 cores with the operating system and whatever else runs; the spread column shows it. The load average at start and end is in the machine table.',
+    '- **Noise.** Every run shares 2 cores with the operating system and whatever else runs; the spread column shows it. The load average at start and end is in the machine table. '
+      + 'PyTorch\'s eager loop suffers most on a shared machine (its OpenMP threads wait for cores: a few hundred samples/s at a load average of 5–8 on 2 CPUs, against thousands on a quiet one), '
+      + 'so its ratios are only comparable between runs at a similar load; Keras and CNN Lab, on the same libtensorflow thread pool, slow down alike.',
     '',
   ];
 }
@@ -591,6 +595,7 @@ async function main(): Promise<void> {
         notesBy.set(p.model.id, notes);
         const order = CONTENDERS.map((_, i) => CONTENDERS[(i + round) % CONTENDERS.length] as ContenderId);
         for (const c of order) {
+          if (onlyContenders !== null && !onlyContenders.includes(c)) { notes.set(c, 'not measured in this run (--contenders)'); continue; }
           if (c === 'cnnlab-cpu' && skip.has('cpu')) { notes.set(c, 'skipped (--skip cpu)'); continue; }
           const t0 = Date.now();
           const v = await runOnce(p, c, venv, work, round, memory, stepModes, notes);
