@@ -454,13 +454,16 @@ function profileSection(r: Results): string[] {
 function goalsAndNotes(r: Results): string[] {
   const rows: string[][] = [];
   const status = (v: number | null, goal: number): string => (v === null ? '—' : v >= goal ? 'met' : 'missed');
+  // On a machine loaded beyond its cores the peers' ratios say more about the load than about the step (see Noise).
+  const load = r.machine.loadAverageAtStart[0] ?? 0;
+  const loaded = load > r.machine.logicalCpus ? ` (load ${load.toFixed(1)} on ${r.machine.logicalCpus} CPUs at start: see Noise)` : '';
   for (const m of r.models) {
     const by = (c: ContenderId): Spread | null | undefined => m.cells.find((x) => x.contender === c)?.samplesPerSec;
     const mine = by('cnnlab-tensorflow');
     for (const [peer, goal] of [['keras', 1.2], ['pytorch', 1.5]] as const) {
       const other = by(peer);
       const ratio = mine && other ? mine.median / other.median : null;
-      rows.push([`${m.title}: ≥ ${goal}× ${CONTENDER_TITLE[peer]}`, ratio === null ? 'not measured' : `${ratio.toFixed(2)}×`, status(ratio, goal)]);
+      rows.push([`${m.title}: ≥ ${goal}× ${CONTENDER_TITLE[peer]}`, ratio === null ? 'not measured' : `${ratio.toFixed(2)}×`, `${status(ratio, goal)}${ratio === null ? '' : loaded}`]);
     }
     rows.push([`${m.title}: on the direct TensorFlow step`, directStepText(r.stepModes, m.id), directStepText(r.stepModes, m.id) === 'yes' ? 'met' : 'missed']);
   }
@@ -469,7 +472,7 @@ function goalsAndNotes(r: Results): string[] {
     const m = r.models.find((x) => x.id === id);
     const flops = m?.cells.find((c) => c.contender === 'cnnlab-tensorflow')?.flops ?? null;
     const share = flops !== null && typeof peak === 'object' ? flops / peak.flops : null;
-    rows.push([`${m?.title ?? id}: ≥ ${goal * 100}% of the matmul peak`, share === null ? 'not measured' : `${(share * 100).toFixed(0)}%`, status(share, goal)]);
+    rows.push([`${m?.title ?? id}: ≥ ${Math.round(goal * 100)}% of the matmul peak`, share === null ? 'not measured' : `${(share * 100).toFixed(0)}%`, `${status(share, goal)}${share === null ? '' : loaded}`]);
   }
   if (typeof r.lsp !== 'string') {
     const big = r.lsp.find((x) => x.layers === 200);
