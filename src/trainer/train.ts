@@ -188,7 +188,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       : {
         type: 'log', level: 'warn',
         message: `Training step: trainOnBatch (the direct TensorFlow step does not handle ${why ?? 'this model'}); `
-          + "tfjs's generic training graph, about 3× slower per step than the direct step (docs/benchmarks.md, speed steps).",
+          + "tfjs's generic training graph, 3–6× slower per step than the direct step (docs/benchmarks.md, speed steps).",
       });
   }
   const checkpointOptimizer = nativeStep ? nativeStep.checkpointOptimizer() : savedOptimizer;
