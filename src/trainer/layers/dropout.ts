@@ -7,10 +7,10 @@
  * TensorFlow's stateless generator from seeds of the same stream.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DropoutLayer } from '../../core/index';
+import type { DropoutLayer, LayerSpec } from '../../core/index';
 import { Rng, stream } from '../rng';
 import { inputShapeArg, NOT_SHOWN, trainerLayer } from './def';
-import type { NativeForward, StepContext } from './def';
+import type { NativeForward, NativeSupport, StepContext } from './def';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -86,7 +86,7 @@ export class SeededDropout extends tf.layers.Layer {
  * by TensorFlow from a seed of the layer's stream (drawing 200k numbers in JavaScript took 3 ms a
  * step), or in JavaScript as `call` does (to compare with tfjs).
  */
-export function dropoutForward(layer: SeededDropout, x: tf.Tensor, ctx: StepContext): NativeForward {
+function dropoutForward(layer: SeededDropout, x: tf.Tensor, ctx: StepContext): NativeForward {
   const { ops } = ctx;
   const rate = layer.rate;
   let mask: tf.Tensor | null = null;
@@ -114,20 +114,25 @@ export function dropoutForward(layer: SeededDropout, x: tf.Tensor, ctx: StepCont
 }
 
 /** The built layer as a seeded dropout (the direct step draws its masks from the layer's stream). */
-export function seededDropoutOf(layer: tf.layers.Layer): SeededDropout {
+function seededDropoutOf(layer: tf.layers.Layer): SeededDropout {
   if (!(layer instanceof SeededDropout)) throw new Error(`layer ${layer.name} is not a seeded dropout`);
   return layer;
 }
 
-export const dropout = trainerLayer<DropoutLayer>({
-  type: 'dropout',
-  build: (l, ctx) => new SeededDropout({ rate: l.rate, name: ctx.name, seed: ctx.seed, ...inputShapeArg(ctx) }),
-  native: {
+/** The direct step's pass of a seeded dropout layer (`dropout` and `spatialdropout2d` alike: the mask's shape is the layer's). */
+export function seededDropoutNative<S extends LayerSpec>(): NativeSupport<S> {
+  return {
     logits: false,
     pass: (_l, layer) => {
       const d = seededDropoutOf(layer);
       return { variables: [], forward: (x, ctx) => dropoutForward(d, x, ctx) };
     },
-  },
+  };
+}
+
+export const dropout = trainerLayer<DropoutLayer>({
+  type: 'dropout',
+  build: (l, ctx) => new SeededDropout({ rate: l.rate, name: ctx.name, seed: ctx.seed, ...inputShapeArg(ctx) }),
+  native: seededDropoutNative(),
   inspect: NOT_SHOWN,
 });

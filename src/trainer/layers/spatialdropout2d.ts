@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SpatialDropout2DLayer } from '../../core/index';
 import { inputShapeArg, NOT_SHOWN, trainerLayer } from './def';
-import { dropoutForward, SeededDropout, seededDropoutOf } from './dropout';
+import { SeededDropout, seededDropoutNative } from './dropout';
 
 export class SpatialDropout2D extends SeededDropout {
   static override className = 'SpatialDropout2D';
@@ -28,12 +28,6 @@ tf.serialization.registerClass(SpatialDropout2D);
 export const spatialdropout2d = trainerLayer<SpatialDropout2DLayer>({
   type: 'spatialdropout2d',
   build: (l, ctx) => new SpatialDropout2D({ rate: l.rate, name: ctx.name, seed: ctx.seed, ...inputShapeArg(ctx) }),
-  native: {
-    logits: false,
-    pass: (_l, layer) => {
-      const d = seededDropoutOf(layer);
-      return { variables: [], forward: (x, ctx) => dropoutForward(d, x, ctx) };
-    },
-  },
+  native: seededDropoutNative(),
   inspect: NOT_SHOWN,
 });
