@@ -5,7 +5,7 @@
  */
 import { DATASETS } from '../shared/datasets';
 import type { BuiltinDatasetName, ModelSummary } from '../shared/modelSpec';
-import type { FeatureMapsMessage, FiltersMessage, InspectWhat, MetricRecord, RunStatus, TrainerMessage } from '../shared/trainerProtocol';
+import type { FeatureMapsMessage, FiltersMessage, InspectWhat, MetricRecord, RunStatus, TrainerMessage, TrainingStep } from '../shared/trainerProtocol';
 import {
   appendBatchPoint,
   type ComparisonRun,
@@ -51,6 +51,14 @@ export function epochsOf(metrics: readonly MetricRecord[]): DashboardEpoch[] {
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
+/**
+ * The training step of a run from before `summary.json` recorded it: known for wasm and cpu
+ * (trainOnBatch is their only path), unknown for tensorflow (it depended on the model then).
+ */
+function trainingStepOfBackend(backend: string | null): TrainingStep | null {
+  return backend === 'wasm' || backend === 'cpu' ? { kind: 'backendPath', backend } : null;
+}
+
 function bestOf(epochs: readonly DashboardEpoch[]): number | null {
   let best: number | null = null;
   for (const e of epochs) if (e.valAcc !== null && (best === null || e.valAcc > best)) best = e.valAcc;
@@ -88,7 +96,7 @@ export class DashboardModel {
       runDir, name, status: 'running', backend: null, backendDetail: null, dataset, datasetSource: null,
       classNames: ds ? [...ds.classNames] : [], inputShape: null, totalEpochs, batchesPerEpoch: null,
       startedAt: new Date().toISOString(), durationSec: 0, bestValAcc: null, testAcc: null, error: null, live: true,
-      inspectable: false, testCount: null,
+      inspectable: false, testCount: null, trainingStep: null,
     }, modelSummary);
   }
 
@@ -123,6 +131,7 @@ export class DashboardModel {
       inspectable: e.lastCheckpoint !== null || e.status === 'completed',
       // The evaluation counted every test sample: that is the range of valid picks.
       testCount: data.evaluation ? data.evaluation.confusion.reduce((t, row) => t + row.reduce((a, b) => a + b, 0), 0) : null,
+      trainingStep: s?.trainingStep ?? trainingStepOfBackend(e.backend),
     }, analysed.summary);
     for (const b of batchRecords) appendBatchPoint(model.batches, stripKind(b));
     model.epochs = epochs;
@@ -233,7 +242,7 @@ export class DashboardModel {
           { kind: 'modelSummary', modelSummary: m.summary },
           ...(stale ? [{ kind: 'evaluation' as const, evaluation: null }] : []),
           ...(historyChanged ? [this.setHistoryEpochs(history)] : []),
-          this.patch({ status: 'running', totalEpochs: m.totalEpochs, batchesPerEpoch: m.batchesPerEpoch, error: null, live: true, testAcc: null }),
+          this.patch({ status: 'running', totalEpochs: m.totalEpochs, batchesPerEpoch: m.batchesPerEpoch, error: null, live: true, testAcc: null, trainingStep: m.trainingStep }),
         ];
       }
       case 'batch': {

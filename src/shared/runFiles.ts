@@ -4,7 +4,7 @@
  * `metrics.jsonl` lines and `summary.json`. Pure: no fs, so both sides do their own I/O.
  */
 import {
-  BACKEND_CHOICES, type BackendChoice, type FeatureMapsMessage, type FiltersMessage, type MetricRecord, type RunStatus, type RunSummary,
+  BACKEND_CHOICES, isTrainingStep, type BackendChoice, type FeatureMapsMessage, type FiltersMessage, type MetricRecord, type RunStatus, type RunSummary,
 } from './trainerProtocol';
 
 /** Names inside a run folder. */
@@ -68,7 +68,8 @@ export function isRunSummary(v: unknown): v is RunSummary {
     && (v.finishedAt === null || typeof v.finishedAt === 'string')
     && num(v.durationSec) && num(v.totalEpochs) && num(v.epochsCompleted)
     && numOrNull(v.bestValAcc) && numOrNull(v.testAcc) && numOrNull(v.testLoss) && numOrNull(v.samplesPerSec)
-    && num(v.totalParams) && isJsonObject(v.versions) && num(v.pid);
+    && num(v.totalParams) && isJsonObject(v.versions) && num(v.pid)
+    && (v.trainingStep === undefined || isTrainingStep(v.trainingStep));
 }
 
 /** One complete `metrics.jsonl` record, batch or epoch. */

@@ -138,6 +138,34 @@ export interface ProgressMessage {
   readonly detail?: string;
 }
 
+/**
+ * How the trainer runs each training step, decided once per run (and per resume) before `started`:
+ * - `direct`: the tensorflow backend with TensorFlow's training ops called directly (the fast path);
+ *   `kernels` names the oneDNN and fused kernels it uses, in the user's words;
+ * - `fallback`: the tensorflow backend, but a layer has no direct pass, so tfjs's `trainOnBatch`
+ *   runs: 3–6× slower per step (docs/benchmarks.md, speed steps). `layerIndex` (0-based) and
+ *   `layerName` say which layer, null when the native backend itself could not make the step;
+ * - `backendPath`: `trainOnBatch`, the training path of the wasm and cpu backends (not a warning).
+ */
+export type TrainingStep =
+  | { readonly kind: 'direct'; readonly kernels: readonly string[] }
+  | { readonly kind: 'fallback'; readonly layerIndex: number | null; readonly layerName: string | null; readonly reason: string }
+  | { readonly kind: 'backendPath'; readonly backend: Exclude<BackendName, 'tensorflow'> };
+
+/** Runtime guard of a `TrainingStep` (it is read back from `summary.json` and crosses to the webview). */
+export function isTrainingStep(v: unknown): v is TrainingStep {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  switch (o.kind) {
+    case 'direct': return Array.isArray(o.kernels) && o.kernels.every((k) => typeof k === 'string');
+    case 'fallback':
+      return (o.layerIndex === null || (Number.isInteger(o.layerIndex) && (o.layerIndex as number) >= 0))
+        && (o.layerName === null || typeof o.layerName === 'string') && typeof o.reason === 'string';
+    case 'backendPath': return o.backend === 'wasm' || o.backend === 'cpu';
+    default: return false;
+  }
+}
+
 /** Sent when training begins (or resumes). */
 export interface StartedMessage {
   readonly type: 'started';
@@ -148,6 +176,8 @@ export interface StartedMessage {
   /** First epoch this process trains (1-based); > 1 when resumed. */
   readonly startEpoch: number;
   readonly batchesPerEpoch: number;
+  /** Whether the steps take the direct TensorFlow path, and if not, why (also in `summary.json`). */
+  readonly trainingStep: TrainingStep;
 }
 
 /** Throttled per-batch progress. Loss and accuracy are of that batch. */
@@ -471,4 +501,6 @@ export interface RunSummary {
   readonly totalParams: number;
   readonly versions: Readonly<Record<string, string>>;
   readonly pid: number;
+  /** How the steps ran (the trainer's `started`); absent in runs from before it was recorded. */
+  readonly trainingStep?: TrainingStep;
 }

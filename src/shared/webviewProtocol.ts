@@ -9,9 +9,9 @@
  */
 import type { ModelSummary } from './modelSpec';
 import type { EpochHistoryEntry } from './runFiles';
-import { isInspectSubject, isInspectWhat } from './trainerProtocol';
+import { isInspectSubject, isInspectWhat, isTrainingStep } from './trainerProtocol';
 import type {
-  BatchMessage, EpochEndMessage, EvaluationMessage, ExplanationMessage, FeatureMapsMessage, FilterLayer, InspectSubject, InspectWhat,
+  TrainingStep, BatchMessage, EpochEndMessage, EvaluationMessage, ExplanationMessage, FeatureMapsMessage, FilterLayer, InspectSubject, InspectWhat,
   RunStatus, SaliencyMessage,
 } from './trainerProtocol';
 
@@ -70,6 +70,11 @@ export interface DashboardRunInfo {
   readonly inspectable: boolean;
   /** Number of test samples (valid picks are 0 … testCount − 1); null until a trainer reported it. */
   readonly testCount: number | null;
+  /**
+   * Whether the steps take the direct TensorFlow path or trainOnBatch, and why (the trainer's
+   * `started`, kept in `summary.json`); null until known, or for a tensorflow run from before it was recorded.
+   */
+  readonly trainingStep: TrainingStep | null;
 }
 
 /** How the sample picker of the feature maps is doing; shown next to the picker. */
@@ -334,7 +339,7 @@ function isDashboardRunInfo(v: unknown): v is DashboardRunInfo {
     && (v.batchesPerEpoch === null || isNat(v.batchesPerEpoch)) && isStrOrNull(v.startedAt)
     && isNum(v.durationSec) && isNumOrNull(v.bestValAcc) && isNumOrNull(v.testAcc)
     && isStrOrNull(v.error) && typeof v.live === 'boolean' && typeof v.inspectable === 'boolean'
-    && (v.testCount === null || isNat(v.testCount));
+    && (v.testCount === null || isNat(v.testCount)) && (v.trainingStep === null || isTrainingStep(v.trainingStep));
 }
 
 function isSamplePickState(v: unknown): v is SamplePickState {

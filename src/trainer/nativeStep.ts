@@ -45,7 +45,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { outputLayerIndex, type LayerSpec, type TypedModelSpec } from '../core/index';
-import type { ModelSpec } from '../shared/modelSpec';
+import type { ModelSpec, ModelSummary } from '../shared/modelSpec';
+import type { BackendName, TrainingStep } from '../shared/trainerProtocol';
 import { isRelu } from './layers/activations';
 import { trainerLayerOf, type Gradients, type NativeForward, type NativePass, type PlanContext, type StepContext } from './layers/index';
 import type { BuiltModel } from './model';
@@ -54,20 +55,42 @@ import { nativeBackend, Ops, type FusedKernels, type NativeBackend } from './nat
 // ------------------------------------------------------------------ the model as a plan of passes
 
 /**
- * Why the direct step does not run a model (for the run log: the layer, in the user's words), or
- * null when it does. Every layer type of the language has a pass today; a type added without one
- * names itself here (its module's `native` is the reason), and the trainer says so.
+ * The first layer the direct step does not run (0-based, and why in the user's words), or null
+ * when it runs the whole model. Every layer type of the language has a pass today; a type added
+ * without one names itself here (its module's `native` is the reason), and the trainer says so in
+ * its log and in the run's `trainingStep`.
  */
-export function nativeStepUnsupported(layers: readonly LayerSpec[]): string | null {
+export function nativeStepUnsupported(layers: readonly LayerSpec[]): { readonly layerIndex: number; readonly reason: string } | null {
   const out = outputLayerIndex(layers);
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i] as LayerSpec;
     const native = trainerLayerOf(l).native;
-    if (typeof native === 'string') return `layer ${i + 1}, ${native}`;
+    if (typeof native === 'string') return { layerIndex: i, reason: native };
     const why = native.unsupported?.(l, i === out);
-    if (why) return `layer ${i + 1}, ${why}`;
+    if (why) return { layerIndex: i, reason: why };
   }
   return null;
+}
+
+/**
+ * How this run's steps go (the run's `trainingStep`, for the log, the CLI and the dashboard): the
+ * direct step with the kernels it uses, trainOnBatch because a layer has no pass (or the native
+ * backend could not make the step), or trainOnBatch as the wasm and cpu backends' own path.
+ */
+export function trainingStepOf(backend: BackendName, step: NativeStep | null, layers: readonly LayerSpec[], summary: ModelSummary): TrainingStep {
+  if (backend !== 'tensorflow') return { kind: 'backendPath', backend };
+  if (step) {
+    return {
+      kind: 'direct',
+      kernels: [
+        ...(step.mkl ? ['oneDNN pooling and convolution kernels'] : []),
+        ...(step.fused ? [`fused conv + bias + ReLU (${step.fused === 'mkl' ? "oneDNN's _MklNativeFusedConv2D" : "TensorFlow's _FusedConv2D and _FusedMatMul"})`] : []),
+      ],
+    };
+  }
+  const why = nativeStepUnsupported(layers);
+  if (!why) return { kind: 'fallback', layerIndex: null, layerName: null, reason: "this model (TensorFlow's training ops could not be loaded)" };
+  return { kind: 'fallback', layerIndex: why.layerIndex, layerName: summary.layers[why.layerIndex]?.name ?? null, reason: `layer ${why.layerIndex + 1}, ${why.reason}` };
 }
 
 /**

@@ -32,7 +32,7 @@ import {
   activationModel, confusionAndMistakes, evaluateSet, featureLayerIndices, featureMaps, filters,
 } from './inspect';
 import { buildModel, compileModel } from './model';
-import { NativeStep, nativeStepUnsupported } from './nativeStep';
+import { NativeStep, trainingStepOf } from './nativeStep';
 import { stream } from './rng';
 import { TensorBoardLog } from './tensorboard/runLog';
 import {
@@ -176,20 +176,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   // (see nativeStep.ts; docs/benchmarks.md has how much faster). Created after a resume,
   // so it starts from the restored weights and optimizer state.
   const nativeStep = o.backend.name === 'tensorflow' ? await NativeStep.create(built, spec, optimizer) : null;
-  if (o.backend.name === 'tensorflow') {
-    const why = nativeStepUnsupported(spec.layers);
-    const kernels = [
-      ...(nativeStep?.mkl ? ['oneDNN pooling and convolution kernels'] : []),
-      ...(nativeStep?.fused ? [`fused conv + bias + ReLU (${nativeStep.fused === 'mkl' ? "oneDNN's _MklNativeFusedConv2D" : "TensorFlow's _FusedConv2D and _FusedMatMul"})`] : []),
-    ];
-    // Every layer type has a direct pass today; one added without names itself, and what it costs.
-    send(nativeStep
-      ? { type: 'log', level: 'info', message: `Training step: TensorFlow's training ops called directly${kernels.length > 0 ? `, ${kernels.join(', ')}` : ''}.` }
-      : {
-        type: 'log', level: 'warn',
-        message: `Training step: trainOnBatch (the direct TensorFlow step does not handle ${why ?? 'this model'}); `
-          + "tfjs's generic training graph, 3–6× slower per step than the direct step (docs/benchmarks.md, speed steps).",
-      });
+  const trainingStep = trainingStepOf(o.backend.name, nativeStep, spec.layers, o.summary);
+  // Every layer type has a direct pass today; one added without names itself, and what it costs.
+  if (trainingStep.kind === 'direct') {
+    const kernels = trainingStep.kernels;
+    send({ type: 'log', level: 'info', message: `Training step: TensorFlow's training ops called directly${kernels.length > 0 ? `, ${kernels.join(', ')}` : ''}.` });
+  } else if (trainingStep.kind === 'fallback') {
+    send({
+      type: 'log', level: 'warn',
+      message: `Training step: trainOnBatch (the direct TensorFlow step does not handle ${trainingStep.reason}); `
+        + "tfjs's generic training graph, 3–6× slower per step than the direct step (docs/benchmarks.md, speed steps).",
+    });
   }
   const checkpointOptimizer = nativeStep ? nativeStep.checkpointOptimizer() : savedOptimizer;
   const metrics = new MetricsLog(path.join(runDir, RUN_FILES.metrics));
@@ -219,11 +216,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       totalParams: o.summary.totalParams,
       versions: { node: process.versions.node, tfjs: tf.version.tfjs, ...(process.versions.electron ? { electron: process.versions.electron } : {}), ...o.versions },
       pid: process.pid,
+      trainingStep,
     };
   };
   writeSummary(runDir, summaryOf('running'));
 
-  send({ type: 'started', runId, runDir, summary: o.summary, totalEpochs, startEpoch, batchesPerEpoch });
+  send({ type: 'started', runId, runDir, summary: o.summary, totalEpochs, startEpoch, batchesPerEpoch, trainingStep });
   const tensorboard = new TensorBoardLog({ runDir, batchesPerEpoch, learningRate: spec.train.learningRate, startEpoch });
   if (startEpoch === 1) tensorboard.model(formatSummaryTable(o.summary, spec.name), o.modelText);
 

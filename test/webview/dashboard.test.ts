@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { DashboardModel, SequenceCounter, epochsOf } from '../../src/extension/dashboardModel';
 import { readRun } from '../../src/host/runStore';
-import type { ComparisonRun, DashboardShownMessage, HostToDashboardMessage } from '../../src/shared/webviewProtocol';
+import type { ComparisonRun, DashboardRunInfo, DashboardShownMessage, HostToDashboardMessage } from '../../src/shared/webviewProtocol';
 import { channelValues, formatCount, formatPercent, formatShape, scaleFor, topClasses, valuesRgba } from '../../webview/common/math';
 import { canvasPixels, distinctColours, OUTPUT, pageLog, postToPage, reloadPage, startHarness, type Harness } from './harness';
 import { FIXTURE_DIR, recordedMessages, storedModel } from './fixture';
@@ -114,6 +114,10 @@ describe('dashboard webview (recorded run)', function () {
     const heading = await page.$eval('#evaluation h3', (e) => (e as { textContent: string | null }).textContent ?? '');
     assert.ok(heading.includes(String(wrong)), heading);
     assert.equal(await textOf(page, '#status'), 'completed');
+    // The training step, read back from summary.json, labelled under Backend.
+    assert.equal(snap.info.trainingStep?.kind, 'direct');
+    assert.deepEqual(await page.$$eval('#header .fact dt', (e) => e.map((x) => (x as { textContent: string | null }).textContent)).then((l) => l.slice(3, 5)), ['Backend', 'Training step']);
+    assert.equal(await textOf(page, '#training-step dd'), 'direct TensorFlow step');
     // It tells the host what it shows: the stored sample, picks served by an inspection process.
     assert.deepEqual(await lastShown(page), {
       type: 'shown', seq: 1, sampleIndex: fm.sampleIndex, caption: await textOf(page, '#fm-caption'), picking: 'inspect',
@@ -188,6 +192,41 @@ describe('dashboard webview (recorded run)', function () {
     assert.deepEqual(log.csp, []);
     assert.deepEqual(log.errors, []);
     await page.screenshot({ path: path.join(OUTPUT, 'dashboard-pick-finished.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('says when the model leaves the fast path, and that trainOnBatch is the wasm and cpu backends\' own path', async function () {
+    const model = await storedModel();
+    const seq = new SequenceCounter();
+    const page = await harness.open('dashboard');
+    await postToPage(page, { type: 'snapshot', seq: seq.next(), snapshot: model.snapshot(), l10n: null } satisfies HostToDashboardMessage);
+    await page.waitForSelector('#training-step');
+    const show = async (trainingStep: DashboardRunInfo['trainingStep'], backend = 'tensorflow'): Promise<{ text: string; cls: string; kind: string; title: string | null }> => {
+      await postToPage(page, { type: 'append', seq: seq.next(), update: { kind: 'info', info: { ...model.runInfo, backend, backendDetail: backend, trainingStep } } } satisfies HostToDashboardMessage);
+      await page.waitForFunction(`document.body.dataset.seq === '${seq.current}'`);
+      return {
+        text: await textOf(page, '#training-step dd'), cls: (await page.getAttribute('#training-step', 'class')) ?? '',
+        kind: (await page.getAttribute('#training-step', 'data-kind')) ?? '', title: await page.getAttribute('#training-step', 'title'),
+      };
+    };
+    const fallback = await show({ kind: 'fallback', layerIndex: 1, layerName: 'batch_normalization', reason: 'layer 2, batch norm without its native pass' });
+    assert.equal(fallback.text, 'trainOnBatch — layer 2 (batch_normalization) has no native pass, about 3–6× slower per step');
+    assert.equal(fallback.cls, 'fact wide warn');
+    assert.equal(fallback.title, 'layer 2, batch norm without its native pass');
+    // A warning row of its own: as wide as the facts.
+    const [rowWidth, factsWidth] = await page.evaluate<[number, number]>(`[document.querySelector('#training-step').getBoundingClientRect().width,
+      document.querySelector('#header .facts').getBoundingClientRect().width]`);
+    assert.ok(Math.abs(rowWidth - factsWidth) < 1, `${rowWidth} vs ${factsWidth}`);
+    await page.screenshot({ path: path.join(OUTPUT, 'dashboard-training-step-fallback.png') });
+    const wasm = await show({ kind: 'backendPath', backend: 'wasm' }, 'wasm');
+    assert.equal(wasm.text, "trainOnBatch, the wasm backend's training path");
+    assert.equal(wasm.cls, 'fact', 'not a warning');
+    assert.equal((await show(null)).text, '–');
+    assert.equal((await show(null)).kind, 'unknown');
+
+    const log = await pageLog(page);
+    assert.deepEqual(log.csp, []);
+    assert.deepEqual(log.errors, []);
     await page.close();
   });
 

@@ -21,6 +21,7 @@ import { OwnInputView } from './ownInput';
 import { ExplainerView, type ConvLayerChoice } from './explainer';
 import { SaliencyView } from './saliency';
 import { HistoryView } from './history';
+import { trainingStepFact } from './trainingStep';
 import './dashboard.css';
 
 const post = (m: DashboardToHostMessage): void => postToHost(m);
@@ -133,11 +134,14 @@ function renderHeader(s: MutableSnapshot): void {
   const lastEpoch = s.epochs[s.epochs.length - 1];
   const lastBatch = s.batches[s.batches.length - 1];
   const running = i.live && i.status === 'running';
-  const facts: [string, string][] = [
+  const step = trainingStepFact(i.trainingStep);
+  const facts: [string, string, Record<string, string | undefined>?][] = [
     [l10n.t('Status'), statusText(s)],
     [l10n.t('Epoch'), `${lastBatch && running ? lastBatch.epoch : lastEpoch?.epoch ?? 0} / ${i.totalEpochs}`],
     [l10n.t('Data set'), i.dataset ?? '–'],
     [l10n.t('Backend'), i.backendDetail ?? i.backend ?? '–'],
+    // A model that leaves the fast path is a warning across the facts, with what it costs.
+    [l10n.t('Training step'), step.text, { id: 'training-step', class: step.warn ? 'fact wide warn' : 'fact', 'data-kind': i.trainingStep?.kind ?? 'unknown', title: step.detail || undefined }],
     [l10n.t('Best val. accuracy'), formatPercent(i.bestValAcc)],
     [l10n.t('Test accuracy'), formatPercent(i.testAcc)],
     [l10n.t('Duration'), formatDuration(i.durationSec)],
@@ -150,7 +154,7 @@ function renderHeader(s: MutableSnapshot): void {
   header.badge.textContent = statusText(s);
   header.badge.className = `badge status-${i.status}`;
   header.stop.hidden = !running;
-  header.facts.replaceChildren(...facts.map(([k, v]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', {}, v))));
+  header.facts.replaceChildren(...facts.map(([k, v, attrs]) => h('div', { class: 'fact', ...attrs }, h('dt', {}, k), h('dd', {}, v))));
   header.notes.replaceChildren(
     i.datasetSource !== null ? h('p', { class: 'muted' }, i.datasetSource) : '',
     i.error !== null ? h('p', { class: 'error', role: 'alert' }, i.error) : '',

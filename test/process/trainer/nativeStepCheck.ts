@@ -51,7 +51,7 @@ export interface CheckReport {
   /** Layer types of the language without a pass on the direct step (their reasons). */
   readonly withoutPass?: readonly string[];
   /** `nativeStepUnsupported` of every model above (null: the direct step runs it). */
-  readonly unsupported?: readonly (string | null)[];
+  readonly unsupported?: readonly ({ readonly layerIndex: number; readonly reason: string } | null)[];
 }
 
 const conv = (filters: number, k: number, s: number | [number, number], padding: 'valid' | 'same', activation: Activation, useBias = true): LayerSpec =>

@@ -12,6 +12,8 @@ import type { EpochEndMessage } from '../../../src/shared/trainerProtocol';
 // CNN Lab's own layer classes (SpatialDropout2D, ELU of any alpha), registered as the trainer does.
 import '../../../src/trainer/layers/index';
 import { RUN_FILES, listCheckpoints, readMetrics, readModelDir, readSummary } from '../../../src/trainer/runFolder';
+import { DashboardModel, summarizeModelText } from '../../../src/extension/dashboardModel';
+import { readRun } from '../../../src/host/runStore';
 import { TrainerHarness, smallSpec, startRequest } from './harness';
 
 describe('trainer process', function () {
@@ -55,6 +57,17 @@ describe('trainer process', function () {
     assert.ok(started);
     assert.equal(started.startEpoch, 1);
     assert.equal(started.batchesPerEpoch, Math.ceil(480 / 32));
+    // How the steps ran, as a typed field: the direct TensorFlow step on tensorflow (every layer of
+    // this model has a pass), else trainOnBatch as the wasm or cpu backend's own path, which is no
+    // warning. The log says the same for the CLI's note or warning.
+    const stepLogs = t.of('log').filter((m) => m.message.startsWith('Training step:'));
+    if (backend.name === 'tensorflow') {
+      assert.equal(started.trainingStep.kind, 'direct');
+      assert.deepEqual(stepLogs.map((m) => m.level), ['info']);
+    } else {
+      assert.deepEqual(started.trainingStep, { kind: 'backendPath', backend: backend.name });
+      assert.deepEqual(stepLogs, [], `no fallback warning on ${backend.name}`);
+    }
 
     const epochs = t.of('epochEnd');
     assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3]);
@@ -97,6 +110,12 @@ describe('trainer process', function () {
     assert.equal(summary.dataset, dataset.name);
     assert.equal(summary.datasetSource, dataset.source);
     assert.equal(summary.backendDetail, backend.detail);
+    assert.deepEqual(summary.trainingStep, started.trainingStep, 'summary.json keeps the training step');
+    // The dashboard shows it live (from started) and for the finished run (from summary.json).
+    const live = DashboardModel.forNewRun(runDir, summary.name, 3, null, 'mnist');
+    for (const m of t.messages) live.apply(m);
+    assert.deepEqual(live.runInfo.trainingStep, started.trainingStep);
+    assert.deepEqual(DashboardModel.fromRunData(await readRun(runDir), summarizeModelText).runInfo.trainingStep, started.trainingStep);
     assert.ok(summary.durationSec > 0 && summary.finishedAt !== null);
     const rates = epochs.map((e) => e.samplesPerSec);
     assert.ok(Math.abs((summary.samplesPerSec ?? 0) - rates.reduce((a, b) => a + b, 0) / rates.length) < 1e-6, 'mean samples/s of the epochs');

@@ -2,7 +2,10 @@ import { strict as assert } from 'node:assert';
 import { readRun } from '../../../src/host/runStore';
 import { DashboardModel, epochsOf, filtersState, summarizeModelText } from '../../../src/extension/dashboardModel';
 import { isDashboardSnapshot, isDashboardUpdate } from '../../../src/shared/webviewProtocol';
+import type { TrainingStep } from '../../../src/shared/trainerProtocol';
 import { FIXTURE_DIR, recordedInspections, recordedMessages } from '../../webview/fixture';
+
+const DIRECT: TrainingStep = { kind: 'direct', kernels: [] };
 
 describe('dashboard model (run → snapshot)', function () {
   it('rebuilds a finished run from its folder', async function () {
@@ -50,7 +53,7 @@ describe('dashboard model (run → snapshot)', function () {
     const model = new DashboardModel({
       runDir: '/r', name: 'm', status: 'stopped', backend: 'cpu', backendDetail: null, dataset: 'mnist', datasetSource: null,
       classNames: [], inputShape: [28, 28, 1], totalEpochs: 4, batchesPerEpoch: 10, startedAt: null, durationSec: 0,
-      bestValAcc: null, testAcc: null, error: null, live: false, inspectable: false, testCount: null,
+      bestValAcc: null, testAcc: null, error: null, live: false, inspectable: false, testCount: null, trainingStep: null,
     });
     for (const epoch of [1, 2, 3]) {
       model.apply({ type: 'batch', epoch, batch: 5, batchesPerEpoch: 10, loss: 1, acc: 0.5, samplesPerSec: 100, etaSec: 10 });
@@ -58,7 +61,7 @@ describe('dashboard model (run → snapshot)', function () {
     }
     assert.equal(model.runInfo.bestValAcc, 0.7);
     const summary = { layers: [], inputShape: [28, 28, 1], totalParams: 0, trainableParams: 0, nonTrainableParams: 0, totalMacs: 0, activationBytesPerBatch: 0 };
-    model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 4, startEpoch: 3, batchesPerEpoch: 10 });
+    model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 4, startEpoch: 3, batchesPerEpoch: 10, trainingStep: DIRECT });
     const snap = model.snapshot();
     assert.deepEqual(snap.epochs.map((e) => e.epoch), [1, 2]);
     assert.deepEqual(snap.batches.map((b) => b.epoch), [1, 2]);
@@ -72,11 +75,36 @@ describe('dashboard model (run → snapshot)', function () {
     assert.ok(model.snapshot().evaluation !== null && model.runInfo.testAcc !== null);
     const summary = model.snapshot().modelSummary;
     assert.ok(summary);
-    const updates = model.apply({ type: 'started', runId: 'r', runDir: FIXTURE_DIR, summary, totalEpochs: 10, startEpoch: 4, batchesPerEpoch: 10 });
+    const updates = model.apply({ type: 'started', runId: 'r', runDir: FIXTURE_DIR, summary, totalEpochs: 10, startEpoch: 4, batchesPerEpoch: 10, trainingStep: DIRECT });
     assert.ok(updates.every((u) => isDashboardUpdate(u)));
     assert.deepEqual(updates.filter((u) => u.kind === 'evaluation'), [{ kind: 'evaluation', evaluation: null }]);
     assert.equal(model.runInfo.testAcc, null);
     assert.equal(model.snapshot().evaluation, null);
+  });
+
+  it('carries the training step: from started while live, from summary.json once finished, from the backend for older runs', async function () {
+    const live = DashboardModel.forNewRun('/r', 'm', 2, null, 'mnist');
+    assert.equal(live.runInfo.trainingStep, null, 'unknown before the trainer started');
+    const summary = { layers: [], inputShape: [28, 28, 1], totalParams: 0, trainableParams: 0, nonTrainableParams: 0, totalMacs: 0, activationBytesPerBatch: 0 };
+    const fallback: TrainingStep = { kind: 'fallback', layerIndex: 2, layerName: 'future_layer', reason: 'layer 3, future_layer has no native pass yet' };
+    const updates = live.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 2, startEpoch: 1, batchesPerEpoch: 10, trainingStep: fallback });
+    const info = updates.find((u) => u.kind === 'info');
+    assert.deepEqual(info?.kind === 'info' ? info.info.trainingStep : null, fallback, 'the open dashboard gets it in an info update');
+    assert.ok(isDashboardSnapshot(live.snapshot()));
+
+    // A finished run: read back from summary.json (the fixture recorded the direct step).
+    const data = await readRun(FIXTURE_DIR);
+    assert.equal(data.summary?.trainingStep?.kind, 'direct');
+    const stored = DashboardModel.fromRunData(data, summarizeModelText);
+    assert.deepEqual(stored.runInfo.trainingStep, data.summary?.trainingStep);
+    // A run from before summary.json had it: trainOnBatch is wasm's and cpu's only path; tensorflow's is unknown.
+    assert.ok(data.summary !== null);
+    const { trainingStep: _step, ...older } = data.summary;
+    const on = (backend: 'tensorflow' | 'wasm' | 'cpu') => DashboardModel.fromRunData(
+      { ...data, summary: { ...older, backend }, entry: { ...data.entry, backend } }, summarizeModelText).runInfo.trainingStep;
+    assert.deepEqual(on('wasm'), { kind: 'backendPath', backend: 'wasm' });
+    assert.deepEqual(on('cpu'), { kind: 'backendPath', backend: 'cpu' });
+    assert.equal(on('tensorflow'), null);
   });
 
   it('turns trainer errors into one user-facing sentence', function () {
@@ -182,7 +210,7 @@ describe('dashboard model (run → snapshot)', function () {
     const model = DashboardModel.fromRunData(await readRun(FIXTURE_DIR), summarizeModelText);
     assert.deepEqual(model.snapshot().historyEpochs, [0, 1, 2, 3, 4]);
     const summary = { layers: [], inputShape: [32, 32, 3], totalParams: 0, trainableParams: 0, nonTrainableParams: 0, totalMacs: 0, activationBytesPerBatch: 0 };
-    const resumed = model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 6, startEpoch: 3, batchesPerEpoch: 10 });
+    const resumed = model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 6, startEpoch: 3, batchesPerEpoch: 10, trainingStep: DIRECT });
     assert.ok(resumed.some((u) => u.kind === 'historyEpochs'));
     assert.deepEqual(model.snapshot().historyEpochs, [0, 1, 2]);
     const filters = recordedMessages().find((m) => m.type === 'filters');
@@ -190,7 +218,7 @@ describe('dashboard model (run → snapshot)', function () {
     assert.deepEqual(model.apply({ ...filters, epoch: 3 }).map((u) => u.kind), ['historyEpochs']);
     assert.deepEqual(model.apply({ ...filters, epoch: 3 }), [], 'an epoch already listed');
     assert.deepEqual(model.snapshot().historyEpochs, [0, 1, 2, 3]);
-    model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 6, startEpoch: 1, batchesPerEpoch: 10 });
+    model.apply({ type: 'started', runId: 'r', runDir: '/r', summary, totalEpochs: 6, startEpoch: 1, batchesPerEpoch: 10, trainingStep: DIRECT });
     assert.deepEqual(model.snapshot().historyEpochs, [], 'a fresh start in the folder starts the history over');
   });
 });
