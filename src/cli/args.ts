@@ -7,6 +7,7 @@ import { BUILTIN_DATASETS, type BuiltinDatasetName } from '../shared/modelSpec';
 import { BACKEND_CHOICES, type BackendChoice } from '../shared/trainerProtocol';
 import { MAX_EPOCHS, MAX_TRAIN_SAMPLES } from '../shared/settings';
 import { EXPORT_FORMATS, type ExportFormat } from '../host/keras/exportRun';
+import { EXPERIMENT_KINDS, type ExperimentKind } from '../shared/experimentFiles';
 
 export interface TrainOptions {
   /** The model file; optional only with `resume` (the run's own model.cnn.yaml is used). */
@@ -54,8 +55,25 @@ export interface ImportOptions {
   readonly force: boolean;
 }
 
-type Topic = 'train' | 'summary' | 'runs' | 'export' | 'import';
-const TOPICS: readonly Topic[] = ['train', 'summary', 'runs', 'export', 'import'];
+/** `cnn-lab compare`: the course's experiments, each variant a run, then the comparison table. */
+export interface CompareOptions {
+  readonly kind: ExperimentKind;
+  /** The model file; optional only with `resume`. */
+  readonly modelFile: string | undefined;
+  /** An experiment folder (or its experiment.json) to continue. */
+  readonly resume: string | undefined;
+  readonly out: string | undefined;
+  readonly epochs: number | undefined;
+  readonly backend: BackendChoice | undefined;
+  readonly maxTrainSamples: number | undefined;
+  readonly maxTestSamples: number | undefined;
+  readonly dataDir: string | undefined;
+  readonly mirrors: readonly string[];
+  readonly verbose: boolean;
+}
+
+type Topic = 'train' | 'summary' | 'runs' | 'export' | 'import' | 'compare';
+const TOPICS: readonly Topic[] = ['train', 'summary', 'runs', 'export', 'import', 'compare'];
 const topicOf = (s: string | undefined): Topic | undefined => TOPICS.find((t) => t === s);
 
 export type CliCommand =
@@ -65,7 +83,8 @@ export type CliCommand =
   | { readonly kind: 'summary'; readonly file: string }
   | { readonly kind: 'runs'; readonly out: string | undefined; readonly json: boolean }
   | { readonly kind: 'export'; readonly options: ExportOptions }
-  | { readonly kind: 'import'; readonly options: ImportOptions };
+  | { readonly kind: 'import'; readonly options: ImportOptions }
+  | { readonly kind: 'compare'; readonly options: CompareOptions };
 
 /** A mistake in the command line; the CLI prints the message and the usage and exits with 1. */
 export class UsageError extends Error {
@@ -84,6 +103,7 @@ Usage:
   cnn-lab runs [--out DIR]                   list the runs in a runs folder
   cnn-lab export <run> [--format F] [--out P] a run's model as Keras .keras, Python script or TensorFlow.js
   cnn-lab import <file> [--fine-tune]        a Keras .keras/.h5 or TensorFlow.js model.json as a model file
+  cnn-lab compare dropout|colour <model>     train the model's variants one after another, table them
   cnn-lab --help | <command> --help          this text, or a command's options
   cnn-lab --version
 
@@ -137,6 +157,31 @@ Options:
   --dataset NAME          the data set to write: ${BUILTIN_DATASETS.join(' | ')}
                           (default: the file's own when CNN Lab exported it, else a guess)
   --force                 replace an existing model file`,
+  compare: `Usage: cnn-lab compare dropout|colour <model.cnn.yaml> [options]
+       cnn-lab compare --resume EXPERIMENT_DIR [options]
+
+The course's experiments, each variant an ordinary run folder, one after another:
+  dropout   the model without dropout, with dropout after flatten (recommended) and after every
+            conv block; then the train/validation gap of accuracy and loss at each epoch per
+            variant, and the test accuracy (course section 3.5: dropout fights overfitting)
+  colour    the model on RGB and on grayscale input; then parameters, MACs, seconds per epoch
+            and test accuracy (section 3.6.2); refused for a data set without colour (MNIST)
+The experiment is recorded in <runs>/experiments/<model>-<kind>-<time>/experiment.json.
+
+Options:
+  --out DIR               runs folder (default: .cnn-lab/runs under the current directory)
+  --epochs N              train each variant N epochs instead of the file's train.epochs
+  --backend NAME          auto | tensorflow | wasm | cpu (default: auto)
+  --max-train-samples N   cap the training samples of each variant (quick runs)
+  --max-test-samples N    cap the test samples
+  --resume DIR            continue a stopped experiment: its stopped variant from its checkpoint,
+                          then the rest
+  --data-dir DIR          data-set cache (default: $CNN_LAB_DATA_DIR or ~/.cache/cnn-lab/data)
+  --mirror URL            MNIST-format mirror to try first; repeatable
+  --verbose               also print the trainer's own stderr
+
+Ctrl-C stops the current run after its batch (with a checkpoint) and the experiment with it;
+\`cnn-lab compare --resume DIR\` continues it.`,
 };
 
 function positiveInt(flag: string, raw: string | undefined, max: number): number | undefined {
@@ -269,6 +314,58 @@ function parseImport(args: string[]): CliCommand {
   };
 }
 
+function parseCompare(args: string[]): CliCommand {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true,
+    options: {
+      out: { type: 'string' }, epochs: { type: 'string' }, backend: { type: 'string' },
+      'max-train-samples': { type: 'string' }, 'max-test-samples': { type: 'string' }, resume: { type: 'string' },
+      'data-dir': { type: 'string' }, mirror: { type: 'string', multiple: true }, verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return { kind: 'help', topic: 'compare' };
+  const [kindArg, modelFile, ...extra] = positionals;
+  const resume = values.resume;
+  if (resume !== undefined && resume.trim() === '') throw new UsageError('--resume needs an experiment folder', 'compare');
+  if (extra.length > 0) throw new UsageError(`compare takes an experiment and one model file, got also ${extra.join(' ')}`, 'compare');
+  const kind = kindArg === 'color' ? 'colour' : kindArg;
+  if (resume === undefined) {
+    if (kind === undefined || !(EXPERIMENT_KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(`compare needs the experiment: ${EXPERIMENT_KINDS.join(' or ')}${kind !== undefined ? `, got '${kind}'` : ''}`, 'compare');
+    }
+    if (modelFile === undefined) throw new UsageError(`compare ${kind} needs a model file`, 'compare');
+  } else if (kind !== undefined && !(EXPERIMENT_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`compare --resume takes no model file (the experiment records its variants), got '${kindArg ?? ''}'`, 'compare');
+  }
+  const backend = values.backend;
+  if (backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${backend}'`, 'compare');
+  }
+  const mirrors = values.mirror ?? [];
+  for (const m of mirrors) {
+    if (!/^(https?|file):\/\/\S+$/.test(m)) throw new UsageError(`--mirror needs an http(s):// or file:// URL, got '${m}'`, 'compare');
+  }
+  const int = (flag: string, raw: string | undefined, max: number): number | undefined => {
+    try {
+      return positiveInt(flag, raw, max);
+    } catch (err) {
+      throw err instanceof UsageError ? new UsageError(err.message, 'compare') : err;
+    }
+  };
+  return {
+    kind: 'compare',
+    options: {
+      kind: (kind ?? 'dropout') as ExperimentKind, modelFile, resume, out: values.out,
+      epochs: int('--epochs', values.epochs, MAX_EPOCHS),
+      backend: backend as BackendChoice | undefined,
+      maxTrainSamples: int('--max-train-samples', values['max-train-samples'], MAX_TRAIN_SAMPLES),
+      maxTestSamples: int('--max-test-samples', values['max-test-samples'], MAX_TRAIN_SAMPLES),
+      dataDir: values['data-dir'], mirrors, verbose: values.verbose === true,
+    },
+  };
+}
+
 /** Parses `argv` without the node binary and script (i.e. `process.argv.slice(2)`). */
 export function parseCommandLine(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv;
@@ -293,6 +390,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         return parseExport(rest);
       case 'import':
         return parseImport(rest);
+      case 'compare':
+        return parseCompare(rest);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

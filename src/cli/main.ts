@@ -1,6 +1,6 @@
 /**
  * Entry point of the headless CLI (bundled to dist/cli.js, started by bin/cnn-lab.js):
- * `cnn-lab train | summary | runs | export | import`. Exit codes: 0 completed, 1 invalid model or usage,
+ * `cnn-lab train | summary | runs | export | import | compare`. Exit codes: 0 completed, 1 invalid model or usage,
  * 2 training failed, 130 stopped.
  */
 import { promises as fsp } from 'node:fs';
@@ -10,6 +10,7 @@ import { describeResume, listRuns, runsRoot, type RunListEntry } from '../host/r
 import { version } from '../../package.json';
 import { parseCommandLine, USAGE, UsageError } from './args';
 import { count, duration, percent, TableLayout, type Column } from './format';
+import { compareCommand } from './compare';
 import { exportCommand, importCommand } from './interop';
 import { printDiagnostics, processTerminal, type Terminal } from './terminal';
 import { EXIT, trainCommand } from './train';
@@ -100,6 +101,8 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       return exportCommand(command.options, term);
     case 'import':
       return importCommand(command.options, term);
+    case 'compare':
+      return compareCommand(command.options, term);
   }
 }
 

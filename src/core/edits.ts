@@ -252,3 +252,22 @@ function outputUnitsNode(src: SourceText): YamlNode | null {
   return p ? valueNode(p) : null;
 }
 
+
+/**
+ * Edits that set the model's `name:` (inserted as the first key when missing), e.g. for the
+ * variants of an experiment, whose runs must read apart in the Runs view. Throws `E_MODEL_INVALID`
+ * when the file has YAML errors or is not a map.
+ */
+export function modelNameEdits(text: string, name: string): TextEdit[] {
+  const src = new SourceText(text);
+  if (src.doc.errors.length > 0) throw new CnnLabError('E_MODEL_INVALID', 'the model file has YAML syntax errors', 'Fix the errors shown in the editor first.');
+  const top = topMap(src);
+  if (!top) throw new CnnLabError('E_MODEL_INVALID', 'the model file is not a map of keys', 'Start from an example model file.');
+  const pair = findPair(top, 'name');
+  const e = pair ? setValue(src, pair, flowScalar(name)) : null;
+  if (e) return [e];
+  const first = top.items[0] ? keyNode(top.items[0]) : null;
+  const at = first?.range ? src.lineStartOf(first.range[0]) : 0;
+  const col = first?.range ? first.range[0] - at : 0;
+  return [edit(src, at, at, `${' '.repeat(col)}name: ${flowScalar(name)}\n`)];
+}

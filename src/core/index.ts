@@ -15,7 +15,9 @@ export {
 } from './layers/index';
 export type * from './layers/index';
 export { formatSummaryTable } from './summaryTable';
-export { applyEdits, datasetEdits, dropoutPlacementEdits } from './edits';
+export { applyEdits, datasetEdits, dropoutPlacementEdits, modelNameEdits } from './edits';
+export { COLOUR_VARIANTS, DROPOUT_VARIANTS, planExperiment } from './experiments';
+export type { ExperimentPlan, ExperimentPlanResult, ExperimentRefusal, VariantPlan } from './experiments';
 export type { DropoutPlacement } from './edits';
 export { applyOverrides, OverrideError, type CurrentData, type ModelOverrides } from './overrides';
 export { colourCost, hoverAt } from './hover';

@@ -61,7 +61,8 @@ export function safeName(modelName: string): string {
   return cleaned === '' ? 'model' : cleaned;
 }
 
-function timestamp(d: Date): string {
+/** `yyyymmdd-hhmmss` in local time: how run (and experiment) folder names start. */
+export function timestamp(d: Date): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
