@@ -16,10 +16,12 @@ import {
   type ComparisonRun,
   type DashboardFocus,
   type DashboardShownMessage,
+  type DashboardSnapshot,
   type DashboardUpdate,
   type HostToDashboardMessage,
 } from '../shared/webviewProtocol';
 import { SampleInspector } from './sampleInspector';
+import { OwnInputFollower } from './ownInputFollower';
 import { DashboardModel, SequenceCounter, epochsOf, summarizeModelText } from './dashboardModel';
 
 export { summarizeModelText };
@@ -70,6 +72,8 @@ class DashboardPanel implements vscode.Disposable {
   lastShown: DashboardShownMessage | undefined;
   /** A part to show once the page is ready (asked for before it was). */
   private pendingFocus: DashboardFocus | undefined;
+  /** The user's own image, asked about again as the run trains. */
+  private readonly ownInput = new OwnInputFollower();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -96,6 +100,12 @@ class DashboardPanel implements vscode.Disposable {
   /** The model's name (the spec's `name`) of the run shown. */
   get modelName(): string { return this.model.runInfo.name; }
 
+  /** What the page is sent on its next snapshot. */
+  state(): DashboardSnapshot { return this.model.snapshot(); }
+
+  /** A message from the page (or, in tests, one made as the page makes it). */
+  receive(raw: unknown): void { this.onMessage(raw); }
+
   /** Follows a live run (also when a run shown from disk is resumed). */
   attach(model: DashboardModel, onUpdate: vscode.Event<DashboardUpdate>): void {
     this.runSubscription?.dispose();
@@ -103,8 +113,24 @@ class DashboardPanel implements vscode.Disposable {
     this.inspector?.dispose();
     this.inspector = undefined;
     this.model = model;
-    this.runSubscription = onUpdate((u) => this.post(u));
+    this.runSubscription = onUpdate((u) => {
+      this.post(u);
+      // The epoch's weights are in: the own image's prediction and maps follow them.
+      if (u.kind === 'epoch') this.refreshOwnInput(this.ownInput.afterEpoch());
+    });
     this.sendSnapshot();
+  }
+
+  /** The run's trainer has ended: an own image still showing an earlier epoch is answered from the stored weights. */
+  trainingEnded(): void {
+    const last = this.model.epochPoints[this.model.epochPoints.length - 1]?.epoch ?? 0;
+    this.refreshOwnInput(this.ownInput.afterRun(this.model.snapshot().ownInput, last));
+  }
+
+  private refreshOwnInput(subject: InspectSubject | null): void {
+    if (subject === null) return;
+    this.owner.log.debug(`[dashboard] asking about the own image again (${this.owner.training.activeFor(this.runDir) !== undefined ? 'the training model' : 'the stored weights'})`);
+    this.inspect(subject, { kind: 'featureMaps' });
   }
 
   private onMessage(raw: unknown): void {
@@ -190,6 +216,7 @@ class DashboardPanel implements vscode.Disposable {
    * inspection process (started on demand). Answers come back through the model as updates.
    */
   inspect(subject: InspectSubject, what: InspectWhat): void {
+    this.ownInput.asked(subject, what);
     const info = this.model.runInfo;
     const fail = (error: string): void => { this.post(this.model.inspectFailed(error)); };
     if (subject.kind === 'test' && info.testCount !== null && subject.index >= info.testCount) {
@@ -329,7 +356,10 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, this),
       training.onDidStart((run) => this.panels.get(key(run.runDir))?.attach(run.model, run.onUpdate)),
-      training.onDidEnd(() => { for (const p of this.panels.values()) p.refreshComparisons(); }),
+      training.onDidEnd(({ run }) => {
+        this.panels.get(key(run.runDir))?.trainingEnded();
+        for (const p of this.panels.values()) p.refreshComparisons();
+      }),
     );
   }
 
@@ -355,6 +385,18 @@ export class DashboardPanels implements vscode.Disposable, vscode.WebviewPanelSe
   /** What the open dashboard of a run last reported drawing. */
   shown(runDir: string): DashboardShownMessage | undefined {
     return this.panels.get(key(runDir))?.lastShown;
+  }
+
+  /** Hands a message to the open dashboard of a run as if its page had posted it; false when none is open. */
+  receiveFromPage(runDir: string, message: unknown): boolean {
+    const p = this.panels.get(key(runDir));
+    p?.receive(message);
+    return p !== undefined;
+  }
+
+  /** What the open dashboard of a run holds to draw (the snapshot its page gets). */
+  state(runDir: string): DashboardSnapshot | undefined {
+    return this.panels.get(key(runDir))?.state();
   }
 
   /**

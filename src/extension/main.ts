@@ -16,7 +16,7 @@ import { SummaryDocuments } from './summaryDocuments';
 import { TrainingService } from './trainingService';
 import { NativeBackend } from './nativeBackend';
 import { currentSettings } from './config';
-import type { DashboardShownMessage } from '../shared/webviewProtocol';
+import type { DashboardShownMessage, DashboardSnapshot } from '../shared/webviewProtocol';
 import { TensorBoardLauncher } from './tensorBoard';
 
 /** What `activate` returns: for integration tests (the command ids are the real API). */
@@ -27,6 +27,10 @@ export interface CnnLabApi {
   readonly pickSample: (runDir: string, sampleIndex: number) => boolean;
   /** What the open dashboard of a run last reported drawing (its feature-map caption, who answers picks). */
   readonly dashboardShown: (runDir: string) => DashboardShownMessage | undefined;
+  /** Hands a message to the open dashboard of a run as if its page had posted it (the same guard and handler); false when none is open. */
+  readonly postFromDashboard: (runDir: string, message: unknown) => boolean;
+  /** What the open dashboard of a run holds to draw: the snapshot its page gets (own image, inspections). */
+  readonly dashboardState: (runDir: string) => DashboardSnapshot | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): CnnLabApi {
@@ -92,6 +96,8 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     activeRunDir: () => training.active?.runDir,
     pickSample: (runDir, sampleIndex) => dashboards?.pickSample(runDir, sampleIndex) ?? false,
     dashboardShown: (runDir) => dashboards?.shown(runDir),
+    postFromDashboard: (runDir, message) => dashboards?.receiveFromPage(runDir, message) ?? false,
+    dashboardState: (runDir) => dashboards?.state(runDir),
   };
 }
 

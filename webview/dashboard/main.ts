@@ -259,8 +259,7 @@ onHostMessage((data) => {
     case 'featureMaps': renderMaps(s); reportShown(s); break;
     case 'evaluation': renderEvaluationSection(s); break;
     case 'ownInput':
-      view.subject = 'own';
-      setWebviewState(view);
+      // Submitting chose the own image (see mount); the host's refresh after each epoch leaves the choice alone.
       ownInput?.say('');
       renderMaps(s);
       break;

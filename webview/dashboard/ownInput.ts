@@ -1,9 +1,12 @@
 /**
  * The user's own input: on MNIST-like data (28×28, one channel) a drawing pad whose strokes are
  * made into an MNIST digit (preprocess.ts `mnistFromDrawing`) when a stroke ends; on any data set
- * an image file, picked or dropped onto the section, resized as the data set's images are. The
- * result is shown as the model sees it and handed to `submit` (the dashboard asks the model).
+ * an image file, picked or dropped anywhere on the dashboard, resized as the data set's images are.
+ * The result is shown as the model sees it and handed to `submit` (the dashboard asks the model).
  * Files are decoded with `createImageBitmap`, which needs no URL, so the strict CSP holds.
+ * VS Code hands a file dragged from the desktop to a webview only while Shift is held (without it
+ * the workbench opens the file in an editor), and one dragged from its own Explorer arrives as a
+ * URI without the file's bytes: the section says both.
  */
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import * as l10n from '@vscode/l10n';
@@ -50,21 +53,45 @@ export class OwnInputView {
       this.padBox,
       h('div', { class: 'toolbar' },
         h('label', { for: 'image-file' }, l10n.t('Or an image file:')), file,
-        h('span', { class: 'muted' }, l10n.t('or drop one onto this section (in VS Code, hold Shift while dropping)'))),
+        h('span', { class: 'muted', id: 'drop-hint' }, l10n.t('or drop one from your file manager anywhere on the dashboard: hold Shift while dropping (without it, VS Code opens the file in an editor)'))),
       this.invertField,
       this.preview,
       this.status);
     this.wirePad();
-    this.element.addEventListener('dragover', (e) => { e.preventDefault(); this.element.classList.add('drop-target'); });
-    this.element.addEventListener('dragleave', () => this.element.classList.remove('drop-target'));
-    this.element.addEventListener('drop', (e) => {
+    this.wireDrop();
+    this.clearPad();
+  }
+
+  /**
+   * Drops anywhere on the page go to this section (the one place that takes files): a file goes the
+   * file picker's way; a drag that carries no file (text, or a URI from VS Code's Explorer) is told
+   * what to do instead.
+   */
+  private wireDrop(): void {
+    const accepts = (e: DragEvent): boolean => {
+      const types = Array.from(e.dataTransfer?.types ?? []);
+      return !this.element.hidden && (types.includes('Files') || types.includes('text/uri-list'));
+    };
+    const over = (e: DragEvent): void => {
+      if (!accepts(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer !== null) e.dataTransfer.dropEffect = 'copy';
+      this.element.classList.add('drop-target');
+    };
+    document.addEventListener('dragenter', over);
+    document.addEventListener('dragover', over);
+    // relatedTarget null: the drag left the page (moving between elements fires dragleave too).
+    document.addEventListener('dragleave', (e) => { if (e.relatedTarget === null) this.element.classList.remove('drop-target'); });
+    document.addEventListener('dragend', () => this.element.classList.remove('drop-target'));
+    document.addEventListener('drop', (e) => {
+      if (!accepts(e)) return;
       e.preventDefault();
       this.element.classList.remove('drop-target');
       const f = e.dataTransfer?.files[0];
+      this.element.scrollIntoView({ block: 'nearest' });
       if (f !== undefined) void this.useFile(f);
-      else this.say(l10n.t('Drop an image file (PNG, JPEG, GIF, WebP or BMP).'), true);
+      else this.say(l10n.t('Only the name of the file arrived, not the file: VS Code passes files from its own Explorer that way. Drop the image from your file manager while holding Shift, or choose it with the file button.'), true);
     });
-    this.clearPad();
   }
 
   /** The model's input shape decides what is offered: the pad only for MNIST-like input. */
