@@ -53,6 +53,11 @@ export interface KerasExportOptions {
   readonly savedAt: Date;
   /** The run the weights come from (its folder name), recorded in metadata.json. */
   readonly runId?: string;
+  /**
+   * The model file as trained, recorded in metadata.json (`cnn_lab.modelText`; Keras ignores keys
+   * it does not know), so that the import writes it back byte for byte when the file still holds that model.
+   */
+  readonly modelText?: string;
 }
 
 /** One layer of the model as exported: its spec, name, input and Keras weights. */
@@ -108,8 +113,25 @@ export function kerasModelName(name: string): string {
 }
 
 /**
- * Each layer as Keras sees it; throws KerasInteropError naming every layer Keras cannot compute
- * exactly (an activation without a Keras equivalent).
+ * CNN Lab's `hardSigmoid` is TensorFlow.js's (and Keras 2's): clip(0.2·x + 0.5, 0, 1). Keras 3's
+ * `hard_sigmoid` is another function, relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1). So a layer with
+ * hardSigmoid goes to Keras as the layer with a linear activation, then Keras's built-in
+ * `Rescaling(scale=0.2, offset=0.5)` (x · 0.2 + 0.5 in float32, as TensorFlow.js computes it) and
+ * `ReLU(max_value=1)` (the clip to [0, 1]): the same operations in the same order, loaded without
+ * custom code. A standalone `activation: hardSigmoid` is the pair alone. The pair's names say
+ * which (`<layer>_hard_sigmoid` after a layer; the activation layer's own name when standalone);
+ * the import (importModel) folds it back.
+ */
+export const HARD_SIGMOID_RESCALING = { scale: 0.2, offset: 0.5 } as const;
+export const HARD_SIGMOID_RELU = { max_value: 1, negative_slope: 0, threshold: 0 } as const;
+/** The suffix of the Rescaling that ends a layer with hardSigmoid (`dense_1_hard_sigmoid`). */
+export const HARD_SIGMOID_SUFFIX = '_hard_sigmoid';
+/** The suffix of the ReLU after that Rescaling. */
+export const HARD_SIGMOID_CLIP_SUFFIX = '_clip';
+
+/**
+ * Each layer as Keras sees it (a layer with hardSigmoid as two or three, see HARD_SIGMOID_RESCALING);
+ * throws KerasInteropError naming every layer Keras cannot compute exactly.
  */
 export function exportedLayers(spec: TypedModelSpec): ExportedLayer[] {
   const names = layerNames(spec.layers);
@@ -122,19 +144,30 @@ export function exportedLayers(spec: TypedModelSpec): ExportedLayer[] {
     if (name.includes('/')) {
       problems.push({ layer: { index: i + 1, name, className: def.keras.className }, setting: 'name', message: 'Keras layer names cannot hold "/"; rename the layer.' });
     }
+    const r = inferLayer(l, input);
+    const output = r.ok ? r.value.outputShape : input;
+    const hardSigmoid = 'activation' in l && l.activation === 'hardSigmoid';
     try {
-      const args = def.keras.config(l) as JsonObject;
-      out.push({
-        spec: l, name, input, className: def.keras.className,
-        config: { name, dtype: FLOAT32_POLICY, ...args },
-        weights: def.keras.weights?.(l, input) ?? [],
-      });
+      if (!(hardSigmoid && l.type === 'activation')) {
+        const args = def.keras.config(hardSigmoid ? { ...l, activation: 'linear' } : l) as JsonObject;
+        out.push({
+          spec: l, name, input, className: def.keras.className,
+          config: { name, dtype: FLOAT32_POLICY, ...args },
+          weights: def.keras.weights?.(l, input) ?? [],
+        });
+      }
+      if (hardSigmoid) {
+        const scale = l.type === 'activation' ? name : `${name}${HARD_SIGMOID_SUFFIX}`;
+        out.push(
+          { spec: l, name: scale, input: output, className: 'Rescaling', config: { name: scale, dtype: FLOAT32_POLICY, ...HARD_SIGMOID_RESCALING }, weights: [] },
+          { spec: l, name: `${scale}${HARD_SIGMOID_CLIP_SUFFIX}`, input: output, className: 'ReLU', config: { name: `${scale}${HARD_SIGMOID_CLIP_SUFFIX}`, dtype: FLOAT32_POLICY, ...HARD_SIGMOID_RELU }, weights: [] },
+        );
+      }
     } catch (err) {
       if (!(err instanceof KerasMismatch)) throw err;
       problems.push({ layer: { index: i + 1, name, className: def.keras.className }, setting: err.setting, message: err.message });
     }
-    const r = inferLayer(l, input);
-    if (r.ok) input = r.value.outputShape;
+    input = output;
   });
   if (problems.length > 0) {
     throw new KerasInteropError(problems, 'This model cannot be exported to Keras exactly', 'Change the layers named above, train again, and export.');
@@ -202,6 +235,7 @@ export function kerasFilePlan(spec: TypedModelSpec, o: KerasExportOptions): Kera
     cnn_lab: {
       version: o.version, ...(o.runId !== undefined ? { run: o.runId } : {}),
       name: spec.name, dataset: datasetJson(spec.dataset), grayscale: spec.grayscale, input: [...spec.inputShape], train: trainJson(spec.train),
+      ...(o.modelText !== undefined ? { modelText: o.modelText } : {}),
     },
   };
 

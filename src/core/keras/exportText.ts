@@ -21,7 +21,8 @@ export function kerasExportOf(modelText: string, o: { readonly version: string; 
     const first = analysis.diagnostics.find((d) => d.severity === 'error');
     throw new CnnLabError('E_MODEL_INVALID', `The run's model.cnn.yaml does not validate${first !== undefined ? ` (line ${first.range.start.line + 1}: ${first.message})` : ''}.`, 'Export a run that CNN Lab trained.');
   }
-  const keras = kerasFilePlan(spec, o);
+  // The text itself goes into metadata.json, so that importing the file gives back this very file.
+  const keras = kerasFilePlan(spec, { ...o, modelText });
   return {
     modelName: spec.name,
     keras,

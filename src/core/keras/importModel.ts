@@ -15,7 +15,7 @@ import { layerDefs, type AnyLayerDef, type LayerSpec, type TypedModelSpec } from
 import { KerasConfigReader, KerasMismatch, type KerasDialect } from '../layers/kerasArgs';
 import { inferLayer, layerNames } from '../shapes';
 import type { CoreDiagnostic } from '../types';
-import { kerasWeightGroups } from './exportModel';
+import { HARD_SIGMOID_RELU, HARD_SIGMOID_RESCALING, HARD_SIGMOID_SUFFIX, kerasWeightGroups } from './exportModel';
 import { modelFileText } from './modelText';
 import { KerasInteropError, type KerasLayerRef, type KerasProblem } from './problems';
 
@@ -96,6 +96,23 @@ function inputShapeOf(model: Record<string, unknown>, config: Record<string, unk
   return isRecord(model.build_config) ? model.build_config.input_shape : undefined;
 }
 
+/** A config's settings other than its name and `trainable`, when it is float32 and trainable; else null. */
+function plainSettings(raw: unknown, className: string): Record<string, unknown> | null {
+  if (!isRecord(raw) || raw.class_name !== className || !isRecord(raw.config)) return null;
+  const { name: _n, trainable, dtype, ...rest } = raw.config;
+  return trainable !== false && isFloat32(dtype) ? rest : null;
+}
+
+/** `a` then `b` are CNN Lab's hardSigmoid as Keras layers: Rescaling(scale 0.2, offset 0.5), then ReLU(max_value 1) and nothing else. */
+function isHardSigmoidPair(a: unknown, b: unknown): boolean {
+  const scale = plainSettings(a, 'Rescaling');
+  const clip = plainSettings(b, 'ReLU');
+  if (scale === null || clip === null) return false;
+  const same = (v: Record<string, unknown>, want: Readonly<Record<string, number>>): boolean => Object.keys(v).every((k) => k in want)
+    && Object.entries(want).every(([k, x]) => (v[k] === undefined && x === 0) || v[k] === x);
+  return same(scale, HARD_SIGMOID_RESCALING) && same(clip, HARD_SIGMOID_RELU);
+}
+
 /** The shortest decimal that is the same float32 (Keras writes 0.0010000000474974513 for 0.001). */
 export function float32Decimal(x: number): number {
   for (let p = 1; p <= 17; p++) {
@@ -134,7 +151,7 @@ function trainFrom(training: unknown, notes: string[]): TrainSpec {
 }
 
 /** CNN Lab's own block of an exported file's metadata, when well-formed. */
-function cnnLabMetadata(metadata: unknown): { dataset: DatasetSpec; grayscale: boolean; input: readonly number[]; train: TrainSpec; name: string } | null {
+function cnnLabMetadata(metadata: unknown): { dataset: DatasetSpec; grayscale: boolean; input: readonly number[]; train: TrainSpec; name: string; modelText: string | null } | null {
   if (!isRecord(metadata) || !isRecord(metadata.cnn_lab)) return null;
   const m = metadata.cnn_lab;
   const t = m.train;
@@ -153,7 +170,7 @@ function cnnLabMetadata(metadata: unknown): { dataset: DatasetSpec; grayscale: b
     seed: num(t.seed, DEFAULT_TRAIN.seed),
     augment: { flipHorizontal: t.augment.flipHorizontal === true, shift: num(t.augment.shift, 0) },
   };
-  return { dataset, grayscale: m.grayscale, input: m.input as number[], train, name: m.name };
+  return { dataset, grayscale: m.grayscale, input: m.input as number[], train, name: m.name, modelText: typeof m.modelText === 'string' ? m.modelText : null };
 }
 
 /** A data set for an input and a class count, with what was assumed. */
@@ -216,7 +233,11 @@ export function modelFromKeras(m: ForeignModel, o: ImportOptions): ImportedModel
   const byClass = defsByClass();
   const listed = hasInputLayer ? all.slice(1) : all;
   const groups = kerasWeightGroups(listed.map((raw) => (isRecord(raw) && typeof raw.class_name === 'string' ? raw.class_name : '?')));
+  // Rescaling(0.2, 0.5) then ReLU(max_value=1) is CNN Lab's hardSigmoid (see exportModel's HARD_SIGMOID_RESCALING).
+  const hardSigmoidAt = new Set(dialect === 'keras' ? listed.flatMap((raw, i) => (isHardSigmoidPair(raw, listed[i + 1]) ? [i] : [])) : []);
   const layers: ImportedLayer[] = [];
+  /** Index in `listed` of the last layer imported, to fold a hardSigmoid pair right after it. */
+  let lastListed = -1;
   let shape: readonly number[] = input;
   listed.forEach((raw, i) => {
     const at = (name: string, className: string): KerasLayerRef => ({ index: i + 1, name, className });
@@ -224,6 +245,19 @@ export function modelFromKeras(m: ForeignModel, o: ImportOptions): ImportedModel
     const args = isRecord(raw) && isRecord(raw.config) ? raw.config : {};
     const name = typeof args.name === 'string' && args.name !== '' ? args.name : `layer_${i + 1}`;
     const ref = at(name, cls);
+    if (hardSigmoidAt.has(i - 1)) return;
+    if (hardSigmoidAt.has(i)) {
+      // Folded into the layer before when CNN Lab exported it so (`<layer>_hard_sigmoid` after a linear layer), else an activation layer.
+      const prev = layers.at(-1);
+      if (prev !== undefined && lastListed === i - 1 && prev.spec.type !== 'activation' && 'activation' in prev.spec
+        && prev.spec.activation === 'linear' && name === `${prev.name}${HARD_SIGMOID_SUFFIX}`) {
+        layers[layers.length - 1] = { ...prev, spec: { ...prev.spec, activation: 'hardSigmoid' } };
+      } else {
+        layers.push({ name, className: cls, kerasGroup: groups[i] ?? '', spec: { type: 'activation', activation: 'hardSigmoid' }, weights: [] });
+      }
+      lastListed = i + 1;
+      return;
+    }
     const candidates = byClass.get(cls);
     if (candidates === undefined) {
       problems.push({
@@ -268,6 +302,7 @@ export function modelFromKeras(m: ForeignModel, o: ImportOptions): ImportedModel
       return;
     }
     layers.push({ name, className: cls, kerasGroup: groups[i] ?? '', spec, weights: def.keras.weights?.(spec, shape) ?? [] });
+    lastListed = i;
     shape = inferred.value.outputShape;
   });
   if (layers.length === 0 && problems.length === 0) return whole('the Sequential model has no layers.');
@@ -308,5 +343,20 @@ export function modelFromKeras(m: ForeignModel, o: ImportOptions): ImportedModel
   });
   const analysis = analyzeModelText(text);
   const diagnostics = analysis.diagnostics.filter((d) => d.severity === 'error');
+  // CNN Lab's own export: its model file as trained, byte for byte, when the file still holds that
+  // very model (same layers, data set and train block; nothing noted on the way).
+  if (own !== null && own.modelText !== null && analysis.spec !== null && notes.length === 0) {
+    const original = analyzeModelText(own.modelText);
+    if (original.spec !== null && sameSpec(original.spec, analysis.spec)) {
+      return { text: own.modelText, layers, notes, diagnostics: original.diagnostics.filter((d) => d.severity === 'error'), spec: original.spec };
+    }
+  }
   return { text, layers, notes, diagnostics, spec: analysis.spec };
+}
+
+/** Two specs are the same model: equal as data, whatever order their keys were built in. */
+function sameSpec(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
+    : isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

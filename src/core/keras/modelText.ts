@@ -1,6 +1,7 @@
 /**
  * Writes a model file from its parts, the way the examples are written: one flow map per layer
- * with only the keys that differ from their defaults, the `train` block on one line. Used by the
+ * with only the keys that differ from their defaults, the `train` block on one line with only the
+ * keys that differ from DEFAULT_TRAIN (none at all when it is the default). Used by the
  * Keras and TensorFlow.js import, so that an exported model comes back as the same spec.
  */
 import { DEFAULT_TRAIN, type DatasetSpec, type TrainSpec } from '../../shared/modelSpec';
@@ -81,16 +82,22 @@ function datasetText(d: DatasetSpec): string {
   return `{ folder: ${yamlString(d.path)}, imageSize: [${d.imageSize[0]}, ${d.imageSize[1]}], testSplit: ${d.testSplit} }`;
 }
 
-function trainText(t: TrainSpec): string {
+/** The `train` block's keys that differ from DEFAULT_TRAIN, on one line; null when every one is the default. */
+function trainText(t: TrainSpec): string | null {
+  const d = DEFAULT_TRAIN;
   const parts = [
-    `epochs: ${t.epochs}`, `batchSize: ${t.batchSize}`, `optimizer: ${t.optimizer}`, `learningRate: ${t.learningRate}`,
-    `validationSplit: ${t.validationSplit}`, `seed: ${t.seed}`,
+    ...(t.epochs !== d.epochs ? [`epochs: ${t.epochs}`] : []),
+    ...(t.batchSize !== d.batchSize ? [`batchSize: ${t.batchSize}`] : []),
+    ...(t.optimizer !== d.optimizer ? [`optimizer: ${t.optimizer}`] : []),
+    ...(t.learningRate !== d.learningRate ? [`learningRate: ${t.learningRate}`] : []),
+    ...(t.validationSplit !== d.validationSplit ? [`validationSplit: ${t.validationSplit}`] : []),
+    ...(t.seed !== d.seed ? [`seed: ${t.seed}`] : []),
   ];
   const augment: string[] = [];
-  if (t.augment.flipHorizontal !== DEFAULT_TRAIN.augment.flipHorizontal) augment.push(`flipHorizontal: ${t.augment.flipHorizontal}`);
-  if (t.augment.shift !== DEFAULT_TRAIN.augment.shift) augment.push(`shift: ${t.augment.shift}`);
+  if (t.augment.flipHorizontal !== d.augment.flipHorizontal) augment.push(`flipHorizontal: ${t.augment.flipHorizontal}`);
+  if (t.augment.shift !== d.augment.shift) augment.push(`shift: ${t.augment.shift}`);
   if (augment.length > 0) parts.push(`augment: { ${augment.join(', ')} }`);
-  return `{ ${parts.join(', ')} }`;
+  return parts.length > 0 ? `{ ${parts.join(', ')} }` : null;
 }
 
 /** The model file's text. */
@@ -103,7 +110,7 @@ export function modelFileText(p: ModelFileParts): string {
     ...(p.input !== null ? [`input: [${p.input.join(', ')}]`] : []),
     'layers:',
     ...p.layers.map((l) => `  ${layerLine(l)}`),
-    `train: ${trainText(p.train)}`,
+    ...(trainText(p.train) !== null ? [`train: ${trainText(p.train)}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

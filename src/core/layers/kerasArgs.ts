@@ -37,13 +37,12 @@ const FROM_KERAS: Readonly<Record<string, Activation>> = {
 };
 
 /**
- * Keras's name of an activation. `hardSigmoid` has none: TensorFlow.js computes clip(0.2·x + 0.5),
- * Keras 3's `hard_sigmoid` relu6(x + 3) / 6, so no Keras model gives the same outputs.
+ * Keras's name of an activation. `hardSigmoid` has none: CNN Lab (as TensorFlow.js and Keras 2)
+ * computes clip(0.2·x + 0.5, 0, 1), Keras 3's `hard_sigmoid` relu6(x + 3) / 6, so the export
+ * writes it as two layers of its own (src/core/keras/exportModel.ts, HARD_SIGMOID_RESCALING).
  */
 export function kerasActivation(a: Activation): string {
-  if (a === 'hardSigmoid') {
-    throw new KerasMismatch('activation', 'hardSigmoid has no Keras 3 equivalent: TensorFlow.js computes clip(0.2·x + 0.5, 0, 1), Keras 3\'s hard_sigmoid relu6(x + 3) / 6. Use sigmoid (or another activation) to export to Keras.');
-  }
+  if (a === 'hardSigmoid') throw new Error('hardSigmoid is exported as Rescaling and ReLU layers, not as a Keras activation name');
   return TO_KERAS[a];
 }
 
@@ -155,10 +154,12 @@ export class KerasConfigReader {
       return this.refuse(key, `activation ${show(classNameOf(v) ?? v)} is a custom function; CNN Lab has ${ACTIVATIONS.join(', ')}.`);
     }
     if (this.dialect === 'tfjs' && (ACTIVATIONS as readonly string[]).includes(v)) return v as Activation;
+    // TensorFlow.js writes its hardSigmoid (CNN Lab's, Keras 2's) under Keras's name.
+    if (this.dialect === 'tfjs' && v === 'hard_sigmoid') return 'hardSigmoid';
     const ours = FROM_KERAS[v];
     if (ours !== undefined) return ours;
     if (v === 'hard_sigmoid') {
-      return this.refuse(key, 'Keras\'s hard_sigmoid is not CNN Lab\'s hardSigmoid (TensorFlow.js computes clip(0.2·x + 0.5), Keras 3 relu6(x + 3) / 6): no activation of the language gives the same outputs.');
+      return this.refuse(key, 'Keras\'s hard_sigmoid is not CNN Lab\'s hardSigmoid (Keras 3 computes relu6(x + 3) / 6, CNN Lab as TensorFlow.js clip(0.2·x + 0.5, 0, 1), which Keras writes as Rescaling(scale=0.2, offset=0.5) then ReLU(max_value=1)): no activation of the language gives the same outputs.');
     }
     return this.refuse(key, `activation '${v}' is not one CNN Lab has (${ACTIVATIONS.filter((a) => a !== 'hardSigmoid').map((a) => TO_KERAS[a]).join(', ')}).`);
   }

@@ -81,6 +81,9 @@ def good_models():
         layers.Conv2D(8, 3, activation="relu6"),
         layers.SeparableConv2D(8, 3, use_bias=False, activation="softsign"),
         layers.GlobalAveragePooling2D(),
+        # CNN Lab's hardSigmoid, clip(0.2 x + 0.5, 0, 1), in Keras's built-in layers (not hard_sigmoid).
+        layers.Rescaling(0.2, offset=0.5),
+        layers.ReLU(max_value=1.0),
         layers.Dense(10),
     ], name="keras_logits")
     every.compile(optimizer=keras.optimizers.Adam(0.002), loss="categorical_crossentropy", metrics=["accuracy"])

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  analyzeModelText, formatProblem, KerasConfigReader, KerasInteropError, KerasMismatch, kerasFilePlan, kerasSnakeCase, kerasWeightGroups,
+  analyzeModelText, formatProblem, KerasConfigReader, KerasInteropError, KerasMismatch, kerasExportOf, kerasFilePlan, kerasSnakeCase, kerasWeightGroups,
   LAYER_TYPES, layerDef, layerDefs, modelFromKeras, type ForeignModel, type LayerSpec, type TypedModelSpec,
 } from '../../../../src/core/index';
 
@@ -142,6 +142,8 @@ describe('Keras layer configs (the registry\'s keras mappings)', () => {
     assert.deepEqual(fromKeras('BatchNormalization', { axis: [3] }), { type: 'batchnorm', momentum: 0.99, epsilon: 0.001 });
     assert.deepEqual(fromKeras('MaxPooling2D', { pool_size: [3, 3], strides: null }), { type: 'maxpool2d', pool: [3, 3], strides: [3, 3], padding: 'valid' });
     assert.deepEqual(fromKeras('Dense', { units: 2, activation: 'hardSigmoid' }, 'tfjs'), { type: 'dense', units: 2, activation: 'hardSigmoid', useBias: true });
+    // TensorFlow.js's model.json names its hardSigmoid (clip(0.2·x + 0.5, 0, 1)) as Keras does: there it is CNN Lab's.
+    assert.deepEqual(fromKeras('Dense', { units: 2, activation: 'hard_sigmoid' }, 'tfjs'), { type: 'dense', units: 2, activation: 'hardSigmoid', useBias: true });
   });
 
   it('refuses, with the setting and why, what the language cannot express', () => {
@@ -175,10 +177,31 @@ describe('Keras layer configs (the registry\'s keras mappings)', () => {
     assert.deepEqual(tfjs.notes, [], 'CNN Lab\'s own model.json lists zeros');
   });
 
-  it('refuses hardSigmoid on export: no Keras activation computes it', () => {
-    const spec = model(['flatten: {}', 'dense: { units: 10, activation: hardSigmoid }', 'activation: softmax']);
-    assert.throws(() => kerasFilePlan(spec, { version: 't', savedAt: new Date() }), (e: unknown) => e instanceof KerasInteropError
-      && /layer 2 'dense' \(Dense\), activation: hardSigmoid has no Keras 3 equivalent/.test(e.message));
+  it('exports hardSigmoid as Keras\'s Rescaling(0.2, 0.5) and ReLU(max_value=1) (Keras 3\'s hard_sigmoid is another function), and imports the pair back', () => {
+    const spec = model(['conv2d: { filters: 2, kernel: 3, activation: hardSigmoid }', 'activation: hardSigmoid', 'flatten: {}',
+      'dense: { units: 4 }', 'activation: hardSigmoid', 'dense: { units: 10, activation: hardSigmoid }', 'activation: softmax']);
+    const plan = kerasFilePlan(spec, { version: 't', savedAt: new Date(0) });
+    const layers = ((plan.config.config as { layers: { class_name: string; config: Record<string, unknown> }[] }).layers).slice(1);
+    assert.deepEqual(layers.map((l) => `${l.class_name} ${String(l.config.name)}`), [
+      'Conv2D conv2d', 'Rescaling conv2d_hard_sigmoid', 'ReLU conv2d_hard_sigmoid_clip',
+      'Rescaling activation', 'ReLU activation_clip', 'Flatten flatten',
+      'Dense dense', 'Rescaling activation_1', 'ReLU activation_1_clip',
+      'Dense dense_1', 'Rescaling dense_1_hard_sigmoid', 'ReLU dense_1_hard_sigmoid_clip', 'Activation activation_2',
+    ]);
+    assert.equal(layers[0]?.config.activation, 'linear');
+    assert.deepEqual([layers[1]?.config.scale, layers[1]?.config.offset], [0.2, 0.5]);
+    assert.deepEqual([layers[2]?.config.max_value, layers[2]?.config.negative_slope, layers[2]?.config.threshold], [1, 0, 0]);
+    // The weights file numbers the helper layers' groups as Keras does, and they hold no weights.
+    assert.ok(plan.groups.some((g) => g.path === 'layers/rescaling_1') && plan.groups.some((g) => g.path === 'layers/re_lu_3'));
+    assert.ok(plan.datasets.every((d) => !/^layers\/(rescaling|re_lu)/.test(d.path)));
+    const back = modelFromKeras(foreign(plan.config, 'keras', { metadata: plan.metadata }), { version: 't' });
+    assert.deepEqual(back.spec?.layers, spec.layers, 'each layer with hardSigmoid comes back as it was');
+    assert.deepEqual(back.layers.map((l) => l.kerasGroup), ['layers/conv2d', 'layers/rescaling_1', 'layers/flatten', 'layers/dense', 'layers/rescaling_2', 'layers/dense_1', 'layers/activation']);
+    // A Keras model with the pair after a linear layer of another name: an activation layer of its own.
+    const foreignPair = modelFromKeras(foreign(sequential([['Flatten', {}], ['Dense', { units: 10 }], ['Rescaling', { scale: 0.2, offset: 0.5 }], ['ReLU', { max_value: 1.0, negative_slope: 0.0, threshold: 0.0 }]])), { version: 't' });
+    assert.deepEqual(foreignPair.spec?.layers.slice(1).map((l) => [l.type, 'activation' in l ? l.activation : null]), [['dense', 'linear'], ['activation', 'hardSigmoid']]);
+    // Any other Rescaling (say 1/255) is no hardSigmoid: refused as a layer CNN Lab lacks.
+    assert.match(problems(foreign(sequential([['Rescaling', { scale: 1 / 255, offset: 0 }], ['ReLU', { max_value: 1 }], ['Flatten', {}]])))[0] ?? '', /Rescaling is not a layer CNN Lab has/);
   });
 
   it('names weight groups as Keras 3 does (snake-cased class, numbered per class)', () => {
@@ -213,14 +236,14 @@ describe('Keras models as model files (modelFromKeras)', () => {
     const m = kerasFiles.models.keras_flatten;
     assert.ok(m);
     const r = modelFromKeras(foreign(m.keras, 'keras', { trainingConfig: m.keras.compile_config }), { version: 't' });
-    assert.match(r.text, /optimizer: rmsprop, learningRate: 0\.0005,/);
+    assert.match(r.text, /optimizer: rmsprop, learningRate: 0\.0005 \}/);
     assert.match(r.text, /- dense: \{ units: 10, activation: softmax, name: predictions \}/);
     // Names Keras numbered in its session (conv2d_1 for the second model built) are kept too.
     assert.deepEqual(r.layers.map((l) => l.kerasGroup), ['layers/conv2d', 'layers/average_pooling2d', 'layers/batch_normalization', 'layers/flatten', 'layers/dense', 'layers/dense_1']);
     const logits = kerasFiles.models.keras_logits;
     assert.ok(logits);
     const l = modelFromKeras(foreign(logits.keras, 'keras', { trainingConfig: logits.keras.compile_config }), { version: 't' });
-    assert.match(l.text, /optimizer: sgd, learningRate: 0\.01,/);
+    assert.match(l.text, /optimizer: sgd, learningRate: 0\.01 \}/);
     assert.match(l.text, /- dense: \{ units: 10, name: dense_\d+ \}/);
   });
 
@@ -230,6 +253,32 @@ describe('Keras models as model files (modelFromKeras)', () => {
     const original = analyzeModelText(t.modelText).spec;
     assert.deepEqual(r.spec?.layers, original?.layers);
     assert.deepEqual(r.notes.filter((n) => !n.startsWith('dataset:')), []);
+  });
+
+  it('export then import gives the same model file, byte for byte (its text in metadata.json), and a minimal file when there is none', () => {
+    const root = path.join(__dirname, '../../../..');
+    for (const file of ['examples/mnist.cnn.yaml', 'examples/cifar10-alexnet.cnn.yaml', 'examples/shapes-rgb.cnn.yaml', 'examples/mnist-keras-example.cnn.yaml']) {
+      const text = readFileSync(path.join(root, file), 'utf8');
+      const plan = kerasExportOf(text, { version: 't', savedAt: new Date(0) }).keras;
+      assert.equal((plan.metadata.cnn_lab as { modelText?: string }).modelText, text);
+      const back = modelFromKeras(foreign(plan.config, 'keras', { metadata: plan.metadata }), { version: 't' });
+      assert.equal(back.text, text, file);
+      // Another data set asked for: another model, written out (the same layers, no stale comments).
+      const other = modelFromKeras(foreign(plan.config, 'keras', { metadata: plan.metadata }), { version: 't', dataset: 'fashion-mnist' });
+      assert.notEqual(other.text, text);
+    }
+    // The file changed in Keras after the export (another layer size): the model file is written from the file.
+    const text = readFileSync(path.join(root, 'examples/mnist.cnn.yaml'), 'utf8');
+    const plan = kerasExportOf(text, { version: 't', savedAt: new Date(0) }).keras;
+    const config = JSON.parse(JSON.stringify(plan.config).replace('"units":64', '"units":48')) as unknown;
+    const changed = modelFromKeras(foreign(config, 'keras', { metadata: plan.metadata }), { version: 't' });
+    assert.match(changed.text, /^# Imported by CNN Lab t from m\.keras/);
+    assert.match(changed.text, /- dense: \{ units: 48, activation: relu \}/);
+    // Written minimally: only keys that differ from their defaults, in the layers and the train block.
+    assert.match(changed.text, /^ {2}- maxpool2d: \{\}$/m);
+    assert.match(changed.text, /^train: \{ epochs: 12, batchSize: 128, augment: \{ shift: 0\.08 \} \}$/m);
+    const defaults = modelFromKeras(foreign(kerasFilePlan(model(['flatten: {}', 'dense: { units: 10, activation: softmax }'], 'train: { epochs: 10 }'), { version: 't', savedAt: new Date(0) }).config), { version: 't' });
+    assert.doesNotMatch(defaults.text, /^train:/m, 'a default train block is left out');
   });
 
   it('gives back the exported model: spec, data set and train block (CNN Lab\'s metadata)', () => {
@@ -282,7 +331,7 @@ describe('Keras models as model files (modelFromKeras)', () => {
     const r = modelFromKeras(foreign(sequential([['Flatten', {}], ['Dense', { units: 10, activation: 'softmax' }]]), 'h5', {
       trainingConfig: { loss: 'mean_squared_error', optimizer_config: { class_name: 'SGD', config: { learning_rate: 0.009999999776482582, momentum: 0.9 } } },
     }), { version: 't' });
-    assert.match(r.text, /optimizer: sgd, learningRate: 0\.01,/);
+    assert.match(r.text, /optimizer: sgd, learningRate: 0\.01 \}/);
     assert.ok(r.notes.some((n) => /momentum 0\.9 is not kept/.test(n)));
     assert.ok(r.notes.some((n) => /loss mean_squared_error is not kept/.test(n)));
     assert.ok(r.text.includes('# Note: optimizer setting momentum 0.9 is not kept'));
