@@ -36,7 +36,7 @@ const nativeAddonPlugin = {
 };
 
 /**
- * h5wasm (HDF5 for the Keras export and import, in the CLI and extension bundles) ships its Node
+ * h5wasm (HDF5 for the Keras export and import, in dist/keras.js only) ships its Node
  * build as an ES module that calls `createRequire(import.meta.url)`; in our CommonJS bundles
  * `import.meta` is empty, so the bundle's own URL stands in. Its wasm binary is embedded in that
  * JavaScript file: there is nothing to copy beside the bundles.
@@ -86,6 +86,8 @@ const targets = [
   { name: 'server', entry: 'src/server/main.ts', out: 'dist/server.js', platform: 'node' },
   { name: 'trainer', entry: 'src/trainer/main.ts', out: 'dist/trainer.js', platform: 'node' },
   { name: 'cli', entry: 'src/cli/main.ts', out: 'dist/cli.js', platform: 'node' },
+  // The Keras export and import (h5wasm inside), required by the extension and the CLI only when used (src/host/keras/lazy.ts).
+  { name: 'keras', entry: 'src/host/keras/bundle.ts', out: 'dist/keras.js', platform: 'node' },
   { name: 'dashboard', entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js', platform: 'browser' },
   { name: 'filters', entry: 'webview/filters/main.ts', out: 'dist/webview/filters.js', platform: 'browser' },
 ];

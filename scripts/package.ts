@@ -13,7 +13,7 @@
  *   npm run package -- --out FILE
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { listZip } from '../src/host/native/zip';
 import { addonInNodeModules } from '../src/trainer/backends/nativeAddon';
@@ -86,6 +86,10 @@ async function main(): Promise<void> {
   }
   const LIMIT = 40 * 1024 * 1024;
   if (size > LIMIT) throw new Error(`the package is ${MB(size)}, over the ${MB(LIMIT)} budget`);
+  // Every bundle esbuild.mjs built runs (dist/keras.js only when exporting or importing): each must be in the package.
+  const bundles = readdirSync('dist').filter((f) => f.endsWith('.js')).map((f) => `extension/dist/${f}`);
+  const missing = bundles.filter((b) => !entries.some((e) => e.name === b));
+  if (missing.length) throw new Error(`the package lacks bundles that esbuild.mjs built: ${missing.join(', ')} (let them in in .vscodeignore)`);
   const forbidden = entries.filter((e) => /(^|\/)(node_modules|src|test|bench)\/|\.map$|\.ts$/.test(e.name.replace(/^extension\//, '')));
   if (forbidden.length) throw new Error(`the package holds files that do not run: ${forbidden.slice(0, 5).map((e) => e.name).join(', ')}`);
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { BUILTIN_DATASETS, type BuiltinDatasetName } from '../shared/modelSpec';
 import { BACKEND_CHOICES, type BackendChoice } from '../shared/trainerProtocol';
 import { MAX_EPOCHS, MAX_TRAIN_SAMPLES } from '../shared/settings';
-import { EXPORT_FORMATS, type ExportFormat } from '../host/keras/exportRun';
+import { EXPORT_FORMATS, type ExportFormat } from '../host/keras/interop';
 import { EXPERIMENT_KINDS, type ExperimentKind } from '../shared/experimentFiles';
 
 export interface TrainOptions {

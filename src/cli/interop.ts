@@ -5,8 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { kerasExportOf, modelFromKeras } from '../core/index';
-import { exportRun } from '../host/keras/exportRun';
-import { importModelFile } from '../host/keras/importFile';
+import { kerasInterop } from '../host/keras/lazy';
 import { runsRoot } from '../host/runStore';
 import { CnnLabError } from '../shared/errors';
 import { version } from '../../package.json';
@@ -33,7 +32,7 @@ export async function exportCommand(o: ExportOptions, term: Terminal): Promise<n
   try {
     const runDir = runFolder(o.run, o.runs);
     const savedAt = new Date();
-    const result = await exportRun(runDir, {
+    const result = await kerasInterop().exportRun(runDir, {
       format: o.format, out: o.out ?? process.cwd(),
       plan: (modelText, runId) => kerasExportOf(modelText, { version, savedAt, runId }),
     });
@@ -47,7 +46,7 @@ export async function exportCommand(o: ExportOptions, term: Terminal): Promise<n
 
 export async function importCommand(o: ImportOptions, term: Terminal): Promise<number> {
   try {
-    const result = await importModelFile(o.file, {
+    const result = await kerasInterop().importModelFile(o.file, {
       ...(o.out !== undefined ? { out: o.out } : {}),
       overwrite: o.force,
       fineTuneRuns: o.fineTune ? (o.runs !== undefined ? path.resolve(o.runs) : runsRoot(process.cwd())) : null,

@@ -6,7 +6,9 @@
  * asserted. Every step leaves a screenshot.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { NATIVE_INSTALL, PACKAGE_TRAINING, session } from './session';
@@ -21,6 +23,7 @@ interface DashboardFacts {
   readonly status: string;
   readonly epoch: string;
   readonly backend: string;
+  readonly trainingStep: string;
   readonly bestValAcc: string;
 }
 
@@ -37,6 +40,7 @@ async function dashboardFacts(): Promise<{ frame: Frame; facts: DashboardFacts }
           status: await headerFact(frame, 'Status'),
           epoch: await headerFact(frame, 'Epoch'),
           backend: await headerFact(frame, 'Backend'),
+          trainingStep: await headerFact(frame, 'Training step'),
           bestValAcc: await headerFact(frame, 'Best val\\. accuracy'),
         },
       };
@@ -162,6 +166,7 @@ describe('the built VSIX in a fresh code-server profile', () => {
     assert.equal(Number(epoch[2]), PACKAGE_TRAINING.epochs, `the dashboard counts to the configured ${PACKAGE_TRAINING.epochs} epochs`);
     // The Backend fact shows the trainer's detail for the native backend ("libtensorflow 2.21.0, oneDNN on").
     assert.match(last.backend, /^(tensorflow|libtensorflow)\b/i, `the dashboard's Backend reads "${last.backend}", not tensorflow`);
+    assert.equal(last.trainingStep, 'direct TensorFlow step', 'under Backend, the training step: the MNIST model stays on the fast path');
     const summaries = runSummaries(session().folder);
     assert.equal(summaries.length, 1, `expected one run folder with a summary.json under ${join(session().folder, RUNS_FOLDER)}`);
     assert.equal(summaries[0]?.backend, 'tensorflow', `the run's summary.json names backend "${String(summaries[0]?.backend)}" (${String(summaries[0]?.backendDetail)})`);
@@ -170,6 +175,30 @@ describe('the built VSIX in a fresh code-server profile', () => {
       + `notification → training ${((timings.setupToTrainingMs ?? NaN) / 1000).toFixed(1)} s; command → first epoch ${(timings.commandToFirstEpochMs / 1000).toFixed(1)} s\n`);
     const tab = workbench.page.locator('.tabs-container .tab', { hasText: /^\s*CNN Lab/ });
     assert.ok(await tab.count() >= 1, 'a dashboard tab titled "CNN Lab: …" is open');
+  });
+
+  it('the installed CLI exports the run to Keras (dist/keras.js, loaded on use) and imports it back to the same model file', () => {
+    const { extensionsDir, extensionId, folder } = session();
+    const dir = readdirSync(extensionsDir).find((f) => f.toLowerCase().startsWith(`${extensionId.toLowerCase()}-`)) ?? '';
+    const dist = join(extensionsDir, dir, 'dist');
+    assert.ok(existsSync(join(dist, 'keras.js')), 'the VSIX carries dist/keras.js');
+    const runs = join(folder, RUNS_FOLDER);
+    const run = readdirSync(runs).map((r) => join(runs, r)).find((r) => existsSync(join(r, 'summary.json')));
+    assert.ok(run !== undefined, `no run under ${runs}`);
+    const out = mkdtempSync(join(tmpdir(), 'cnnlab-package-keras-'));
+    try {
+      const cli = (...args: string[]): string => {
+        const r = spawnSync(process.execPath, [join(dist, 'cli.js'), ...args], { cwd: out, encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, `cnn-lab ${args.join(' ')} failed:\n${r.stderr}`);
+        return r.stdout;
+      };
+      assert.equal(cli('export', run, '--format', 'keras', '--out', join(out, 'model.keras')).trim(), join(out, 'model.keras'));
+      assert.ok(statSync(join(out, 'model.keras')).size > 100_000, 'a .keras file with the weights');
+      cli('import', join(out, 'model.keras'), '--out', join(out, 'model.cnn.yaml'));
+      assert.equal(readFileSync(join(out, 'model.cnn.yaml'), 'utf8'), readFileSync(join(run, 'model.cnn.yaml'), 'utf8'), 'export then import gives the model file trained');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('left the native install in the profile\'s global storage, from the whole wheel the local index served', () => {

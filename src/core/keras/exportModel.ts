@@ -127,7 +127,7 @@ export const HARD_SIGMOID_RELU = { max_value: 1, negative_slope: 0, threshold: 0
 /** The suffix of the Rescaling that ends a layer with hardSigmoid (`dense_1_hard_sigmoid`). */
 export const HARD_SIGMOID_SUFFIX = '_hard_sigmoid';
 /** The suffix of the ReLU after that Rescaling. */
-export const HARD_SIGMOID_CLIP_SUFFIX = '_clip';
+const HARD_SIGMOID_CLIP_SUFFIX = '_clip';
 
 /**
  * Each layer as Keras sees it (a layer with hardSigmoid as two or three, see HARD_SIGMOID_RESCALING);

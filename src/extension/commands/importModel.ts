@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { version } from '../../../package.json';
 import { modelFromKeras } from '../../core/index';
-import { defaultModelFile, importModelFile } from '../../host/keras/importFile';
+import { defaultModelFile } from '../../host/keras/interop';
+import { kerasInterop } from '../../host/keras/lazy';
 import { RUN_FILES } from '../../shared/runFiles';
 import { analyzeForUser } from '../analysis';
 import { isObj, uriOf } from './args';
@@ -66,7 +67,7 @@ export const importModel: CommandFactory<Promise<ImportOutcome | undefined>> = (
     overwrite = true;
   }
   try {
-    const result = await importModelFile(uri.fsPath, {
+    const result = await kerasInterop().importModelFile(uri.fsPath, {
       out, overwrite, fineTuneRuns: fineTune ? ctx.runLocations.rootFor(uri) : null,
       convert: (m) => modelFromKeras(m, { version }), generatedBy: `CNN Lab ${version}`,
     });

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { version } from '../../../package.json';
 import { kerasExportOf } from '../../core/index';
-import { EXPORT_FORMATS, exportRun, trainedWeightsDir, type ExportFormat } from '../../host/keras/exportRun';
+import { EXPORT_FORMATS, trainedWeightsDir, type ExportFormat } from '../../host/keras/interop';
+import { kerasInterop } from '../../host/keras/lazy';
 import { deleteRun as deleteRunFolder } from '../../host/runStore';
 import { CnnLabError } from '../../shared/errors';
 import { deleteConfirmOf, exportTargetOf, isObj, runDirOf } from './args';
@@ -71,7 +72,7 @@ export const exportModel: CommandFactory<Promise<string[] | undefined>> = (ctx) 
   }
   try {
     const savedAt = new Date();
-    const { files } = await exportRun(runDir, { format, out: target, plan: (text, runId) => kerasExportOf(text, { version, savedAt, runId }) });
+    const { files } = await kerasInterop().exportRun(runDir, { format, out: target, plan: (text, runId) => kerasExportOf(text, { version, savedAt, runId }) });
     ctx.log.info(`[export] ${runDir} as ${format}: ${files.join(', ')}`);
     const reveal = vscode.l10n.t('Reveal');
     const first = files.find((f) => /\.(keras|py)$/.test(f)) ?? files[0];

@@ -13,14 +13,13 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CnnLabError } from '../../shared/errors';
-import { MODEL_DIR_FILES, RUN_FILES, TMP_MARK, checkpointDirName, isCompleteModelDir } from '../../shared/runFiles';
-import { lastCheckpointEpoch, safeName } from '../runStore';
+import { MODEL_DIR_FILES, RUN_FILES, TMP_MARK } from '../../shared/runFiles';
+import { safeName } from '../runStore';
 import { writeH5 } from './hdf5';
+import { trainedWeightsDir, type ExportFormat } from './interop';
 import { readModelFolder, type NamedWeight } from './tfjsModel';
 import { zipBytes } from './zipWriter';
 
-export const EXPORT_FORMATS = ['keras', 'tfjs', 'script', 'all'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The `.keras` file's plan (the core's `kerasFilePlan`): its JSON files and the HDF5 layout. */
 export interface KerasPlan {
@@ -61,19 +60,6 @@ export interface ExportResult {
   readonly files: readonly string[];
   /** The model folder the weights came from. */
   readonly source: string;
-}
-
-/** The run's trained weights: `final/` when complete, else the last complete checkpoint. */
-export async function trainedWeightsDir(runDir: string): Promise<string> {
-  const final = path.join(runDir, RUN_FILES.final);
-  const text = await fsp.readFile(path.join(final, MODEL_DIR_FILES.json), 'utf8').catch(() => null);
-  const bytes = await fsp.stat(path.join(final, MODEL_DIR_FILES.weights)).then((s) => s.size, () => null);
-  if (isCompleteModelDir(text, bytes)) return final;
-  const epoch = await lastCheckpointEpoch(runDir);
-  if (epoch === null || epoch === 0) {
-    throw new CnnLabError('E_IO', `${runDir} has no trained weights yet.`, 'Export after at least one epoch.');
-  }
-  return path.join(runDir, RUN_FILES.checkpoints, checkpointDirName(epoch));
 }
 
 async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {

@@ -19,6 +19,7 @@ import { RUN_FILES, checkpointDirName, isJsonObject, type RunRecord } from '../.
 import { extractMembers, listZip } from '../native/zip';
 import { newRunDir } from '../runStore';
 import { readH5, type H5Reader, type ReadArray } from './hdf5';
+import { defaultModelFile } from './interop';
 import { readTfjsModel, writeModelFolder, type NamedWeight } from './tfjsModel';
 
 /** A model file's configs as read (the core's `ForeignModel`). */
@@ -216,12 +217,6 @@ async function formatOf(file: string): Promise<ForeignModelFile['format']> {
   if (head[0] === 0x89 && head[1] === 0x48 && head[2] === 0x44 && head[3] === 0x46) return 'h5';
   if (/\.json$/i.test(file)) return 'tfjs';
   throw new CnnLabError('E_MODEL_INVALID', `${path.basename(file)} is neither a Keras .keras or .h5 file nor a TensorFlow.js model.json.`, 'Pick a .keras, .h5 or model.json file.');
-}
-
-/** The model file's default path: beside the file, named after it (`model.json`: after its folder's name when it is `model`). */
-export function defaultModelFile(file: string): string {
-  const base = path.basename(file).replace(/\.(keras|h5|hdf5|json)$/i, '');
-  return path.join(path.dirname(file), `${base}.cnn.yaml`);
 }
 
 /** Imports `file`: writes the model file (and the fine-tuning run folder when asked). */
