@@ -25,8 +25,6 @@ export interface ExtensionRunRequest {
   readonly resumeDir?: string;
   readonly epochs?: number;
   readonly maxTrainSamples?: number;
-  /** Test samples evaluated at most (quick runs); absent: all. */
-  readonly maxTestSamples?: number;
   readonly backend?: BackendChoice;
 }
 
@@ -75,7 +73,6 @@ export function extensionRunOptions(
     overrides: {
       epochs,
       ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
-      ...(req.maxTestSamples !== undefined ? { maxTestSamples: req.maxTestSamples } : {}),
       ...(backend !== undefined ? { backend } : {}),
     },
     applyOverrides: o.applyOverrides,

@@ -51,6 +51,18 @@ async function headerFact(frame: Frame, label: string): Promise<string> {
   return (await fact.locator('dd').innerText({ timeout: 5000 })).trim();
 }
 
+/** Scrolls the element matching `selector` to just below the dashboard's sticky title row, for a screenshot of what the user sees there. */
+async function showBelowHeader(frame: Frame, selector: string): Promise<void> {
+  await frame.locator(selector).first().evaluate((el: DomElement) => {
+    const doc = el.ownerDocument;
+    const win = doc.defaultView;
+    if (win === null) return;
+    const sticky = Array.from(doc.querySelectorAll('body *')).filter((e) => win.getComputedStyle(e).position === 'sticky');
+    const below = Math.max(0, ...sticky.map((e) => e.getBoundingClientRect().bottom));
+    win.scrollBy(0, el.getBoundingClientRect().top - below - 8);
+  });
+}
+
 /**
  * Scrolls the chart captioned `heading` to just below the dashboard's sticky header (the same place
  * every time, whatever sections were added above or below it), checks that nothing covers its plot —
@@ -186,6 +198,136 @@ describe('CNN Lab in the VS Code workbench (as a new user)', () => {
     await workbench.screenshot('dashboard-finished');
     assert.match(text, /completed/i, 'the dashboard never said the run completed');
     assert.match(text, /test acc[^\d]*\d/i, 'the dashboard shows no test accuracy');
+  });
+
+  // ---- What the network learned, on the finished run (its answers come from an inspection process on its weights).
+
+  it('the explainer shows how a filter computes its map: an output pixel\'s products, their sum, the bias and the activation, in numbers', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    assert.ok(dashboard, 'no dashboard from the training step');
+    // The finished-run notification would cover the dashboard's lower half in the screenshots.
+    await workbench.clearNotifications();
+    // A click on channel 3 of the first conv layer's maps, as a student picks a filter.
+    const tile = dashboard.locator('#feature-maps .fm-layer[data-layer="0"] .fm-tile[data-channel="2"]');
+    await tile.scrollIntoViewIfNeeded();
+    await tile.click();
+    await dashboard.locator('#explain-rows').waitFor({ state: 'visible', timeout: 150_000 });
+    const caption = await dashboard.locator('#explain-caption').innerText();
+    assert.match(caption, new RegExp(`^Filter 3 of \\d+ in conv2d \\(3×3 kernel.*\\), on test sample 0 \\(label: \\d\\), after epoch ${E2E_TRAINING.epochs}$`));
+    assert.match(await dashboard.locator('#explain-check').innerText(), /equals the model's own output/);
+    // Grayscale MNIST: one plane, one kernel slice, one partial map.
+    assert.equal(await dashboard.locator('.explain-row[data-channel]').count(), 1);
+    // Pointing at an output pixel on the digit's stroke lists its 9 products and adds them up.
+    const out = dashboard.locator('.explain-output').first();
+    await out.scrollIntoViewIfNeeded();
+    const line = dashboard.locator('#explain-sum-line');
+    const pointAt = async (fx: number, fy: number): Promise<string> => {
+      const box = await out.boundingBox();
+      assert.ok(box !== null, 'the output map is on screen');
+      await workbench.page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+      await line.waitFor({ state: 'visible', timeout: 10_000 });
+      return (await line.innerText()).replace(/−/g, '-');
+    };
+    // Test sample 0 is a 7: its bar crosses the upper third, its stem the middle.
+    let text = '';
+    let at: [number, number] = [0.5, 0.3];
+    for (const p of [[0.5, 0.3], [0.4, 0.3], [0.6, 0.3], [0.55, 0.5], [0.5, 0.6]] as [number, number][]) {
+      at = p;
+      text = await pointAt(...p);
+      if (!/^Sum of all products 0 /.test(text)) break;
+    }
+    const m = /Sum of all products (\S+) \+ bias (\S+) = (\S+)(?: → relu → (\S+))? · the model's output: (\S+)/.exec(text);
+    assert.ok(m, `the sum line reads "${text}"`);
+    const [sum, bias, pre, activated, output] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+    assert.ok([sum, bias, pre, output].every((v) => Number.isFinite(v)), text);
+    assert.notEqual(sum, 0, `a pixel on the stroke has products that are not all zero: "${text}"`);
+    assert.ok(Math.abs((sum ?? 0) + (bias ?? 0) - (pre ?? 0)) < 1e-3, `${text}: the sum plus the bias is what it says`);
+    assert.ok(Math.abs(Math.max(0, pre ?? 0) - (activated ?? output ?? 0)) < 1e-3 && Math.abs((activated ?? 0) - (output ?? 0)) < 1e-3, `${text}: ReLU of it is the model's output`);
+    assert.equal(await dashboard.locator('#explain-products .product').count(), 9, 'one product per kernel cell');
+    await showBelowHeader(dashboard, '#explain-title');
+    await workbench.screenshot('explainer');
+    // The products under the pointer: the mouse stays on the output map, which keeps them listed.
+    await showBelowHeader(dashboard, '.explain-output');
+    assert.equal(await pointAt(...at), text, 'the same pixel, scrolled up');
+    await workbench.screenshot('explainer-products-sum');
+  });
+
+  it('the drawing pad: a "1" drawn with the mouse is read by the model, with its prediction and feature maps', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    assert.ok(dashboard, 'no dashboard from the training step');
+    const pad = dashboard.locator('#draw-pad');
+    await pad.scrollIntoViewIfNeeded();
+    const box = await pad.boundingBox();
+    assert.ok(box !== null, 'the drawing pad is on screen');
+    // A vertical stroke down the middle, drawn as a student draws it.
+    const page = workbench.page;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.85, { steps: 20 });
+    await page.mouse.up();
+    await dashboard.locator('#own-preview canvas').waitFor({ state: 'visible', timeout: 10_000 });
+    await workbench.elementScreenshot(dashboard.locator('#own-input'), 'drawing-pad');
+    await dashboard.locator('#fm-caption[data-subject="own"]').waitFor({ state: 'attached', timeout: 150_000 });
+    assert.equal(await dashboard.locator('#fm-caption').innerText(), `Your image, after epoch ${E2E_TRAINING.epochs}`);
+    const prediction = dashboard.locator('#fm-prediction');
+    const said = await prediction.innerText();
+    assert.match(said, /^Prediction: (\d) \(\1 \d+(\.\d)?% · \d \d+(\.\d)?% · \d \d+(\.\d)?%\)$/, `the prediction with its top three probabilities: "${said}"`);
+    // Trained for 8 epochs on 6,000 images, the model reads a clean vertical stroke as a 1 (P ≈ 0.99).
+    assert.equal(await prediction.getAttribute('data-predicted'), '1', `the model read the stroke as: ${said}`);
+    // Under the pad too, where the student drew.
+    assert.match(await dashboard.locator('#own-status').innerText(), new RegExp(`^The model reads it as 1 \\(\\d+\\.\\d%\\) after epoch ${E2E_TRAINING.epochs};`));
+    assert.equal(await dashboard.locator('#feature-maps .fm-layer').count(), 4, 'the maps of both conv and both pooling layers, for the drawing');
+    await showBelowHeader(dashboard, '#feature-maps');
+    await workbench.screenshot('drawing-pad-prediction');
+  });
+
+  it('"Why?" shows saliency and Grad-CAM for the drawn digit\'s predicted class', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    assert.ok(dashboard, 'no dashboard from the training step');
+    const why = dashboard.locator('#saliency-run');
+    await why.scrollIntoViewIfNeeded();
+    await why.click();
+    const caption = dashboard.locator('#saliency-caption');
+    await caption.waitFor({ state: 'visible', timeout: 150_000 });
+    assert.match(await caption.innerText(), new RegExp(`^Class 1: score \\(logit\\) \\S+, probability \\d+(\\.\\d)?%, on your image, after epoch ${E2E_TRAINING.epochs}$`));
+    for (const id of ['saliency-map', 'saliency-overlay', 'gradcam-map', 'gradcam-overlay']) {
+      const shot = await dashboard.locator(`#${id}`).screenshot();
+      assert.ok(await inkPixels(shot) > 20, `#${id} is drawn (not one flat colour)`);
+    }
+    assert.match(await dashboard.locator('#gradcam-weights').innerText(), /^Channels of conv2d_1 that raise the score most/);
+    await showBelowHeader(dashboard, '#saliency-title');
+    await workbench.screenshot('saliency-grad-cam');
+    await workbench.elementScreenshot(dashboard.locator('#saliency'), 'saliency-section');
+  });
+
+  it('the epoch slider shows the filters and maps before training and after each epoch', async function () {
+    const { workbench } = session();
+    assert.ok(dashboard, 'no dashboard from the training step');
+    const slider = dashboard.locator('#history-slider');
+    await slider.scrollIntoViewIfNeeded();
+    const label = dashboard.locator('#history-epoch');
+    const body = dashboard.locator('#history-body');
+    await body.locator('.history-filters canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await label.innerText(), `after epoch ${E2E_TRAINING.epochs}`, 'the slider starts at the last epoch');
+    assert.equal(await slider.getAttribute('max'), String(E2E_TRAINING.epochs), 'one stop per epoch and one before training');
+    const trained = await body.locator('.history-filters').first().screenshot();
+    // The keyboard moves it, as on any slider: Home is before training.
+    await slider.focus();
+    await workbench.page.keyboard.press('Home');
+    await dashboard.locator('#history-body[data-epoch="0"]').waitFor({ state: 'attached', timeout: 15_000 });
+    assert.equal(await label.innerText(), 'before training');
+    const untrained = await body.locator('.history-filters').first().screenshot();
+    assert.ok(await changedPixels(trained, untrained) > 50, 'the filters before training differ from the trained ones');
+    await showBelowHeader(dashboard, '#history-title');
+    await workbench.screenshot('epoch-slider-before-training');
+    await workbench.page.keyboard.press('ArrowRight');
+    await dashboard.locator('#history-body[data-epoch="1"]').waitFor({ state: 'attached', timeout: 15_000 });
+    assert.equal(await label.innerText(), 'after epoch 1');
+    await showBelowHeader(dashboard, '#history-title');
+    await workbench.screenshot('epoch-slider-epoch-1');
   });
 
   it('the filters view in the CNN Lab side bar shows the trained conv filters', async () => {

@@ -22,6 +22,14 @@ export class Workbench {
     return file;
   }
 
+  /** Saves `NN-name.png` of one element (e.g. a section inside a webview) and returns its path. */
+  async elementScreenshot(element: Locator, name: string): Promise<string> {
+    this.shot++;
+    const file = join(this.outputDir, `${String(this.shot).padStart(2, '0')}-${name}.png`);
+    await element.screenshot({ path: file });
+    return file;
+  }
+
   /** Loads the workbench and waits until the folder's explorer tree exists (the remote side is connected). */
   async open(url: string): Promise<void> {
     await this.page.goto(url);
@@ -122,6 +130,14 @@ export class Workbench {
       await this.page.waitForTimeout(200);
     }
     throw new Error(`the Problems count never showed ${what} (last: ${last.errors} errors, ${last.warnings} warnings)`);
+  }
+
+  /** Dismisses the notification toasts on screen ("Notifications: Clear All Notifications"), as a user closes them. */
+  async clearNotifications(): Promise<void> {
+    const toasts = this.page.locator('.notifications-toasts .notification-toast');
+    if (await toasts.count() === 0) return;
+    await this.runCommand('Notifications: Clear All Notifications');
+    await toasts.first().waitFor({ state: 'detached', timeout: 10_000 });
   }
 
   /** Messages of the notification toasts on screen (errors stay until dismissed). */

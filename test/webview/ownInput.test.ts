@@ -157,12 +157,15 @@ describe('dashboard own input (drop, refresh)', function () {
     await append(page, seq, first.update, ...model.showFeatureMaps({ ...own, requestId: first.requestId }));
     await until(page, "document.querySelector('#fm-caption').dataset.subject === 'own'");
     assert.match(await textOf(page, '#fm-caption'), /^Your image, after epoch 4$/);
+    assert.match(await textOf(page, '#own-status'), /^The model reads it as .+ \(\d+\.\d%\) after epoch 4;/);
     // The user goes back to the test sample; the host's refresh after the next epoch arrives.
     await page.click('#subject-test');
     await until(page, "document.querySelector('#fm-caption').dataset.subject === 'test'");
     const again = model.inspectAsked({ kind: 'featureMaps' });
     await append(page, seq, again.update, ...model.showFeatureMaps({ ...own, epoch: 5, requestId: again.requestId }));
     assert.equal(await page.getAttribute('#fm-caption', 'data-subject'), 'test', 'the refresh did not switch the maps to the own image');
+    // Under the drawing, the model's reading follows the epochs too.
+    assert.match(await textOf(page, '#own-status'), /^The model reads it as .+ \(\d+\.\d%\) after epoch 5; its feature maps are under Feature maps above\.$/);
     // Switching back shows the refreshed maps: after epoch 5.
     await page.click('#subject-own');
     await until(page, "document.querySelector('#fm-caption').dataset.subject === 'own'");

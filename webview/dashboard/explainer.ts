@@ -113,9 +113,10 @@ export class ExplainerView {
     });
     const go = h('vscode-button', { id: 'explain-run' }, l10n.t('Explain'));
     go.addEventListener('click', () => { if (this.chosen !== null) this.ask(this.chosen.layerIndex, this.chosen.filter); });
+    // A label stays on the line of its select when the toolbar wraps.
     this.controls.replaceChildren(
-      h('label', { for: 'explain-layer' }, l10n.t('Layer')), layerSel,
-      h('label', { for: 'explain-filter' }, l10n.t('Filter')), filterSel, go);
+      h('span', { class: 'field' }, h('label', { for: 'explain-layer' }, l10n.t('Layer')), layerSel),
+      h('span', { class: 'field' }, h('label', { for: 'explain-filter' }, l10n.t('Filter')), filterSel), go);
   }
 
   /** Chooses a filter (a click on a feature map, the Filters view's Explain) and asks for it. */
@@ -179,16 +180,16 @@ export class ExplainerView {
     this.hoverable(sumCanvas, null);
     const outCanvas = mapCanvas(output, a.oh, a.ow, mapsScale, l10n.t('The layer\'s output for this filter, from the model'), 'explain-output');
     this.hoverable(outCanvas, null);
+    // Each operator stays with the map after it, so a narrow panel wraps "= output map" together.
+    const step = (op: string, figure: HTMLElement): HTMLElement => h('span', { class: 'op-step' }, h('span', { class: 'op' }, op), figure);
+    const outFigure = h('figure', {}, outCanvas, h('figcaption', {}, l10n.t('output map {0} of {1}, from the model', ex.filter + 1, ex.layerName)));
     const result = h('div', { class: 'explain-row explain-result' },
-      h('span', { class: 'op' }, 'Σ'),
-      h('figure', {}, sumCanvas, h('figcaption', {}, l10n.t('Σ partial maps + bias ({0})', formatValue(ex.bias, 4)))),
-      h('span', { class: 'op' }, '→'),
+      step('Σ', h('figure', {}, sumCanvas, h('figcaption', {}, l10n.t('Σ partial maps + bias ({0})', formatValue(ex.bias, 4))))),
       ...(a.activated !== null ? [
-        h('figure', {}, (() => { const c = mapCanvas(a.activated, a.oh, a.ow, mapsScale, l10n.t('After the activation, computed here'), 'explain-activated'); this.hoverable(c, null); return c; })(),
-          h('figcaption', {}, `${ex.activation}(Σ)`)),
-        h('span', { class: 'op' }, '='),
-      ] : []),
-      h('figure', {}, outCanvas, h('figcaption', {}, l10n.t('output map {0} of {1}, from the model', ex.filter + 1, ex.layerName))));
+        step('→', h('figure', {}, (() => { const c = mapCanvas(a.activated, a.oh, a.ow, mapsScale, l10n.t('After the activation, computed here'), 'explain-activated'); this.hoverable(c, null); return c; })(),
+          h('figcaption', {}, `${ex.activation}(Σ)`))),
+        step('=', outFigure),
+      ] : [step('→', outFigure)]));
 
     this.products = h('div', { class: 'explain-products', id: 'explain-products', 'aria-live': 'polite' },
       h('p', { class: 'muted' }, l10n.t('Point at (or click) a pixel of a map to see the products that make it.')));
@@ -259,7 +260,8 @@ export class ExplainerView {
     const others = ic - full.size;
     this.products.replaceChildren(
       h('p', {}, h('strong', {}, l10n.t('Output pixel: row {0}, column {1}', oy + 1, ox + 1)), ' · ',
-        l10n.t('{0} products ({1} channels × {2}×{3} kernel cells)', ic * kh * kw, ic, kh, kw)),
+        ic === 1 ? l10n.t('{0} products (1 channel × {1}×{2} kernel cells)', kh * kw, kh, kw)
+          : l10n.t('{0} products ({1} channels × {2}×{3} kernel cells)', ic * kh * kw, ic, kh, kw)),
       tables,
       others > 0 ? h('p', { class: 'muted' }, l10n.t('Sums of the other {0} channels: {1}', others,
         names.map((n, c) => (full.has(c) ? null : `${n} ${formatValue(subtotals[c] as number)}`)).filter((x) => x !== null).join(' · '))) : '',

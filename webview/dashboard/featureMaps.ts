@@ -84,7 +84,7 @@ export function layerFigures(fm: DashboardFeatureMaps, handlers: TileHandlers | 
   return layers;
 }
 
-/** "Prediction: circle-red 96.1% · square-red 2.3% · …", with whether it is right when the label is known. */
+/** "Prediction: circle-red (circle-red 96.1% · square-red 2.3% · …)", with whether it is right when the label is known. */
 function predictionLine(fm: DashboardFeatureMaps, classNames: readonly string[]): HTMLElement | null {
   if (fm.probabilities === undefined || fm.probabilities.length === 0) return null;
   const top = topClasses(fm.probabilities, 3);
@@ -95,8 +95,9 @@ function predictionLine(fm: DashboardFeatureMaps, classNames: readonly string[])
     ? h('span', { class: 'verdict ok' }, l10n.t('correct'))
     : h('span', { class: 'verdict wrong' }, l10n.t('wrong: the label is {0}', name(fm.label)));
   return h('p', { id: 'fm-prediction', 'data-predicted': best[0] },
+    // The top three set apart from the predicted class: a digit's name would run into them ("Prediction: 1 1 99.8% · …").
     h('strong', {}, l10n.t('Prediction: {0}', name(best[0]))), ' ',
-    top.map(([c, p]) => `${name(c)} ${formatPercent(p, 1)}`).join(' · '),
+    `(${top.map(([c, p]) => `${name(c)} ${formatPercent(p, 1)}`).join(' · ')})`,
     verdict !== null ? ' ' : '', verdict);
 }
 

@@ -260,7 +260,7 @@ onHostMessage((data) => {
     case 'evaluation': renderEvaluationSection(s); break;
     case 'ownInput':
       // Submitting chose the own image (see mount); the host's refresh after each epoch leaves the choice alone.
-      ownInput?.say('');
+      if (s.ownInput !== null) ownInput?.answered(s.ownInput, s.info.classNames);
       renderMaps(s);
       break;
     case 'explanation': explainer?.show(s.explanation, s.explanation !== null ? subjectText(s.explanation.subject, s) : ''); break;

@@ -11,7 +11,9 @@
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import * as l10n from '@vscode/l10n';
 import type { ImagePayload } from '../../src/shared/trainerProtocol';
+import type { DashboardFeatureMaps } from '../../src/shared/webviewProtocol';
 import { h } from '../common/dom';
+import { formatPercent, topClasses } from '../common/math';
 import { encodeBase64, imageForModel, mnistFromDrawing } from '../common/preprocess';
 import { imageCanvas } from './featureMaps';
 
@@ -189,6 +191,17 @@ export class OwnInputView {
     this.preview.replaceChildren(h('figure', {}, imageCanvas(image, 4, caption), h('figcaption', {}, caption)));
     this.say(l10n.t('Asking the model…'));
     this.submit(image);
+  }
+
+  /**
+   * The model's answer about the own input (also each refresh while the run trains), said under
+   * the input, where the user drew: the feature-map section above draws the rest.
+   */
+  answered(fm: DashboardFeatureMaps, classNames: readonly string[]): void {
+    const best = fm.probabilities !== undefined ? topClasses(fm.probabilities, 1)[0] : undefined;
+    if (best === undefined) { this.say(''); return; }
+    this.say(l10n.t('The model reads it as {0} ({1}) after epoch {2}; its feature maps are under Feature maps above.',
+      classNames[best[0]] ?? String(best[0]), formatPercent(best[1], 1), fm.epoch));
   }
 
   /** A status or error line under the input. */
