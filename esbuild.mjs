@@ -90,6 +90,7 @@ const targets = [
   { name: 'keras', entry: 'src/host/keras/bundle.ts', out: 'dist/keras.js', platform: 'node' },
   { name: 'dashboard', entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js', platform: 'browser' },
   { name: 'filters', entry: 'webview/filters/main.ts', out: 'dist/webview/filters.js', platform: 'browser' },
+  { name: 'comparison', entry: 'webview/comparison/main.ts', out: 'dist/webview/comparison.js', platform: 'browser' },
 ];
 
 function options(t) {

@@ -17,7 +17,10 @@ import { TrainingService } from './trainingService';
 import { NativeBackend } from './nativeBackend';
 import { currentSettings } from './config';
 import type { DashboardShownMessage, DashboardSnapshot } from '../shared/webviewProtocol';
+import type { ComparisonState } from '../shared/comparison';
 import { TensorBoardLauncher } from './tensorBoard';
+import { ExperimentService } from './experiments';
+import { ComparisonPanels } from './comparisonPanels';
 
 /** What `activate` returns: for integration tests (the command ids are the real API). */
 export interface CnnLabApi {
@@ -27,6 +30,8 @@ export interface CnnLabApi {
   readonly pickSample: (runDir: string, sampleIndex: number) => boolean;
   /** What the open dashboard of a run last reported drawing (its feature-map caption, who answers picks). */
   readonly dashboardShown: (runDir: string) => DashboardShownMessage | undefined;
+  /** What the open comparison of an experiment last sent its page. */
+  readonly comparisonShown: (experimentDir: string) => ComparisonState | undefined;
   /** Hands a message to the open dashboard of a run as if its page had posted it (the same guard and handler); false when none is open. */
   readonly postFromDashboard: (runDir: string, message: unknown) => boolean;
   /** What the open dashboard of a run holds to draw: the snapshot its page gets (own image, inspections). */
@@ -57,7 +62,10 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
 
   const filters = new FiltersViewProvider(context.extensionUri, training, log, runLocations,
     (runDir, layerIndex, filter) => dashboards?.explainFilter(runDir, layerIndex, filter) ?? Promise.resolve());
-  const runsTree = new RunsTreeProvider(runLocations, training);
+  const experiments = new ExperimentService(training, log);
+  const comparisons = new ComparisonPanels(context.extensionUri, experiments, log);
+  context.subscriptions.push(experiments, comparisons);
+  const runsTree = new RunsTreeProvider(runLocations, training, (dir) => experiments.isActive(dir));
   const summaries = new SummaryDocuments();
   context.subscriptions.push(
     filters,
@@ -66,11 +74,15 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, showCollapseAll: false }),
     vscode.workspace.registerTextDocumentContentProvider(SummaryDocuments.scheme, summaries),
     dashboards.onDidFocusRun((dir) => void filters.showRun(dir)),
+    // An experiment's record changes when its variants start and end: the Runs view lists it.
+    experiments.onDidChange(() => runsTree.refresh()),
   );
 
   const tensorBoard = new TensorBoardLauncher(log);
   context.subscriptions.push(tensorBoard);
-  context.subscriptions.push(...registerCommands({ context, log, lsp, training, dashboards, filters, runsTree, summaries, native, runLocations, tensorBoard }));
+  context.subscriptions.push(...registerCommands({
+    context, log, lsp, training, dashboards, filters, runsTree, summaries, native, runLocations, tensorBoard, experiments, comparisons,
+  }));
 
   // Context keys for menus: training running; workspace trust is the built-in `isWorkspaceTrusted`.
   const setRunning = (running: boolean): void => { void vscode.commands.executeCommand('setContext', 'cnnLab.trainingActive', running); };
@@ -96,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     activeRunDir: () => training.active?.runDir,
     pickSample: (runDir, sampleIndex) => dashboards?.pickSample(runDir, sampleIndex) ?? false,
     dashboardShown: (runDir) => dashboards?.shown(runDir),
+    comparisonShown: (dir) => comparisons.shown(dir),
     postFromDashboard: (runDir, message) => dashboards?.receiveFromPage(runDir, message) ?? false,
     dashboardState: (runDir) => dashboards?.state(runDir),
   };

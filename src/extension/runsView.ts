@@ -4,7 +4,10 @@
  * delete and reveal.
  */
 import * as vscode from 'vscode';
+import { listExperiments, type ExperimentEntry } from '../host/experiment';
 import { listRuns, type RunListEntry } from '../host/runStore';
+import { isExperimentResumable } from '../shared/experimentFiles';
+import { experimentTitle, variantLabel } from './experiments';
 import type { RunLocations } from './runLocations';
 import type { TrainingService } from './trainingService';
 import { resumeLabel, statusLabel } from './runLabels';
@@ -66,12 +69,47 @@ export class RunItem extends vscode.TreeItem {
   }
 }
 
-export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+/**
+ * An experiment (Compare Dropout Placements, Compare Colour and Grayscale): "Compare Dropout
+ * Placements: mnist · Dec 2, 01:38", "2/3 variants · stopped"; opens its comparison, resumes it.
+ * Its variants' runs are listed as runs, below the experiments.
+ */
+class ExperimentItem extends vscode.TreeItem {
+  /** The experiment's folder (what Open Comparison and Resume Experiment take). */
+  readonly experimentDir: string;
+
+  constructor(e: ExperimentEntry, training: boolean) {
+    const started = startedLabel(e.record.createdAt);
+    super(`${experimentTitle(e.record.kind)}: ${e.record.name}${started !== '' ? ` · ${started}` : ''}`, vscode.TreeItemCollapsibleState.None);
+    this.experimentDir = e.dir;
+    this.id = `experiment:${e.dir}`;
+    const done = e.record.variants.filter((v) => v.status === 'completed').length;
+    const status = training ? 'running' : e.status;
+    this.description = `${vscode.l10n.t('{0}/{1} variants', done, e.record.variants.length)} · ${statusLabel(status)}`;
+    this.iconPath = new vscode.ThemeIcon(training ? 'sync~spin' : status === 'completed' ? 'beaker' : 'debug-pause');
+    const resumable = !training && isExperimentResumable(e.status);
+    // Not `running`/`resumable`: those words select the run items' own actions (Resume Run, Stop).
+    this.contextValue = `cnnLabExperiment${training ? '.training' : ''}${resumable ? '.canResume' : ''}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${experimentTitle(e.record.kind)}** — ${e.record.name} (${statusLabel(status)})\n\n`);
+    for (const v of e.record.variants) md.appendMarkdown(`- ${variantLabel(v.key)}: ${v.status === 'pending' ? vscode.l10n.t('not started') : statusLabel(v.status)}\n`);
+    if (resumable) md.appendMarkdown(`\n${vscode.l10n.t('Resume Experiment continues the stopped variant from its checkpoint, then trains the rest.')}`);
+    this.tooltip = md;
+    this.command = { title: vscode.l10n.t('Open Comparison'), command: 'cnnLab.openComparison', arguments: [e.dir] };
+  }
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem | ExperimentItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly locations: RunLocations, private readonly training: TrainingService) {
+  constructor(
+    private readonly locations: RunLocations,
+    private readonly training: TrainingService,
+    /** Whether an experiment trains now (its folder). */
+    private readonly experimentTraining: (dir: string) => boolean = () => false,
+  ) {
     this.disposables.push(
       locations.onDidChange(() => this.refresh()),
       training.onDidStart(() => this.refresh()),
@@ -81,11 +119,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscod
 
   refresh(): void { this.changed.fire(); }
 
-  getTreeItem(item: RunItem): vscode.TreeItem { return item; }
+  getTreeItem(item: RunItem | ExperimentItem): vscode.TreeItem { return item; }
 
-  async getChildren(parent?: RunItem): Promise<RunItem[]> {
+  async getChildren(parent?: RunItem | ExperimentItem): Promise<(RunItem | ExperimentItem)[]> {
     if (parent !== undefined) return [];
-    const items: RunItem[] = [];
+    const items: (RunItem | ExperimentItem)[] = [];
+    for (const root of this.locations.roots()) {
+      for (const e of await listExperiments(root).catch(() => [])) items.push(new ExperimentItem(e, this.experimentTraining(e.dir)));
+    }
     for (const root of this.locations.roots()) {
       const runs = await listRuns(root).catch(() => []);
       for (const r of runs) items.push(new RunItem(r, this.training.activeFor(r.dir) !== undefined));

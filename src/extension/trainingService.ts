@@ -26,6 +26,13 @@ import { analyzeForUser } from './analysis';
 /** Everything one run needs; built by the commands from the `cnn/modelSpec` answer or a run folder. */
 export interface TrainRequest extends ExtensionRunRequest {
   readonly modelSummary: ModelSummary | null;
+  /** The progress notification's title instead of "Training <name>" (an experiment's variant says which). */
+  readonly progressTitle?: string;
+  /**
+   * A run of an experiment: no dashboard opened for it and no notification when it ends (the
+   * experiment's comparison panel shows it, and the experiment says how it ended).
+   */
+  readonly partOfExperiment?: boolean;
 }
 
 /** A run with a live trainer process. Disposed when the process has ended. */
@@ -192,9 +199,10 @@ export class TrainingService implements vscode.Disposable {
     this.current = run;
     run.push(model.setLive(true, 'running'));
     client.onMessage((m) => this.onMessage(run, m));
-    this.showProgress(run, spec.name);
+    this.showProgress(run, req.progressTitle ?? vscode.l10n.t('Training {0}', spec.name));
     this.started.fire(run);
-    void run.done.then((done) => this.finish(run, done, session));
+    void run.done.then((done) => this.finish(run, done, session, req.partOfExperiment === true));
+    if (req.partOfExperiment === true) return run;
     try {
       await this.deps.openDashboard(runDir);
     } catch (err) {
@@ -261,10 +269,10 @@ export class TrainingService implements vscode.Disposable {
     this.status.show();
   }
 
-  private showProgress(run: ActiveRun, name: string): void {
+  private showProgress(run: ActiveRun, title: string): void {
     void vscode.window.withProgress({
       location: vscode.ProgressLocation.Notification,
-      title: vscode.l10n.t('Training {0}', name),
+      title,
       cancellable: true,
     }, (progress, token) => new Promise<void>((resolve) => {
       token.onCancellationRequested(() => { void this.stop(run.runDir); });
@@ -288,7 +296,7 @@ export class TrainingService implements vscode.Disposable {
     }));
   }
 
-  private async finish(run: ActiveRun, done: DoneMessage, session: RunSession): Promise<void> {
+  private async finish(run: ActiveRun, done: DoneMessage, session: RunSession, quiet: boolean): Promise<void> {
     this.deps.log.info(`[run] ${done.status}: ${done.epochsCompleted} epochs in ${done.durationSec.toFixed(1)} s, test accuracy ${percent(done.testAcc)} (${done.runDir})`);
     // The run is over as soon as `done` arrives: clear it synchronously, before anyone awaiting
     // `done` (the train commands) looks at the service again.
@@ -311,7 +319,9 @@ export class TrainingService implements vscode.Disposable {
     }
     const open = vscode.l10n.t('Open Dashboard');
     const actions = this.deps.dashboardVisible(run.runDir) ? [] : [open];
-    if (done.status === 'completed') {
+    if (quiet) {
+      // An experiment's run: the experiment tells how it ended.
+    } else if (done.status === 'completed') {
       void vscode.window.showInformationMessage(
         vscode.l10n.t('{0} finished: test accuracy {1} after {2} epochs.', run.model.runInfo.name, percent(done.testAcc), done.epochsCompleted), ...actions,
       ).then((pick) => { if (pick === open) void this.deps.openDashboard(run.runDir); });

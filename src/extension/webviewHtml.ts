@@ -1,5 +1,5 @@
 /**
- * The HTML shell of both webviews, with a strict Content Security Policy: nothing by default,
+ * The HTML shell of the webviews, with a strict Content Security Policy: nothing by default,
  * scripts only by nonce, styles, images and fonts only from the webview's own resource origin
  * (`webview.cspSource`), no inline code, no eval, no remote content. Pure, so the policy is tested.
  */
@@ -17,7 +17,7 @@ export interface WebviewHtmlOptions {
   /** BCP 47 language of the UI, e.g. `en` or `ko`. */
   readonly lang: string;
   /** Which app the page hosts; becomes `data-app` on the body. */
-  readonly app: 'dashboard' | 'filters';
+  readonly app: 'dashboard' | 'filters' | 'comparison';
 }
 
 /** A fresh nonce (base64 of 16 random bytes, as CSP recommends at least 128 bits). */

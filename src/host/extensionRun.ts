@@ -25,6 +25,8 @@ export interface ExtensionRunRequest {
   readonly resumeDir?: string;
   readonly epochs?: number;
   readonly maxTrainSamples?: number;
+  /** Test samples evaluated at most (quick runs); absent: all. */
+  readonly maxTestSamples?: number;
   readonly backend?: BackendChoice;
 }
 
@@ -73,6 +75,7 @@ export function extensionRunOptions(
     overrides: {
       epochs,
       ...(maxTrainSamples !== undefined ? { maxTrainSamples } : {}),
+      ...(req.maxTestSamples !== undefined ? { maxTestSamples: req.maxTestSamples } : {}),
       ...(backend !== undefined ? { backend } : {}),
     },
     applyOverrides: o.applyOverrides,

@@ -34,7 +34,7 @@ export interface Harness {
    * web workbench (code-server, VS Code for the Web), `'self' https://*.vscode-cdn.net`: the
    * harness serves from 'self', so the page loads only if that policy admits it.
    */
-  open(app: 'dashboard' | 'filters', theme?: 'dark' | 'light', cspSource?: 'origin' | 'web'): Promise<Page>;
+  open(app: 'dashboard' | 'filters' | 'comparison', theme?: 'dark' | 'light', cspSource?: 'origin' | 'web'): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -61,10 +61,11 @@ export async function startHarness(): Promise<Harness> {
           cspSource: url.searchParams.get('csp') === 'web' ? WEB_CSP_SOURCE : origin, nonce: makeNonce(), scriptUri: `${origin}/dist/webview/${app}.js`,
           styleUris: [
             `${origin}/test/webview/theme-${theme === 'light' ? 'light' : 'dark'}.css`,
-            ...(app === 'dashboard' ? [`${origin}/dist/webview/dashboard.css`] : []),
+            // The apps that import CSS (uPlot's) have a bundled style sheet.
+            ...(app === 'dashboard' || app === 'comparison' ? [`${origin}/dist/webview/${app}.css`] : []),
             `${origin}/media/webview.css`, `${origin}/media/${app}.css`,
           ],
-          title: app ?? '', lang: 'en', app: app === 'filters' ? 'filters' : 'dashboard',
+          title: app ?? '', lang: 'en', app: app === 'filters' || app === 'comparison' ? app : 'dashboard',
         });
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(html);

@@ -3,7 +3,9 @@
  * command is a factory `(ctx) => handler`, as in rust-analyzer's `editors/code/src/commands.ts`.
  */
 import type * as vscode from 'vscode';
+import type { ComparisonPanels } from '../comparisonPanels';
 import type { DashboardPanels } from '../dashboardPanels';
+import type { ExperimentService } from '../experiments';
 import type { FiltersViewProvider } from '../filtersView';
 import type { ModelLanguageClient } from '../languageClient';
 import type { NativeBackend } from '../nativeBackend';
@@ -25,6 +27,9 @@ export interface CommandContext {
   readonly native: NativeBackend;
   readonly runLocations: RunLocations;
   readonly tensorBoard: TensorBoardLauncher;
+  /** The course's experiments (one at a time) and their comparison panels. */
+  readonly experiments: ExperimentService;
+  readonly comparisons: ComparisonPanels;
 }
 
 /**

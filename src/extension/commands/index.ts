@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { selectBackend, setUpNative } from './backend';
+import { compareColour, compareDropout, openComparison, resumeExperiment } from './compare';
 import type { CommandContext, CommandFactory } from './context';
 import { importModel } from './importModel';
 import { configureDropout, newModelFile, selectDataset, showModelSummary } from './model';
@@ -35,6 +36,10 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'cnnLab.revealRun': revealRun,
   'cnnLab.showFilters': showFilters,
   'cnnLab.openTensorBoard': openTensorBoard,
+  'cnnLab.compareDropout': compareDropout,
+  'cnnLab.compareColour': compareColour,
+  'cnnLab.resumeExperiment': resumeExperiment,
+  'cnnLab.openComparison': openComparison,
 };
 
 /** Registers every command; the disposables belong to the extension's lifetime. */
