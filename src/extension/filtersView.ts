@@ -63,6 +63,11 @@ export class FiltersViewProvider implements vscode.WebviewViewProvider, vscode.D
     );
   }
 
+  /** Whether the view is on screen, and the run it shows. */
+  shownRun(): { readonly visible: boolean; readonly runDir: string | undefined } {
+    return { visible: this.view?.visible === true, runDir: this.shown?.info.runDir };
+  }
+
   /** Shows a run chosen elsewhere (runs view, dashboard focus), unless another is training. */
   async showRun(runDir: string): Promise<void> {
     this.selectedDir = runDir;

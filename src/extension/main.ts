@@ -36,6 +36,8 @@ export interface CnnLabApi {
   readonly postFromDashboard: (runDir: string, message: unknown) => boolean;
   /** What the open dashboard of a run holds to draw: the snapshot its page gets (own image, inspections). */
   readonly dashboardState: (runDir: string) => DashboardSnapshot | undefined;
+  /** Whether the Filters view is on screen, and the run it shows. */
+  readonly filtersShown: () => { readonly visible: boolean; readonly runDir: string | undefined };
 }
 
 export function activate(context: vscode.ExtensionContext): CnnLabApi {
@@ -111,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): CnnLabApi {
     comparisonShown: (dir) => comparisons.shown(dir),
     postFromDashboard: (runDir, message) => dashboards?.receiveFromPage(runDir, message) ?? false,
     dashboardState: (runDir) => dashboards?.state(runDir),
+    filtersShown: () => filters.shownRun(),
   };
 }
 

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { DropoutPlacement } from '../../core/index';
 import { BUILTIN_DATASETS, type BuiltinDatasetName } from '../../shared/modelSpec';
 import { BACKEND_CHOICES, type BackendChoice } from '../../shared/trainerProtocol';
+import { isLabId, type LabId } from '../labs';
 import type { RunItem } from '../runsView';
 
 type Obj = Record<string, unknown>;
@@ -48,6 +49,15 @@ export function trainOverridesOf(a: unknown): TrainOverrides {
   if (maxTrainSamples !== undefined) o.maxTrainSamples = maxTrainSamples;
   if (includes(BACKEND_CHOICES, a.backend)) o.backend = a.backend;
   return o;
+}
+
+/** Open Lab: a lab id, or `{ lab, train }` with Train Model's overrides; `train` trains the lab's model at once. */
+export interface LabArgs extends TrainOverrides { lab?: LabId; train: boolean }
+
+export function labArgsOf(a: unknown): LabArgs {
+  if (isLabId(a)) return { lab: a, train: false };
+  if (!isObj(a)) return { train: false };
+  return { ...trainOverridesOf(a), ...(isLabId(a.lab) ? { lab: a.lab } : {}), train: a.train === true };
 }
 
 /** New Model File: `{ template, path }`; with a path the file is written without asking. */

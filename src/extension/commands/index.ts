@@ -9,6 +9,7 @@ import { selectBackend, setUpNative } from './backend';
 import { compareColour, compareDropout, openComparison, resumeExperiment } from './compare';
 import type { CommandContext, CommandFactory } from './context';
 import { importModel } from './importModel';
+import { openLab } from './labs';
 import { configureDropout, newModelFile, selectDataset, showModelSummary } from './model';
 import { deleteRun, exportModel, openDashboard, refreshRuns, revealRun, showFilters } from './runs';
 import { openTensorBoard } from './tensorboard';
@@ -40,6 +41,7 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'cnnLab.compareColour': compareColour,
   'cnnLab.resumeExperiment': resumeExperiment,
   'cnnLab.openComparison': openComparison,
+  'cnnLab.openLab': openLab,
 };
 
 /** Registers every command; the disposables belong to the extension's lifetime. */

@@ -1,5 +1,5 @@
 /** Model-file commands: Show Model Summary, New Model File, Select Dataset, Configure Dropout Placement. */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { datasetEdits, dropoutPlacementEdits, formatSummaryTable, type DropoutPlacement } from '../../core/index';
@@ -9,7 +9,7 @@ import { BUILTIN_DATASETS, type BuiltinDatasetName } from '../../shared/modelSpe
 import { CnnLabError } from '../../shared/errors';
 import { analyzeForUser } from '../analysis';
 import { dropoutArgsOf, newModelFileArgsOf, selectDatasetArgsOf } from './args';
-import type { CommandFactory } from './context';
+import type { CommandContext, CommandFactory } from './context';
 import { modelDocument, showError } from './prompts';
 
 /** Templates of New Model File: id → file under examples/. */
@@ -20,6 +20,24 @@ export const TEMPLATES = {
 } as const;
 export type TemplateId = keyof typeof TEMPLATES;
 const isTemplate = (v: string | undefined): v is TemplateId => v !== undefined && v in TEMPLATES;
+
+/**
+ * Copies an example into the first workspace folder (or the scratch folder of an empty window)
+ * unless a file of that name is there: an existing copy is the user's and is never overwritten.
+ * Returns its path (undefined, with the error shown, when it cannot be written).
+ */
+export async function copyExample(ctx: CommandContext, example: string): Promise<string | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? ctx.runLocations.scratchDir();
+  const target = path.join(folder, example);
+  try {
+    await fsp.mkdir(folder, { recursive: true });
+    await fsp.copyFile(vscode.Uri.joinPath(ctx.context.extensionUri, 'examples', example).fsPath, target, fsConstants.COPYFILE_EXCL);
+    ctx.log.info(`[examples] copied ${example} to ${target}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') { showError(ctx, err); return undefined; }
+  }
+  return target;
+}
 
 const DROPOUT_PLACEMENTS: readonly DropoutPlacement[] = ['none', 'afterFlatten', 'afterEveryDense', 'afterEveryConvBlock'];
 

@@ -1,5 +1,4 @@
 /** Train MNIST, Train Model, Stop Training, Resume Run. */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readResumePlan, readRun } from '../../host/runStore';
@@ -9,7 +8,7 @@ import { DashboardModel } from '../dashboardModel';
 import { summarizeModelText } from '../dashboardPanels';
 import { runDirOf, trainOverridesOf, type TrainOverrides } from './args';
 import type { CommandContext, CommandFactory } from './context';
-import { TEMPLATES } from './model';
+import { copyExample, TEMPLATES } from './model';
 import { modelDocument, pickRun, requireTrust, showError } from './prompts';
 
 /** Trains a model document as the editor shows it; resolves to the run folder once the run ends. */
@@ -51,16 +50,9 @@ async function trainDocument(ctx: CommandContext, doc: vscode.TextDocument, over
 export const trainMnist: CommandFactory<Promise<string | undefined>> = (ctx) => async (a) => {
   if (!requireTrust()) return undefined;
   const overrides = trainOverridesOf(a);
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? ctx.runLocations.scratchDir();
-  const target = path.join(folder, TEMPLATES.mnist);
-  try {
-    await fsp.mkdir(folder, { recursive: true });
-    await fsp.copyFile(vscode.Uri.joinPath(ctx.context.extensionUri, 'examples', TEMPLATES.mnist).fsPath, target, fsConstants.COPYFILE_EXCL);
-    ctx.log.info(`[mnist] copied the example model to ${target}`);
-  } catch (err) {
-    // An existing copy is the user's: train it as it is.
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') { showError(ctx, err); return undefined; }
-  }
+  // An existing copy is the user's: train it as it is.
+  const target = await copyExample(ctx, TEMPLATES.mnist);
+  if (target === undefined) return undefined;
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(target));
   await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true, viewColumn: vscode.ViewColumn.One });
   return trainDocument(ctx, doc, overrides);
