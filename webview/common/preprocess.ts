@@ -6,10 +6,11 @@
  *   then placed in 28×28 so that its centre of mass is at the centre, (14, 14) in pixel indices
  *   (translated by a sub-pixel amount with linear interpolation, which moves the centre of mass
  *   exactly as far);
- * - a picked or dropped image is resized as the trainer resizes an image-folder data set
- *   (bilinear, half-pixel centres, alpha dropped: `resizeRgbaToRgb` in src/trainer/data) and made
- *   grayscale as the trainer does (ITU-R BT.601 luma, rounded).
+ * - a picked or dropped image is resized and made grayscale by the trainer's own functions
+ *   (src/shared/imageResize: bilinear, half-pixel centres, alpha dropped; ITU-R BT.601 luma,
+ *   rounded), so it is resized as the data set is.
  */
+import { resizeRgbaToRgb, rgbToGray } from '../../src/shared/imageResize';
 
 /** MNIST's box for the digit, and its field. */
 const MNIST_BOX = 20;
@@ -114,48 +115,6 @@ export function mnistFromDrawing(img: ArrayLike<number>, w: number, h: number): 
       const v = (1 - ty) * ((1 - tx) * at(x0, y0) + tx * at(x0 + 1, y0)) + ty * ((1 - tx) * at(x0, y0 + 1) + tx * at(x0 + 1, y0 + 1));
       out[y * MNIST_SIZE + x] = Math.min(255, Math.max(0, Math.round(v)));
     }
-  }
-  return out;
-}
-
-/**
- * Bilinear resize of RGBA to `outW`×`outH` RGB bytes (alpha dropped), exactly as the trainer
- * resizes image-folder data sets: source coordinate = (dst + 0.5) · scale − 0.5, clamped.
- */
-export function resizeRgbaToRgb(rgba: ArrayLike<number>, w: number, h: number, outW: number, outH: number): Uint8Array {
-  const out = new Uint8Array(outW * outH * 3);
-  const sy = h / outH;
-  const sx = w / outW;
-  for (let y = 0; y < outH; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), h - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const wy = fy - y0;
-    for (let x = 0; x < outW; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), w - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, w - 1);
-      const wx = fx - x0;
-      const a = (y0 * w + x0) * 4;
-      const b = (y0 * w + x1) * 4;
-      const c = (y1 * w + x0) * 4;
-      const d = (y1 * w + x1) * 4;
-      const o = (y * outW + x) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = (rgba[a + ch] as number) * (1 - wx) + (rgba[b + ch] as number) * wx;
-        const bottom = (rgba[c + ch] as number) * (1 - wx) + (rgba[d + ch] as number) * wx;
-        out[o + ch] = Math.round(top * (1 - wy) + bottom * wy);
-      }
-    }
-  }
-  return out;
-}
-
-/** ITU-R BT.601 luma of RGB bytes, rounded (the trainer's `toGrayscale`). */
-export function rgbToGray(rgb: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(Math.floor(rgb.length / 3));
-  for (let p = 0; p < out.length; p++) {
-    out[p] = Math.round(0.299 * (rgb[p * 3] as number) + 0.587 * (rgb[p * 3 + 1] as number) + 0.114 * (rgb[p * 3 + 2] as number));
   }
   return out;
 }

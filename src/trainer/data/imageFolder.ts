@@ -2,7 +2,8 @@
  * Image-folder data sets: one sub-folder per class holding PNG or JPEG files, optionally under
  * `train/` and `test/` (else a seeded, stratified split by `testSplit`). Images are decoded
  * (pngjs, jpeg-js), alpha dropped as Keras/PIL do for RGB, and resized with bilinear
- * interpolation (half-pixel centres, as tf.image.resize) to `imageSize`. Class names are the
+ * interpolation (half-pixel centres, as tf.image.resize) to `imageSize` by
+ * src/shared/imageResize, which the dashboard resizes the user's own image with. Class names are the
  * sorted folder names. The decoded arrays are cached in the data folder, keyed by the folder's
  * absolute path, the image size and every file's size and mtime, so a large folder (60,000 JPEGs)
  * is decoded once.
@@ -14,6 +15,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CnnLabError } from '../../shared/errors';
+import { resizeRgbaToRgb } from '../../shared/imageResize';
 import type { DatasetSpec, Pair } from '../../shared/modelSpec';
 import { gather, stratifiedSplit } from './split';
 import { Random, deriveSeed } from './random';
@@ -47,38 +49,6 @@ export function decodeImage(buf: Uint8Array, file: string): RgbaImage {
     throw new CnnLabError('E_DATASET_CORRUPT', `Cannot decode image ${file}: ${(err as Error).message}`, 'Re-export or remove this file from the data set folder.');
   }
   throw new CnnLabError('E_DATASET_CORRUPT', `Cannot decode image ${file}: neither PNG nor JPEG data`, 'Re-export or remove this file from the data set folder.');
-}
-
-/**
- * Bilinear resize of RGBA to `outH`×`outW`, writing RGB (alpha dropped) into `out` at `offset`.
- * Half-pixel centres: source coordinate = (dst + 0.5) · scale − 0.5, clamped to the edges.
- */
-export function resizeRgbaToRgb(img: RgbaImage, outH: number, outW: number, out: Uint8Array, offset: number): void {
-  const { width: w, height: h, data } = img;
-  const sy = h / outH;
-  const sx = w / outW;
-  for (let y = 0; y < outH; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), h - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const wy = fy - y0;
-    for (let x = 0; x < outW; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), w - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, w - 1);
-      const wx = fx - x0;
-      const a = (y0 * w + x0) * 4;
-      const b = (y0 * w + x1) * 4;
-      const c = (y1 * w + x0) * 4;
-      const d = (y1 * w + x1) * 4;
-      const o = offset + (y * outW + x) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = (data[a + ch] ?? 0) * (1 - wx) + (data[b + ch] ?? 0) * wx;
-        const bottom = (data[c + ch] ?? 0) * (1 - wx) + (data[d + ch] ?? 0) * wx;
-        out[o + ch] = Math.round(top * (1 - wy) + bottom * wy);
-      }
-    }
-  }
 }
 
 interface FileEntry {
@@ -237,7 +207,7 @@ async function decodeAll(root: string, scan: Awaited<ReturnType<typeof scanImage
         }
       }
     }
-    resizeRgbaToRgb(img, outH, outW, images, i * rgbBytes);
+    resizeRgbaToRgb(img.data, img.width, img.height, outW, outH, images, i * rgbBytes);
     labels[i] = f.label;
     split[i] = f.split;
     if ((i & 255) === 255 || i === n - 1) {

@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { CnnLabError } from '../../shared/errors';
+import { rgbToGray } from '../../shared/imageResize';
 import type { DatasetSpec } from '../../shared/modelSpec';
 import { loadCifar10 } from './cifar10';
 import { loadFashionMnist } from './fashionMnist';
@@ -21,12 +22,9 @@ export { DEFAULT_CIFAR10_MIRRORS } from './cifar10';
 export { Random, mulberry32, deriveSeed } from './random';
 export { gather, stratifiedSplit } from './split';
 
-/** ITU-R BT.601 luma weights (as in PIL's "L" mode and tf.image.rgb_to_grayscale). */
-const BT601 = [0.299, 0.587, 0.114] as const;
-
 /**
- * Converts RGB images to one channel with ITU-R BT.601 luma, Y = 0.299 R + 0.587 G + 0.114 B,
- * rounded to the nearest byte. One-channel sets are returned unchanged.
+ * Converts RGB images to one channel with ITU-R BT.601 luma (`rgbToGray`, as the dashboard makes
+ * the user's own image grayscale). One-channel sets are returned unchanged.
  */
 export function toGrayscale(set: ImageSet, shape: readonly [number, number, number]): ImageSet {
   const [h, w, c] = shape;
@@ -36,12 +34,7 @@ export function toGrayscale(set: ImageSet, shape: readonly [number, number, numb
   if (set.images.length !== pixels * 3) {
     throw new CnnLabError('E_INTERNAL', `toGrayscale: ${set.images.length} bytes do not hold ${set.count} images of ${h}×${w}×3`);
   }
-  const out = new Uint8Array(pixels);
-  const src = set.images;
-  for (let p = 0, s = 0; p < pixels; p++, s += 3) {
-    out[p] = Math.round(BT601[0] * (src[s] ?? 0) + BT601[1] * (src[s + 1] ?? 0) + BT601[2] * (src[s + 2] ?? 0));
-  }
-  return { images: out, labels: set.labels, count: set.count };
+  return { images: rgbToGray(set.images, pixels), labels: set.labels, count: set.count };
 }
 
 /**

@@ -6,7 +6,8 @@ import { PNG } from 'pngjs';
 import { CnnLabError } from '../../../src/shared/errors';
 import { loadDataset } from '../../../src/trainer/data/index';
 import { asBytes } from '../../../src/trainer/data/bytes';
-import { decodeImage, resizeRgbaToRgb } from '../../../src/trainer/data/imageFolder';
+import { resizeRgbaToRgb } from '../../../src/shared/imageResize';
+import { decodeImage } from '../../../src/trainer/data/imageFolder';
 import { tempDir } from './helpers';
 
 type Rgba = readonly [number, number, number, number];
@@ -48,18 +49,21 @@ const MANGO: Rgba = [10, 20, 250, 0]; // fully transparent: alpha is dropped, co
 describe('data/image folder', function () {
   this.timeout(20_000);
 
-  it('resizes bilinearly with half-pixel centres', () => {
-    // 4×4 → 2×2 averages each 2×2 block.
-    const src = new Uint8Array(16 * 4);
-    for (let p = 0; p < 16; p++) src.set([p * 10, 255 - p * 10, 7, 255], p * 4);
-    const out = new Uint8Array(2 * 2 * 3);
-    resizeRgbaToRgb({ width: 4, height: 4, data: src }, 2, 2, out, 0);
-    const block = (y: number, x: number): number => ((4 * y + x) + (4 * y + x + 1) + (4 * y + x + 4) + (4 * y + x + 5)) * 10 / 4;
-    assert.deepEqual([...out], [block(0, 0), 255 - block(0, 0), 7, block(0, 2), 255 - block(0, 2), 7, block(2, 0), 255 - block(2, 0), 7, block(2, 2), 255 - block(2, 2), 7].map(Math.round));
-    // 2×1 → 4×1 interpolates between the two pixels and clamps at the edges.
-    const up = new Uint8Array(4 * 3);
-    resizeRgbaToRgb({ width: 2, height: 1, data: Uint8Array.from([0, 0, 0, 255, 200, 100, 40, 255]) }, 1, 4, up, 0);
-    assert.deepEqual([...up], [0, 0, 0, 50, 25, 10, 150, 75, 30, 200, 100, 40]);
+  it('resizes each image with the shared resize (as the dashboard resizes the own image)', async () => {
+    const dir = await tempDir('folder');
+    try {
+      const noise = (seed: number): Uint8Array => Uint8Array.from({ length: 23 * 17 * 4 }, (_, i) => (i * 131 + seed * 71 + ((i * i) >> 3)) % 256);
+      const files = { a: png(23, 17, noise(1)), b: png(23, 17, noise(2)) };
+      for (const [c, bytes] of Object.entries(files)) await put(dir.path, `noise/${c}/x.png`, bytes);
+      const ds = await loadDataset({ kind: 'folder', path: 'noise', imageSize: [9, 11], testSplit: 0 }, { dataDir: join(dir.path, 'cache'), modelDir: dir.path, grayscale: false, seed: 1 });
+      assert.deepEqual(ds.shape, [9, 11, 3]);
+      for (const [label, bytes] of Object.values(files).entries()) {
+        const img = decodeImage(bytes, 'x.png');
+        assert.deepEqual(pixelsOfClass(ds.train.images, ds.train.labels, label, 9 * 11 * 3)[0], resizeRgbaToRgb(img.data, img.width, img.height, 11, 9));
+      }
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('loads PNG and JPEG class folders, sorted by name, resized, split by class with the seed', async () => {

@@ -2,13 +2,13 @@
  * The pure maths behind the explainer and the own-image input, against TensorFlow.js and the
  * trainer's own code: a filter's partial maps summed with the bias are tf.conv2d's output (both
  * paddings, strides 1 and 2), the activations are tfjs's, the MNIST-style preprocessing centres a
- * stroke's centre of mass at (14, 14) in a 20×20 box, and resizing and grayscale are the trainer's.
+ * stroke's centre of mass at (14, 14) in a 20×20 box, and resizing and grayscale are the data set's.
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { activate, filterArithmetic, productsAt } from '../../../webview/common/convolution';
-import { MNIST_CENTRE, centreOfMass, imageForModel, mnistFromDrawing, resizeRgbaToRgb, rgbToGray } from '../../../webview/common/preprocess';
-import { resizeRgbaToRgb as trainerResize } from '../../../src/trainer/data/imageFolder';
+import { MNIST_CENTRE, centreOfMass, imageForModel, mnistFromDrawing } from '../../../webview/common/preprocess';
+import { resizeRgbaToRgb, rgbToGray } from '../../../src/shared/imageResize';
 import { toGrayscale } from '../../../src/trainer/data/index';
 import { mulberry32 } from '../../../src/trainer/data/random';
 
@@ -88,18 +88,18 @@ describe('own image preprocessing', function () {
     assert.equal(mnistFromDrawing(new Float64Array(100), 10, 10), null, 'nothing drawn');
   });
 
-  it('resizes and makes grayscale exactly as the trainer does for image folders', function () {
+  it('resizes and makes grayscale with the data set\'s own functions (src/shared/imageResize)', function () {
     const w = 37;
     const h = 23;
     const rgba = Uint8Array.from(randoms(w * h * 4, 3, 0, 255), (v) => Math.floor(v));
-    const mine = resizeRgbaToRgb(rgba, w, h, 32, 32);
-    const theirs = new Uint8Array(32 * 32 * 3);
-    trainerResize({ width: w, height: h, data: rgba }, 32, 32, theirs, 0);
-    assert.deepEqual(mine, theirs);
-    const gray = toGrayscale({ images: theirs, labels: new Uint8Array(1), count: 1 }, [32, 32, 3]);
-    assert.deepEqual(rgbToGray(mine), gray.images);
+    const rgb = resizeRgbaToRgb(rgba, w, h, 32, 32);
+    assert.deepEqual(imageForModel(rgba, w, h, [32, 32, 3]), rgb);
+    // Grayscale as the trainer's grayscale runs make it.
+    const gray = toGrayscale({ images: rgb, labels: new Uint8Array(1), count: 1 }, [32, 32, 3]);
+    assert.deepEqual(rgbToGray(rgb), gray.images);
     assert.deepEqual(imageForModel(rgba, w, h, [32, 32, 1]), gray.images);
     assert.deepEqual(imageForModel(rgba, w, h, [32, 32, 1], true), gray.images.map((v) => 255 - v));
-    assert.deepEqual(imageForModel(rgba, w, h, [32, 32, 3]), theirs);
+    // A canvas's ImageData holds a Uint8ClampedArray.
+    assert.deepEqual(imageForModel(Uint8ClampedArray.from(rgba), w, h, [20, 30, 3]), resizeRgbaToRgb(rgba, w, h, 30, 20));
   });
 });
