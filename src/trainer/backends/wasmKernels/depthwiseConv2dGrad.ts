@@ -18,13 +18,22 @@ function info(xShape: Shape4, filterShape: Shape4, attrs: { strides: [number, nu
   return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
 }
 
-/** dW[kh, kw, c, m] = Σ over batch and output positions of x[b, oh·s+kh−pt, ow·s+kw−pl, c] · dy[b, oh, ow, c·m′+m]. */
-function depthwiseFilterGradNhwc(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo, dw: Float32Array): void {
+/**
+ * The two gradients of a depthwise convolution, one walk over the pairs (output position, kernel
+ * cell inside the input) they share:
+ *  - `filter`: dW[kh, kw, c, m] = Σ over batch and output positions of x[b, oh·s+kh−pt, ow·s+kw−pl, c] · dy[b, oh, ow, c·m′+m],
+ *    with `src` = x and `out` = dW;
+ *  - `input`: dx[b, ih, iw, c] = Σ over the output positions and kernel cells that read it of dy[b, oh, ow, c·m′+m] · w[kh, kw, c, m],
+ *    with `src` = w and `out` = dx.
+ * The mode is tested once per kernel cell, so each channel loop stays one multiply-add.
+ */
+function depthwiseGradNhwc(wrt: 'filter' | 'input', dy: Float32Array, src: Float32Array, ci: tf.backend_util.Conv2DInfo, out: Float32Array): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = ci;
   const top = ci.padInfo.top;
   const left = ci.padInfo.left;
   const mult = outChannels / inChannels;
-  dw.fill(0);
+  const filter = wrt === 'filter';
+  out.fill(0);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
       for (let ow = 0; ow < outWidth; ow++) {
@@ -37,38 +46,15 @@ function depthwiseFilterGradNhwc(x: Float32Array, dy: Float32Array, ci: tf.backe
             if (iw < 0 || iw >= inWidth) continue;
             const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels;
             const wBase = (kh * filterWidth + kw) * outChannels;
-            for (let o = 0; o < outChannels; o++) {
-              dw[wBase + o] = (dw[wBase + o] as number) + (x[xBase + Math.floor(o / mult)] as number) * (dy[dyBase + o] as number);
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** dx[b, ih, iw, c] = Σ over the output positions and kernel cells that read it of dy[b, oh, ow, c·m′+m] · w[kh, kw, c, m]. */
-function depthwiseInputGradNhwc(dy: Float32Array, w: Float32Array, ci: tf.backend_util.Conv2DInfo, dx: Float32Array): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = ci;
-  const top = ci.padInfo.top;
-  const left = ci.padInfo.left;
-  const mult = outChannels / inChannels;
-  dx.fill(0);
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight + kh - top;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth + kw - left;
-            if (iw < 0 || iw >= inWidth) continue;
-            const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            const wBase = (kh * filterWidth + kw) * outChannels;
-            for (let o = 0; o < outChannels; o++) {
-              const i = xBase + Math.floor(o / mult);
-              dx[i] = (dx[i] as number) + (dy[dyBase + o] as number) * (w[wBase + o] as number);
+            if (filter) {
+              for (let o = 0; o < outChannels; o++) {
+                out[wBase + o] = (out[wBase + o] as number) + (src[xBase + Math.floor(o / mult)] as number) * (dy[dyBase + o] as number);
+              }
+            } else {
+              for (let o = 0; o < outChannels; o++) {
+                const i = xBase + Math.floor(o / mult);
+                out[i] = (out[i] as number) + (dy[dyBase + o] as number) * (src[wBase + o] as number);
+              }
             }
           }
         }
@@ -91,7 +77,7 @@ function depthwiseFilterGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend:
   const ci = info(x.shape as Shape4, attrs.filterShape, attrs);
   const out = backend.makeOutput([...attrs.filterShape], 'float32');
   // Views after makeOutput: allocating may grow (and so detach) the wasm memory.
-  depthwiseFilterGradNhwc(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(dy) as Float32Array, ci, backend.typedArrayFromHeap(out) as Float32Array);
+  depthwiseGradNhwc('filter', backend.typedArrayFromHeap(dy) as Float32Array, backend.typedArrayFromHeap(x) as Float32Array, ci, backend.typedArrayFromHeap(out) as Float32Array);
   return out;
 }
 
@@ -101,7 +87,7 @@ function depthwiseInputGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const backend = args.backend as BackendWasm;
   const ci = info(attrs.inputShape, filter.shape as Shape4, attrs);
   const out = backend.makeOutput([...attrs.inputShape], 'float32');
-  depthwiseInputGradNhwc(backend.typedArrayFromHeap(dy) as Float32Array, backend.typedArrayFromHeap(filter) as Float32Array, ci, backend.typedArrayFromHeap(out) as Float32Array);
+  depthwiseGradNhwc('input', backend.typedArrayFromHeap(dy) as Float32Array, backend.typedArrayFromHeap(filter) as Float32Array, ci, backend.typedArrayFromHeap(out) as Float32Array);
   return out;
 }
 
