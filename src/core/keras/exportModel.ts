@@ -3,7 +3,8 @@
  * of the registry's Keras configs, names as the trainer gives them, compiled with the `train`
  * block), `metadata.json`, and the layout of `model.weights.h5`: which checkpoint weight goes to
  * `layers/<name>/vars/<i>` in Keras's variable order, and the optimizer's fresh state. Pure: the
- * host (src/host/keras) reads the checkpoint and writes the zip and the HDF5 file.
+ * host (src/host/keras) reads the checkpoint and writes the zip and the HDF5 file from this plan
+ * (its type, `KerasFilePlan`, in src/shared/kerasFiles, which both sides import).
  *
  * The layout is that of Keras 3.15's own files (`keras.Sequential(...).save('x.keras')`): a
  * `layers` group per layer, an empty top-level `vars`, and `optimizer/vars` holding the
@@ -12,6 +13,7 @@
  * in Keras with a fresh optimizer; those constant slots are stored gzip-compressed, so they add
  * next to nothing to the file (the weights are stored as Keras stores them).
  */
+import type { H5Dataset, H5Group, Json, JsonObject, KerasFilePlan } from '../../shared/kerasFiles';
 import type { DatasetSpec, OptimizerName, TrainSpec } from '../../shared/modelSpec';
 import { endsInSoftmax, layerDef, type LayerSpec, type TypedModelSpec } from '../layers/index';
 import { KerasMismatch } from '../layers/kerasArgs';
@@ -20,32 +22,6 @@ import { KerasInteropError, type KerasProblem } from './problems';
 
 /** The Keras version whose files these are written like (and that the tests load them in). */
 export const KERAS_FORMAT_VERSION = '3.15.1';
-
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
-export type JsonObject = { readonly [k: string]: Json };
-
-/** A group of model.weights.h5 with its string attributes. */
-export interface H5Group {
-  readonly path: string;
-  readonly attrs: Readonly<Record<string, string>>;
-}
-
-/** A dataset of model.weights.h5: a checkpoint weight (by its TensorFlow.js name `<layer>/<weight>`) or a constant. */
-export interface H5Dataset {
-  readonly path: string;
-  readonly dtype: 'float32' | 'int64';
-  readonly shape: readonly number[];
-  readonly source: { readonly weight: string } | { readonly fill: number };
-  /** Stored gzip-compressed (the optimizer's constant slots, which then take next to nothing). */
-  readonly compressed?: boolean;
-}
-
-export interface KerasFilePlan {
-  readonly config: JsonObject;
-  readonly metadata: JsonObject;
-  readonly groups: readonly H5Group[];
-  readonly datasets: readonly H5Dataset[];
-}
 
 export interface KerasExportOptions {
   /** CNN Lab's version, recorded in metadata.json. */

@@ -3,15 +3,10 @@
  * file plan and its Python script. The CLI and the extension hand this to the host's exporter.
  */
 import { CnnLabError } from '../../shared/errors';
+import type { KerasExport } from '../../shared/kerasFiles';
 import { analyzeModelText } from '../analyze';
-import { kerasFilePlan, type KerasFilePlan } from './exportModel';
+import { kerasFilePlan } from './exportModel';
 import { pythonScript } from './pythonScript';
-
-export interface KerasExport {
-  readonly modelName: string;
-  readonly keras: KerasFilePlan;
-  script(weightsFile: string, scriptFile: string): string;
-}
 
 /** The Keras export of a run's model text; throws CnnLabError when the text does not validate or Keras cannot express it. */
 export function kerasExportOf(modelText: string, o: { readonly version: string; readonly savedAt: Date; readonly runId?: string }): KerasExport {

@@ -9,6 +9,7 @@
  */
 import { BUILTIN_DATASETS, DEFAULT_TRAIN, OPTIMIZERS, type BuiltinDatasetName, type DatasetSpec, type OptimizerName, type TrainSpec } from '../../shared/modelSpec';
 import { DATASETS } from '../../shared/datasets';
+import type { ForeignModel } from '../../shared/kerasFiles';
 import { analyzeModelText } from '../analyze';
 import type { KerasWeight } from '../layers/def';
 import { layerDefs, type AnyLayerDef, type LayerSpec, type TypedModelSpec } from '../layers/index';
@@ -18,22 +19,6 @@ import type { CoreDiagnostic } from '../types';
 import { HARD_SIGMOID_RELU, HARD_SIGMOID_RESCALING, HARD_SIGMOID_SUFFIX, kerasWeightGroups } from './exportModel';
 import { modelFileText } from './modelText';
 import { KerasInteropError, type KerasLayerRef, type KerasProblem } from './problems';
-
-/** A model file read by the host: its configs as JSON, before any mapping. */
-export interface ForeignModel {
-  /** `keras`: a Keras 3 `.keras` zip; `h5`: a Keras HDF5 model; `tfjs`: a TensorFlow.js `model.json`. */
-  readonly format: 'keras' | 'h5' | 'tfjs';
-  /** The file's name, for the model file's header. */
-  readonly fileName: string;
-  /** `{ class_name, config }` of the model. */
-  readonly modelConfig: unknown;
-  /** Keras 3's `compile_config`, or Keras 2's / TensorFlow.js's `training_config`; null when not compiled. */
-  readonly trainingConfig: unknown;
-  /** metadata.json of a `.keras` file (CNN Lab's exports add a `cnn_lab` block), else null. */
-  readonly metadata: unknown;
-  /** Who wrote it (`3.15.1`, `tfjs-layers 4.22.0`), when the file says. */
-  readonly writtenBy: string | null;
-}
 
 export interface ImportOptions {
   /** CNN Lab's version, for the header. */

@@ -8,7 +8,8 @@
  */
 import { DATASETS } from '../../shared/datasets';
 import type { TypedModelSpec } from '../layers/index';
-import { exportedLayers, KERAS_FORMAT_VERSION, kerasLoss, kerasModelName, kerasOptimizerClass, type Json } from './exportModel';
+import type { Json } from '../../shared/kerasFiles';
+import { exportedLayers, KERAS_FORMAT_VERSION, kerasLoss, kerasModelName, kerasOptimizerClass } from './exportModel';
 
 /** A JSON value as a Python literal (lists become tuples, as Keras's own reprs show them). */
 export function pythonLiteral(v: Json): string {

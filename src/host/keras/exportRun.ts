@@ -13,6 +13,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CnnLabError } from '../../shared/errors';
+import type { KerasExport, KerasFilePlan } from '../../shared/kerasFiles';
 import { MODEL_DIR_FILES, RUN_FILES, TMP_MARK } from '../../shared/runFiles';
 import { safeName } from '../runStore';
 import { writeH5 } from './hdf5';
@@ -20,30 +21,8 @@ import { trainedWeightsDir, type ExportFormat } from './interop';
 import { readModelFolder, type NamedWeight } from './tfjsModel';
 import { zipBytes } from './zipWriter';
 
-
-/** The `.keras` file's plan (the core's `kerasFilePlan`): its JSON files and the HDF5 layout. */
-export interface KerasPlan {
-  readonly config: unknown;
-  readonly metadata: unknown;
-  readonly groups: readonly { readonly path: string; readonly attrs: Readonly<Record<string, string>> }[];
-  readonly datasets: readonly {
-    readonly path: string;
-    readonly dtype: 'float32' | 'int64';
-    readonly shape: readonly number[];
-    readonly source: { readonly weight: string } | { readonly fill: number };
-    readonly compressed?: boolean;
-  }[];
-}
-
-/** What the model language makes of a run's model text (throws when the model cannot be exported). */
-export interface ExportPlan {
-  readonly modelName: string;
-  readonly keras: KerasPlan;
-  /** The Python script, loading `weightsFile` from beside itself. */
-  script(weightsFile: string, scriptFile: string): string;
-}
-
-export type ExportPlanner = (modelText: string, runId: string) => ExportPlan;
+/** What the model language makes of a run's model text (the core's `kerasExportOf`; throws when the model cannot be exported). */
+export type ExportPlanner = (modelText: string, runId: string) => KerasExport;
 
 export interface ExportOptions {
   readonly format: ExportFormat;
@@ -70,7 +49,7 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
 }
 
 /** model.weights.h5 of the plan, filled from the checkpoint's weights, as bytes. */
-async function weightsFile(plan: KerasPlan, weights: ReadonlyMap<string, NamedWeight>, source: string): Promise<Uint8Array> {
+async function weightsFile(plan: KerasFilePlan, weights: ReadonlyMap<string, NamedWeight>, source: string): Promise<Uint8Array> {
   const datasets = plan.datasets.map((d) => {
     const size = d.shape.reduce((a, b) => a * b, 1);
     if ('fill' in d.source) {

@@ -6,6 +6,7 @@
  * 4 MB that nothing but export and import needs.
  */
 import { CnnLabError } from '../../shared/errors';
+import type { H5Dataset as PlannedDataset, H5Group } from '../../shared/kerasFiles';
 
 type H5 = (typeof import('h5wasm/node'))['default'];
 type H5File = InstanceType<H5['File']>;
@@ -22,23 +23,16 @@ export function hdf5(): Promise<H5> {
   return loading;
 }
 
-/** A group of the file to write, with string attributes. */
-export interface GroupToWrite {
-  readonly path: string;
-  readonly attrs: Readonly<Record<string, string>>;
-}
-
-export interface DatasetToWrite {
-  readonly path: string;
-  readonly dtype: 'float32' | 'int64';
-  readonly shape: readonly number[];
+/**
+ * A dataset of the file to write: a planned one (src/shared/kerasFiles) with its values;
+ * `compressed` is gzip in one chunk (HDF5's deflate filter, which h5py reads natively).
+ */
+export interface DatasetToWrite extends Omit<PlannedDataset, 'source'> {
   readonly data: Float32Array | BigInt64Array;
-  /** gzip-compressed, in one chunk (HDF5's deflate filter, which h5py reads natively). */
-  readonly compressed?: boolean;
 }
 
 /** Writes an HDF5 file of these groups (parents first) and datasets. */
-export async function writeH5(file: string, groups: readonly GroupToWrite[], datasets: readonly DatasetToWrite[]): Promise<void> {
+export async function writeH5(file: string, groups: readonly H5Group[], datasets: readonly DatasetToWrite[]): Promise<void> {
   const h5 = await hdf5();
   const f = new h5.File(file, 'w');
   try {

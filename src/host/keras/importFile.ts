@@ -15,22 +15,13 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CnnLabError } from '../../shared/errors';
+import type { ForeignModel } from '../../shared/kerasFiles';
 import { RUN_FILES, checkpointDirName, isJsonObject, type RunRecord } from '../../shared/runFiles';
 import { extractMembers, listZip } from '../native/zip';
 import { newRunDir } from '../runStore';
 import { readH5, type H5Reader, type ReadArray } from './hdf5';
 import { defaultModelFile } from './interop';
 import { readTfjsModel, writeModelFolder, type NamedWeight } from './tfjsModel';
-
-/** A model file's configs as read (the core's `ForeignModel`). */
-export interface ForeignModelFile {
-  readonly format: 'keras' | 'h5' | 'tfjs';
-  readonly fileName: string;
-  readonly modelConfig: unknown;
-  readonly trainingConfig: unknown;
-  readonly metadata: unknown;
-  readonly writtenBy: string | null;
-}
 
 /** What the model language made of it (the core's `ImportedModel`). */
 export interface ConvertedModel {
@@ -47,7 +38,7 @@ export interface ConvertedModel {
   readonly spec: { readonly name: string; readonly train: { readonly seed: number } } | null;
 }
 
-export type ModelConverter = (m: ForeignModelFile) => ConvertedModel;
+export type ModelConverter = (m: ForeignModel) => ConvertedModel;
 
 export interface ImportOptions {
   /** The model file to write; default `<file without extension>.cnn.yaml` beside the file. */
@@ -74,7 +65,7 @@ export interface ImportResult {
 type LayerToRead = ConvertedModel['layers'][number];
 
 interface ReadModel {
-  readonly foreign: ForeignModelFile;
+  readonly foreign: ForeignModel;
   /** Each layer's weights as the file holds them, in Keras's variable order. */
   readonly weights: (layers: readonly LayerToRead[]) => Promise<(ReadArray | null)[][]>;
   readonly dispose: () => Promise<void>;
@@ -203,7 +194,7 @@ async function collectWeights(converted: ConvertedModel, read: ReadModel): Promi
 }
 
 /** The format of a model file, by its name and first bytes. */
-async function formatOf(file: string): Promise<ForeignModelFile['format']> {
+async function formatOf(file: string): Promise<ForeignModel['format']> {
   const fh = await fsp.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
     throw new CnnLabError('E_IO', `Cannot open ${file}: ${err.code ?? err.message}`, 'Check the path.');
   });
@@ -250,7 +241,7 @@ export async function importModelFile(file: string, o: ImportOptions): Promise<I
  * A run folder whose checkpoint 0 holds the imported weights, in the trainer's order (trainable
  * ones layer by layer, then the others, as tfjs's `model.weights` lists them).
  */
-async function prepareFineTune(root: string, converted: ConvertedModel, spec: NonNullable<ConvertedModel['spec']>, weights: ReadonlyMap<string, NamedWeight>, foreign: ForeignModelFile, generatedBy: string): Promise<string> {
+async function prepareFineTune(root: string, converted: ConvertedModel, spec: NonNullable<ConvertedModel['spec']>, weights: ReadonlyMap<string, NamedWeight>, foreign: ForeignModel, generatedBy: string): Promise<string> {
   const runDir = newRunDir(root, spec.name);
   const all = converted.layers.flatMap((l) => l.weights.map((w) => ({ key: `${l.name}/${w.name}`, trainable: w.trainable })));
   const ordered = [...all.filter((w) => w.trainable), ...all.filter((w) => !w.trainable)].map((w) => weights.get(w.key) as NamedWeight);
