@@ -105,6 +105,15 @@ export function activationPass(activation: Activation, logits = false): NativePa
 }
 
 /**
+ * A layer's linear pass with its activation: a ReLU fused into the op (`linear(true)`, one pass
+ * fewer), any other activation as its own pass after `linear(false)`.
+ */
+export function withActivation(activation: Activation, logits: boolean, linear: (fuseRelu: boolean) => NativePass): NativePass {
+  if (activation === 'relu') return linear(true);
+  return chain(linear(false), activationPass(activation, logits));
+}
+
+/**
  * Passes one after the other as one (a layer's linear part and its activation; a separable
  * convolution's depthwise and pointwise steps). A ReLU at the end can be left to the next layer.
  */

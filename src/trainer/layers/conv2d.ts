@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DLayer } from '../../core/index';
 import { tfPadding, variableOf, type FusedKernels, type TfPadding } from '../nativeOps';
-import { activationPass, chain } from './activations';
+import { withActivation } from './activations';
 import { inputShapeArg, trainerLayer } from './def';
 import type { NativePass, PlanContext } from './def';
 import { glorotFor } from './init';
@@ -85,8 +85,7 @@ export const conv2d = trainerLayer<Conv2DLayer>({
       const w = variableOf(layer, 0);
       const b = l.useBias ? variableOf(layer, 1) : null;
       const padding = tfPadding(l.padding);
-      if (l.activation === 'relu') return convPass(w, b, 'full', l.strides, padding, plan);
-      return chain(convPass(w, b, 'none', l.strides, padding, plan), activationPass(l.activation, plan.logits));
+      return withActivation(l.activation, plan.logits, (relu) => convPass(w, b, relu ? 'full' : 'none', l.strides, padding, plan));
     },
   },
   /**

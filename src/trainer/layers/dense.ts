@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DenseLayer } from '../../core/index';
 import { variableOf } from '../nativeOps';
-import { activationPass, chain } from './activations';
+import { withActivation } from './activations';
 import { inputShapeArg, NOT_SHOWN, trainerLayer } from './def';
 import type { NativePass, PlanContext } from './def';
 import { glorotFor } from './init';
@@ -52,8 +52,7 @@ export const dense = trainerLayer<DenseLayer>({
     pass: (l, layer, plan) => {
       const w = variableOf(layer, 0);
       const b = l.useBias ? variableOf(layer, 1) : null;
-      if (l.activation === 'relu') return densePass(w, b, true, plan);
-      return chain(densePass(w, b, false, plan), activationPass(l.activation, plan.logits));
+      return withActivation(l.activation, plan.logits, (relu) => densePass(w, b, relu, plan));
     },
   },
   inspect: NOT_SHOWN,
