@@ -221,7 +221,13 @@ class Checker {
 
 // ------------------------------------------------------------------ layers
 
-interface ParsedLayer { node: LayerNode; params: YAMLMap | null; entries: Map<string, Entry> }
+interface ParsedLayer {
+  node: LayerNode;
+  params: YAMLMap | null;
+  entries: Map<string, Entry>;
+  /** The spec whose shapes are the layer's: `node.spec`, or, when only shape-neutral values are wrong, the layer with their defaults. */
+  shapeSpec?: LayerSpec | null;
+}
 
 function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, index: number): ParsedLayer {
   const range = c.rangeOf(raw ?? item);
@@ -285,11 +291,17 @@ function parseLayer(c: Checker, item: YamlNode | null, raw: YamlNode | null, ind
     }
   }
   const before = c.errorCount;
-  const spec = buildLayer(c, type, entries);
+  const built = buildLayer(c, type, entries);
   const after = c.errorCount;
-  const requiredMissing = fields.some((f) => f.required === true && !entries.has(f.key));
-  if (spec && after === before && !requiredMissing) node.spec = spec;
-  return { node, params: paramsMap, entries };
+  const missing = fields.filter((f) => f.required === true && !entries.has(f.key));
+  if (after === before && missing.length === 0) {
+    node.spec = built.spec;
+    return { node, params: paramsMap, entries, shapeSpec: built.spec };
+  }
+  // Wrong only where the shape does not depend on it: the shapes below stay known.
+  const neutral = (key: string): boolean => findField(fields, key)?.shapeNeutral === true;
+  const shapeSpec = missing.every((f) => f.shapeNeutral === true) && [...built.bad].every(neutral) ? built.spec : null;
+  return { node, params: paramsMap, entries, shapeSpec };
 }
 
 /**
@@ -347,51 +359,57 @@ function windowFixes(
   return fixes;
 }
 
-function buildLayer(c: Checker, type: LayerType, entries: Map<string, Entry>): LayerSpec | null {
+/**
+ * The layer as written; a bad value reads as its default, and `bad` lists the keys that had one.
+ * The spec is then not the user's model, but its shapes are exact when every bad key is shape-neutral.
+ */
+function buildLayer(c: Checker, type: LayerType, entries: Map<string, Entry>): { spec: LayerSpec; bad: Set<string> } {
   const get = (k: string): Entry | undefined => entries.get(k);
-  let bad = false;
+  const badKeys = new Set<string>();
+  const setBad = (k: string): void => { badKeys.add(k); };
   const num = (k: string, dflt: number, code?: DiagnosticCode): number => {
     const e = get(k);
     if (!e) return dflt;
     const v = c.number(e, code);
-    if (v === undefined) bad = true;
+    if (v === undefined) setBad(k);
     return v ?? dflt;
   };
   const pair = (k: string, dflt: Pair): Pair => {
     const e = get(k);
     if (!e) return dflt;
     const v = c.pair(e);
-    if (!v) bad = true;
+    if (!v) setBad(k);
     return v ?? dflt;
   };
   const en = <T extends string>(k: string, values: readonly T[], dflt: T): T => {
     const e = get(k);
     if (!e) return dflt;
     const v = c.enumValue(e, values);
-    if (v === undefined) bad = true;
+    if (v === undefined) setBad(k);
     return v ?? dflt;
   };
   const bool = (k: string, dflt: boolean): boolean => {
     const e = get(k);
     if (!e) return dflt;
     const v = c.bool(e);
-    if (v === undefined) bad = true;
+    if (v === undefined) setBad(k);
     return v ?? dflt;
   };
   let name: string | undefined;
   const ne = get('name');
   if (ne) {
     name = c.string(ne);
-    if (name === undefined) bad = true;
+    if (name === undefined) setBad('name');
     else if (!LAYER_NAME_RE.test(name)) {
       c.error(ne.at, 'wrong-type', c.t('layer.badName', { name }));
-      bad = true;
+      setBad('name');
+      name = undefined;
     }
   }
   const read: FieldReader = { number: num, pair, choice: en, bool };
   const fields = layerDef(type).build(read);
   const spec = { type, ...fields, ...(name === undefined ? {} : { name }) } as LayerSpec;
-  return bad ? null : spec;
+  return { spec, bad: badKeys };
 }
 
 // ------------------------------------------------------------------ top level
@@ -678,7 +696,7 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
   if (inputShape) {
     let shape: readonly number[] = inputShape;
     for (const p of parsed) {
-      const s = p.node.spec;
+      const s = p.node.spec ?? p.shapeSpec;
       if (!s) break;
       const r = inferLayer(s, shape, c.locale);
       if (!r.ok) {

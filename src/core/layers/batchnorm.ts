@@ -49,8 +49,8 @@ export const batchnorm = defineLayer<BatchNormLayer>({
     ko: '배치 정규화(Keras `BatchNormalization`): 채널별로 정규화합니다. 채널마다 파라미터 4개이며, 그중 2개(이동 평균과 이동 분산)는 학습되지 않습니다.',
   },
   fields: [
-    { key: 'momentum', kind: 'number', default: '0.99', min: 0, max: 1, maxExclusive: true, doc: 'Momentum of the moving mean and variance.', docKo: '이동 평균과 이동 분산의 모멘텀.' },
-    { key: 'epsilon', kind: 'number', default: '0.001', min: 0, minExclusive: true, max: 1, doc: 'Small constant added to the variance.', docKo: '분산에 더하는 작은 상수.' },
+    { key: 'momentum', kind: 'number', shapeNeutral: true, default: '0.99', min: 0, max: 1, maxExclusive: true, doc: 'Momentum of the moving mean and variance.', docKo: '이동 평균과 이동 분산의 모멘텀.' },
+    { key: 'epsilon', kind: 'number', shapeNeutral: true, default: '0.001', min: 0, minExclusive: true, max: 1, doc: 'Small constant added to the variance.', docKo: '분산에 더하는 작은 상수.' },
   ],
   aliases: ['batchnormalization', 'batchnorm2d', 'bn'],
   example: '`batchnorm: {}`',

@@ -21,7 +21,7 @@ export const elu = defineLayer<EluLayer>({
     ko: '지수 선형 유닛(Keras `ELU`): x > 0이면 x, 아니면 `alpha`·(eˣ − 1)입니다. 매끄럽고, 음수 출력은 −`alpha`까지 내려갑니다.',
   },
   fields: [
-    { key: 'alpha', kind: 'number', default: '1', min: 0, max: 1_000, doc: 'Scale of the negative part (Keras default 1.0).', docKo: '음수 부분의 크기(Keras 기본값 1.0).' },
+    { key: 'alpha', kind: 'number', shapeNeutral: true, default: '1', min: 0, max: 1_000, doc: 'Scale of the negative part (Keras default 1.0).', docKo: '음수 부분의 크기(Keras 기본값 1.0).' },
   ],
   shorthand: 'alpha',
   example: '`elu: { alpha: 1.0 }`',

@@ -25,12 +25,18 @@ export interface FieldDef {
   readonly maxExclusive?: boolean;
   /** Other accepted spellings (e.g. Keras's `use_bias`). */
   readonly aliases?: readonly string[];
+  /**
+   * The value changes neither the layer's output shape nor its parameter count (an activation, a
+   * rate, a name), so a bad or missing value does not stop the shapes: the analysis infers this
+   * layer and the ones below as if the default were there, and the student keeps every shape hint.
+   */
+  readonly shapeNeutral?: true;
 }
 
 /** `name`: every layer has it (the registry appends it to each layer's fields). */
-export const NAME_FIELD: FieldDef = { key: 'name', kind: 'string', doc: 'Layer name shown in the summary (default: Keras-style `conv2d_1`).', docKo: '요약에 표시할 층 이름(기본값: Keras 방식의 `conv2d_1`).' };
+export const NAME_FIELD: FieldDef = { key: 'name', kind: 'string', shapeNeutral: true, doc: 'Layer name shown in the summary (default: Keras-style `conv2d_1`).', docKo: '요약에 표시할 층 이름(기본값: Keras 방식의 `conv2d_1`).' };
 
-export const ACTIVATION_FIELD: FieldDef = { key: 'activation', kind: 'enum', values: ACTIVATIONS, default: 'linear', doc: 'Activation applied to the output.', docKo: '출력에 적용할 활성화 함수.' };
+export const ACTIVATION_FIELD: FieldDef = { key: 'activation', kind: 'enum', shapeNeutral: true, values: ACTIVATIONS, default: 'linear', doc: 'Activation applied to the output.', docKo: '출력에 적용할 활성화 함수.' };
 
 export const USE_BIAS_FIELD: FieldDef = { key: 'useBias', kind: 'bool', default: 'true', aliases: ['use_bias'], doc: 'Add a learned bias per output unit / filter.', docKo: '출력 유닛/필터마다 학습되는 편향을 더합니다.' };
 
@@ -44,7 +50,7 @@ export const DEPTH_MULTIPLIER_FIELD: FieldDef = { key: 'depthMultiplier', kind: 
 
 /** Dropout-style `rate` in [0, 1). */
 export function rateField(doc: string, docKo: string): FieldDef {
-  return { key: 'rate', kind: 'number', required: true, min: 0, max: 1, maxExclusive: true, doc, docKo };
+  return { key: 'rate', kind: 'number', required: true, shapeNeutral: true, min: 0, max: 1, maxExclusive: true, doc, docKo };
 }
 
 /** Field of a list by key or alias. */

@@ -22,7 +22,7 @@ export const leakyrelu = defineLayer<LeakyReluLayer>({
     ko: '리키 ReLU(Keras `LeakyReLU`): x > 0이면 x, 아니면 `negativeSlope`·x입니다. 음수 입력에도 작은 기울기가 흐릅니다.',
   },
   fields: [
-    { key: 'negativeSlope', kind: 'number', default: '0.3', min: 0, max: 1_000, aliases: ['negative_slope', 'alpha'], doc: 'Slope for negative inputs (Keras default 0.3).', docKo: '음수 입력의 기울기(Keras 기본값 0.3).' },
+    { key: 'negativeSlope', kind: 'number', shapeNeutral: true, default: '0.3', min: 0, max: 1_000, aliases: ['negative_slope', 'alpha'], doc: 'Slope for negative inputs (Keras default 0.3).', docKo: '음수 입력의 기울기(Keras 기본값 0.3).' },
   ],
   aliases: ['leaky_relu', 'leakyrelu2d'],
   shorthand: 'negativeSlope',

@@ -112,6 +112,34 @@ describe('core inlay hints and code lenses', () => {
     assert.equal(ranged.length, 2);
   });
 
+  it('a wrong value that does not change shapes (activation, rate, name) keeps every shape hint; one that does stops them below it', () => {
+    const labels = (t: string): string[] => inlayHints(t, analyzeModelText(t)).map((h) => h.label);
+    const good = labels(text);
+    const typos: [string, string][] = [
+      ['activation: relu', 'activation: relux'],
+      ['conv2d: { filters: 32,', 'conv2d: { name: "bad name", filters: 32,'],
+    ];
+    for (const [from, to] of typos) {
+      const bad = text.replace(from, to);
+      assert.notEqual(bad, text, `the example holds ${from}`);
+      const a2 = analyzeModelText(bad);
+      assert.equal(a2.diagnostics.filter((d) => d.severity === 'error').length, 1, `${to}: one error`);
+      assert.equal(a2.spec, null, `${to}: not trainable`);
+      assert.deepEqual(labels(bad), good, `${to}: the same hints as the valid model`);
+    }
+    // Dropout: a rate out of range, or none at all, is still a pass-through for shapes.
+    const withDropout = text.replace('  - dense: { units: 10,', '  - dropout: { rate: 0.5 }\n  - dense: { units: 10,');
+    const dropoutHints = labels(withDropout);
+    assert.equal(dropoutHints.length, good.length + 1);
+    for (const bad of [withDropout.replace('rate: 0.5', 'rate: 1.5'), withDropout.replace('{ rate: 0.5 }', '{}')]) {
+      assert.equal(analyzeModelText(bad).spec, null);
+      assert.deepEqual(labels(bad), dropoutHints);
+    }
+    // Filters change the shape: the hints stop at that layer, the ones above stay.
+    const badFilters = labels(text.replace('filters: 64', 'filters: -1'));
+    assert.deepEqual(badFilters, good.slice(0, 3));
+  });
+
   it('lenses: totals plus Train and Summary on the layers key; an error count when invalid', () => {
     const lenses = codeLenses(a);
     assert.deepEqual(lenses.map((l) => [l.title, l.command]), [
