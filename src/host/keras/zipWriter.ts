@@ -4,6 +4,7 @@
  * `.keras` files back). No zip64: a `.keras` of a CNN Lab model is far below 4 GiB.
  */
 import * as zlib from 'node:zlib';
+import { asBytes, concatBytes } from '../../shared/bytes';
 import { crc32 } from '../native/zip';
 
 export interface ZipInput {
@@ -22,19 +23,6 @@ function dosDateTime(d: Date): { date: number; time: number } {
   };
 }
 
-/** A Uint8Array view of a Buffer (the @types/node 20 typings no longer type-check Buffer as one). */
-const bytes = (b: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** The zip file of `entries`, in that order. */
 export function zipBytes(entries: readonly ZipInput[], modified: Date = new Date()): Uint8Array {
   const { date, time } = dosDateTime(modified);
@@ -43,7 +31,7 @@ export function zipBytes(entries: readonly ZipInput[], modified: Date = new Date
   let offset = 0;
   for (const e of entries) {
     const name = new TextEncoder().encode(e.name);
-    const data = e.deflate ? bytes(zlib.deflateRawSync(e.data, { level: 9 })) : e.data;
+    const data = e.deflate ? asBytes(zlib.deflateRawSync(e.data, { level: 9 })) : e.data;
     const crc = crc32(e.data);
     const method = e.deflate ? 8 : 0;
     const local = Buffer.alloc(30);
@@ -72,16 +60,16 @@ export function zipBytes(entries: readonly ZipInput[], modified: Date = new Date
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // a regular file, rw-r--r--
     central.writeUInt32LE(offset, 42);
-    locals.push(bytes(local), name, data);
-    centrals.push(bytes(central), name);
+    locals.push(asBytes(local), name, data);
+    centrals.push(asBytes(central), name);
     offset += local.length + name.length + data.length;
   }
-  const directory = concat(centrals);
+  const directory = concatBytes(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(entries.length, 8);
   end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
-  return concat([...locals, directory, bytes(end)]);
+  return concatBytes([...locals, directory, asBytes(end)]);
 }

@@ -14,7 +14,7 @@ import { DATASETS } from '../../shared/datasets';
 import { downloadVerified, formatMB, type RemoteFile } from './download';
 import { readTar } from './tar';
 import type { ImageSet, LoadOptions, LoadedDataset } from './types';
-import { asBytes } from './bytes';
+import { asBytes } from '../../shared/bytes';
 
 const CIFAR10_ARCHIVE: RemoteFile = {
   name: 'cifar-10-binary.tar.gz',

@@ -16,7 +16,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import { CnnLabError } from '../../shared/errors';
-import { asBytes } from './bytes';
+import { asBytes } from '../../shared/bytes';
 import { maybeGunzip } from './idx';
 import type { DataProgress } from './types';
 

@@ -10,7 +10,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { CnnLabError } from '../../shared/errors';
 import type { ImageSet } from './types';
-import { asBytes } from './bytes';
+import { asBytes } from '../../shared/bytes';
 
 const gunzipAsync = promisify(gunzip);
 

@@ -20,7 +20,7 @@ import type { DatasetSpec, Pair } from '../../shared/modelSpec';
 import { gather, stratifiedSplit } from './split';
 import { Random, deriveSeed } from './random';
 import type { ImageSet, LoadOptions, LoadedDataset } from './types';
-import { asBytes, concatBytes } from './bytes';
+import { asBytes, concatBytes } from '../../shared/bytes';
 
 type FolderSpec = Extract<DatasetSpec, { kind: 'folder' }>;
 

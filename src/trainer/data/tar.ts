@@ -4,7 +4,7 @@
  * Entries are handed to a callback that may return a sink for the entry's bytes.
  */
 import { CnnLabError } from '../../shared/errors';
-import { concatBytes } from './bytes';
+import { concatBytes } from '../../shared/bytes';
 
 const BLOCK = 512;
 

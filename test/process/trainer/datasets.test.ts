@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import type { TypedModelSpec } from '../../../src/core';
 import type { ModelSpec } from '../../../src/shared/modelSpec';
 import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
-import { asBytes } from '../../../src/trainer/data/bytes';
+import { asBytes } from '../../../src/shared/bytes';
 import { DEFAULT_LOCAL_FASHION_MNIST_DIR } from '../../../src/trainer/data/index';
 import { readSummary } from '../../../src/trainer/runFolder';
 import { TrainerHarness, smallSpec, startRequest } from './harness';

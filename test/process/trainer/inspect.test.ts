@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainerClient } from '../../../src/host/trainerClient';
-import { asBytes } from '../../../src/trainer/data/bytes';
+import { asBytes } from '../../../src/shared/bytes';
 import type {
   ExplanationMessage, FeatureMapsMessage, FloatPayload, InspectFailedMessage, InspectRequest, SaliencyMessage, TrainerMessage,
 } from '../../../src/shared/trainerProtocol';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CnnLabError } from '../../../src/shared/errors';
 import { DATASETS } from '../../../src/shared/datasets';
 import { CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, loadCifar10, parseCifarBatch, unpackCifarArchive } from '../../../src/trainer/data/cifar10';
-import { concatBytes } from '../../../src/trainer/data/bytes';
+import { concatBytes } from '../../../src/shared/bytes';
 import { readTar, type TarEntry } from '../../../src/trainer/data/tar';
 import { bytesRoute, closedPortUrl, gzip, sha256Hex, startServer, tempDir, writeUstar } from './helpers';
 

@@ -5,7 +5,7 @@ import { CnnLabError } from '../../../src/shared/errors';
 import { DownloadFailedError, downloadVerified, type RemoteFile } from '../../../src/trainer/data/download';
 import type { DataProgress } from '../../../src/trainer/data/types';
 import { gzipSync } from 'node:zlib';
-import { asBytes } from '../../../src/trainer/data/bytes';
+import { asBytes } from '../../../src/shared/bytes';
 import { bytesRoute, closedPortUrl, gunzip, readBytes, sha256Hex, startServer, tempDir, type TestServer } from './helpers';
 
 /** 300 kB of pseudo-random bytes, so it arrives in several chunks. */

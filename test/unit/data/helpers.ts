@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { asBytes } from '../../../src/trainer/data/bytes';
+import { asBytes } from '../../../src/shared/bytes';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -5,7 +5,7 @@ import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CnnLabError } from '../../../src/shared/errors';
 import { loadDataset } from '../../../src/trainer/data/index';
-import { asBytes } from '../../../src/trainer/data/bytes';
+import { asBytes } from '../../../src/shared/bytes';
 import { resizeRgbaToRgb } from '../../../src/shared/imageResize';
 import { decodeImage } from '../../../src/trainer/data/imageFolder';
 import { tempDir } from './helpers';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CnnLabError } from '../../../src/shared/errors';
 import { DATASETS } from '../../../src/shared/datasets';
-import { asBytes } from '../../../src/trainer/data/bytes';
+import { asBytes } from '../../../src/shared/bytes';
 import { loadDataset } from '../../../src/trainer/data/index';
 import { encodeIdx } from '../../../src/trainer/data/idx';
 import {
