@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { tensorflowAvailable } from '../../../src/trainer/backends/tensorflow';
 import type { ComparisonLine } from './fusedOps.child';
 import { CONV_LAYERS, DENSE_LAYERS } from './fusedKernels';
+import { skipWithoutNative } from './skipWithoutNative';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const child = path.join(__dirname, 'fusedOps.child.ts');
@@ -132,14 +133,7 @@ describe('binding patch: list-valued op attributes (scripts/native/binding-patch
 describe('native tensorflow backend: fused kernels agree with the unfused ops', function () {
   this.timeout(300_000);
 
-  before(function () {
-    const probe = tensorflowAvailable(root);
-    if (!probe.available) {
-      if (process.env.CI || process.env.CNN_LAB_REQUIRE_NATIVE === '1') assert.fail(`native backend required but not available: ${probe.reason ?? ''}`);
-      console.log(`      skipped: native backend not provisioned (${probe.reason ?? ''})`);
-      this.skip();
-    }
-  });
+  before(skipWithoutNative);
 
   it('with oneDNN on: _FusedConv2D, _MklNativeFusedConv2D, _FusedMatMul and _MklNativeFusedMatMul, [BiasAdd] and [BiasAdd, Relu]', () => {
     const { detail, lines } = completeRun('on');

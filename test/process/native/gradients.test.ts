@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { needsOnednnOff, tensorflowAvailable } from '../../../src/trainer/backends/tensorflow';
+import { skipWithoutNative } from './skipWithoutNative';
 import type { LayerSpec, TypedModelSpec } from '../../../src/core';
 import { DEFAULT_TRAIN } from '../../../src/shared/modelSpec';
 import { LAYER_TYPES } from '../../../src/core';
@@ -52,15 +53,7 @@ function assertClose(line: CaseLine, mode: string): void {
 describe('native tensorflow backend: gradients match the cpu backend', function () {
   this.timeout(300_000);
 
-  before(function () {
-    const probe = tensorflowAvailable(root);
-    if (!probe.available) {
-      // Visible in the report; CI provisions the backend first, so it must not skip there.
-      if (process.env.CI || process.env.CNN_LAB_REQUIRE_NATIVE === '1') assert.fail(`native backend required but not available: ${probe.reason ?? ''}`);
-      console.log(`      skipped: native backend not provisioned (${probe.reason ?? ''})`);
-      this.skip();
-    }
-  });
+  before(skipWithoutNative);
 
   for (const mode of ['on', 'off'] as const) {
     it(`every case the trainer would run with oneDNN ${mode} agrees with the reference`, () => {
@@ -93,12 +86,7 @@ describe('direct training step: every layer\'s pass matches tfjs automatic diffe
   const PASS_TOLERANCE = 1e-5;
   interface PassLine { name: string; forward: number; inputGrad: number; weightGrads: number[]; weightsAfter: number[] }
 
-  before(function () {
-    if (!tensorflowAvailable(root).available) {
-      if (process.env.CI || process.env.CNN_LAB_REQUIRE_NATIVE === '1') assert.fail('native backend required but not available');
-      this.skip();
-    }
-  });
+  before(skipWithoutNative);
 
   for (const mode of ['on', 'off'] as const) {
     it(`every layer type, activation, padding and stride (oneDNN ${mode}, with the kernels the step picks)`, () => {
