@@ -30,6 +30,12 @@ export interface CodeServerOptions {
   readonly home?: string;
   /** Do not kill the server when this process exits (the CLI's `start`). */
   readonly leaveRunning?: boolean;
+  /**
+   * Workspace trust as a user meets it: without `--disable-workspace-trust` and with
+   * `security.workspace.trust.enabled` on, a folder opens in Restricted Mode until it is trusted.
+   * Off by default: every other test trusts its folder.
+   */
+  readonly workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -124,7 +130,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
   const home = opts.home ?? codeServerHome();
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'cnncs-'));
   for (const d of ['data/User', 'exts', 'xdg-data', 'xdg-config', 'tmp']) mkdirSync(join(stateDir, d), { recursive: true });
-  writeFileSync(join(stateDir, 'data', 'User', 'settings.json'), `${JSON.stringify({ ...QUIET_USER_SETTINGS, ...opts.userSettings }, null, 2)}\n`);
+  writeFileSync(join(stateDir, 'data', 'User', 'settings.json'), `${JSON.stringify({ ...QUIET_USER_SETTINGS, ...(opts.workspaceTrust === true ? { 'security.workspace.trust.enabled': true } : {}), ...opts.userSettings }, null, 2)}\n`);
   const port = opts.port ?? await freePort();
   // --config keeps code-server from writing ~/.config/code-server/config.yaml.
   writeFileSync(join(stateDir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
@@ -134,7 +140,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
   const child = spawn(process.execPath, [
     codeServerEntry(home),
     '--config', join(stateDir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(opts.workspaceTrust === true ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--disable-proxy',
     '--user-data-dir', join(stateDir, 'data'), '--extensions-dir', join(stateDir, 'exts'),
     ...(opts.folder !== undefined ? [opts.folder] : []),
