@@ -126,6 +126,32 @@ describe('walkthrough: Deep Learning for Vision, the labs', function () {
     }
   });
 
+  it('quotes in the dropout step only numbers measured on the full MNIST, as docs/course.md tables them', function () {
+    // Measured numbers: decimals with two or more digits (99.70%, 0.93 points, 0.0398), not the
+    // course's section 3.5 or Dropout(0.5).
+    const measured = (t: string): string[] => [...t.matchAll(/\d+\.\d{2,}/g)].map((m) => m[0]).sort();
+    const course = readFileSync(path.join(ROOT, 'docs/course.md'), 'utf8');
+    const start = course.indexOf('### Full MNIST');
+    assert.ok(start >= 0, 'docs/course.md has the full-MNIST dropout comparison');
+    const end = course.indexOf('\n#', start + 1);
+    const fullMnist = course.slice(start, end < 0 ? undefined : end);
+    const step = walkthrough?.steps.find((s) => s.id === 'cnnLab.labs.dropout');
+    assert.ok(step !== undefined);
+    for (const key of [step.description, step.media.altText ?? '%%'].map(keyOf)) {
+      const numbers = measured(en[key] ?? '');
+      assert.ok(numbers.length > 0, `${key} quotes measured numbers`);
+      for (const n of numbers) assert.ok(fullMnist.includes(n), `${key}: ${n} is not in docs/course.md's full-MNIST comparison`);
+      assert.deepEqual(measured(ko[key] ?? ''), numbers, `${key}: the same measured numbers in Korean`);
+    }
+    // The picture's annotations are the same measurements.
+    const svg = readFileSync(path.join(ROOT, step.media.svg ?? step.media.image ?? ''), 'utf8');
+    const texts = [...svg.matchAll(/<(title|text)\b[^>]*>([^<]*)<\/\1>/g)].map((m) => m[2] ?? '').join('\n');
+    assert.match(texts, /Δ /, 'the picture annotates the gaps');
+    for (const n of measured(texts)) {
+      assert.ok(fullMnist.includes(n), `${step.media.svg ?? ''}: ${n} is not in docs/course.md's full-MNIST comparison`);
+    }
+  });
+
   it('opens examples that ship and validate, and says where a lab downloads its data', function () {
     for (const id of LAB_IDS) {
       const lab = LABS[id];
