@@ -74,7 +74,7 @@ export class DashboardModel {
   private evaluation: DashboardEvaluation | null = null;
   private filtersMessage: FiltersMessage | null = null;
   private comparisons: readonly ComparisonRun[] = [];
-  private samplePick: SamplePickState = { pending: null, progress: null, error: null };
+  private samplePick: SamplePickState = { pending: null, progress: null, error: null, inspectorRunning: false };
   private ownInput: DashboardFeatureMaps | null = null;
   private explanation: DashboardExplanation | null = null;
   private saliency: DashboardSaliency | null = null;

@@ -282,6 +282,7 @@ class DashboardPanel implements vscode.Disposable {
           }
         },
         featureMaps: (m) => { for (const u of this.model.showFeatureMaps(m)) this.post(u); },
+        running: (up) => { this.post(this.model.setSamplePick({ inspectorRunning: up })); },
         inspected: (m) => { for (const u of this.model.apply(m)) this.post(u); },
         inspectionsLost: (error) => {
           this.owner.log.error(`[inspect] ${this.runDir}: ${error !== undefined ? `${error.code}: ${error.message}` : 'ended without answering'}`);

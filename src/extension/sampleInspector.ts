@@ -40,6 +40,8 @@ export interface InspectorEvents {
   inspected(m: FeatureMapsMessage | ExplanationMessage | SaliencyMessage | InspectFailedMessage): void;
   /** Inspections asked for will not be answered: the process ended (with `error`, or without a word). */
   inspectionsLost(error: WireError | undefined): void;
+  /** A process was started (true) or has ended or been let go (false); not called after `dispose`. */
+  running(up: boolean): void;
 }
 
 /** How long an idle inspection process is kept for the next pick. */
@@ -131,6 +133,7 @@ export class SampleInspector {
     this.asked = sampleIndex;
     this.subscription = client.onMessage((m) => { if (this.client === client) this.onMessage(client, m); });
     void client.done.then(() => { if (this.client === client) this.ended(client); });
+    this.events.running(true);
   }
 
   private onMessage(client: InspectClient, m: TrainerMessage): void {
@@ -212,6 +215,7 @@ export class SampleInspector {
     this.answering = false;
     // Asks a live process to stop (then kills it after a grace time); drops its listeners.
     client?.dispose();
+    if (client !== undefined && !this.disposed) this.events.running(false);
   }
 
   private armIdle(): void {

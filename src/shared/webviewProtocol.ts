@@ -85,6 +85,12 @@ export interface SamplePickState {
   readonly progress: string | null;
   /** Why the last pick could not be answered and what to do, translated; null when it could. */
   readonly error: string | null;
+  /**
+   * True while an inspection process of the finished run is up (started by a pick or an
+   * inspection, stopped after a while without picks): the page warns that a pick loads the weights
+   * only while it is false.
+   */
+  readonly inspectorRunning: boolean;
 }
 
 /** Another run's epoch curve for the comparison overlay. */
@@ -343,7 +349,8 @@ function isDashboardRunInfo(v: unknown): v is DashboardRunInfo {
 }
 
 function isSamplePickState(v: unknown): v is SamplePickState {
-  return isObj(v) && (v.pending === null || isNat(v.pending)) && isStrOrNull(v.progress) && isStrOrNull(v.error);
+  return isObj(v) && (v.pending === null || isNat(v.pending)) && isStrOrNull(v.progress) && isStrOrNull(v.error)
+    && typeof v.inspectorRunning === 'boolean';
 }
 
 function isComparison(v: unknown): v is ComparisonRun {

@@ -165,6 +165,14 @@ describe('dashboard webview (recorded run)', function () {
     const shown = await lastShown(page);
     assert.equal(shown?.sampleIndex, 3);
     assert.match(shown?.caption ?? '', /^Sample 3 /);
+    // The inspection process is up now: the next pick does not load the weights again, so the
+    // warning goes; it comes back once the idle process has been let go.
+    await post({ inspectorRunning: true });
+    await page.waitForFunction(`document.body.dataset.seq === '${seq.current}'`);
+    assert.equal(await textOf(page, '#pick-note'), '');
+    await post({ inspectorRunning: false });
+    await page.waitForFunction(`document.body.dataset.seq === '${seq.current}'`);
+    assert.match(await textOf(page, '#pick-note'), /first pick loads its weights/);
 
     await post({ pending: null, progress: null, error: 'There is no test sample 500: the test set has 90 samples, numbered 0 to 89.' });
     await page.waitForSelector('#pick-error');

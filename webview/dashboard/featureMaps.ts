@@ -167,7 +167,7 @@ export class FeatureMapsView {
     }
     this.note.textContent = p.picking === 'none'
       ? l10n.t('Samples can be picked once the run has trained weights (after its first epoch).')
-      : p.picking === 'inspect'
+      : p.picking === 'inspect' && !p.state.inspectorRunning
         ? l10n.t("The run has ended: the first pick loads its weights in a separate process, which takes a few seconds.")
         : '';
     const s = p.state;

@@ -155,7 +155,7 @@ describe('dashboard model (run → snapshot)', function () {
     // ... the picked sample's maps answer it.
     const answer = live.showFeatureMaps({ ...maps, sampleIndex: maps.sampleIndex + 1 });
     assert.deepEqual(answer.map((u) => u.kind), ['featureMaps', 'samplePick']);
-    assert.deepEqual(live.snapshot().samplePick, { pending: null, progress: null, error: null });
+    assert.deepEqual(live.snapshot().samplePick, { pending: null, progress: null, error: null, inspectorRunning: false });
     // A trainer that ends with a pick pending cannot answer it any more.
     live.setSamplePick({ pending: 2 });
     const done = live.apply({ type: 'done', status: 'completed', runDir: '/r', epochsCompleted: 4, testAcc: 0.9, durationSec: 3 });

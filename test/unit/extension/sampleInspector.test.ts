@@ -66,6 +66,7 @@ function setup() {
   const inspected: TrainerMessage[] = [];
   const lost: (WireError | undefined)[] = [];
   const progress: string[] = [];
+  const running: boolean[] = [];
   const timers = new ManualTimers();
   const inspector = new SampleInspector(
     (sample) => { const c = new StandInClient(sample); clients.push(c); return c; },
@@ -77,11 +78,12 @@ function setup() {
       failed: (e) => failures.push(e),
       inspected: (m) => inspected.push(m),
       inspectionsLost: (e) => lost.push(e),
+      running: (up) => running.push(up),
     },
     1000,
     timers,
   );
-  return { clients, shown, failures, progress, timers, inspector, inspected, lost };
+  return { clients, shown, failures, progress, running, timers, inspector, inspected, lost };
 }
 
 describe('sample inspector (picks on a finished run)', function () {
@@ -128,16 +130,19 @@ describe('sample inspector (picks on a finished run)', function () {
   });
 
   it('stops the process after the idle time and starts a new one on the next pick', function () {
-    const { clients, timers, inspector } = setup();
+    const { clients, running, timers, inspector } = setup();
     inspector.request(4);
+    assert.deepEqual(running, [true], 'the page is told a process is up');
     assert.equal(timers.pending.size, 0, 'no idle timer while a pick is pending');
     clients[0]?.say(mapsOf(4));
     assert.equal(timers.pending.size, 1);
     timers.fireAll();
     assert.equal(clients[0]?.disposed, true, 'the idle process is stopped');
     assert.equal(inspector.running, false);
+    assert.deepEqual(running, [true, false], 'and that it is gone');
     inspector.request(5);
     assert.equal(clients.length, 2);
+    assert.deepEqual(running, [true, false, true]);
     assert.equal(clients[1]?.featureSample, 5);
   });
 
@@ -166,7 +171,7 @@ describe('sample inspector (picks on a finished run)', function () {
   });
 
   it('does not report an idle process ending, and stops its process when disposed', async function () {
-    const { clients, failures, inspector } = setup();
+    const { clients, failures, running, inspector } = setup();
     inspector.request(1);
     clients[0]?.say(mapsOf(1));
     inspector.dispose();
@@ -174,6 +179,7 @@ describe('sample inspector (picks on a finished run)', function () {
     clients[0]?.die(undefined);
     await tick();
     assert.deepEqual(failures, []);
+    assert.deepEqual(running, [true], 'nothing is said after dispose (the dashboard is closing)');
     inspector.request(2);
     assert.equal(clients.length, 1, 'a disposed inspector starts nothing');
   });

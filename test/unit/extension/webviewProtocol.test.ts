@@ -28,8 +28,8 @@ describe('webview protocol guards', function () {
     assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: snap, l10n: { a: 1 } }));
     assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'batch', batch: { epoch: 'x' } } }));
     assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'nope' } }));
-    assert.ok(isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'samplePick', samplePick: { pending: 3, progress: null, error: null } } }));
-    assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'samplePick', samplePick: { pending: -3, progress: null, error: null } } }));
+    assert.ok(isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'samplePick', samplePick: { pending: 3, progress: null, error: null, inspectorRunning: true } } }));
+    assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'samplePick', samplePick: { pending: -3, progress: null, error: null, inspectorRunning: true } } }));
     assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: { ...snap, info: { ...snap.info, inspectable: 'yes' } }, l10n: null }));
     assert.ok(!isHostToDashboardMessage({ type: 'snapshot', seq: 1, snapshot: { ...snap, samplePick: undefined }, l10n: null }));
     assert.ok(!isHostToDashboardMessage({ type: 'append', seq: 2, update: { kind: 'info', info: { ...snap.info, status: 'weird' } } }));
