@@ -23,7 +23,7 @@ import { spawn } from 'node:child_process';
 import type { ModelSummary } from '../src/shared/modelSpec';
 import type { DatasetMessage, DoneMessage, EpochEndMessage, EvaluationMessage, TrainerMessage } from '../src/shared/trainerProtocol';
 import { isTrainerMessage } from '../src/shared/trainerProtocol';
-import { ROOT, arg, capture, flag, fmt, loadModelFile, machineInfo, markdownTable, median } from './lib/common';
+import { ROOT, arg, capture, flag, fmt, loadModelFile, machineInfo, markdownTable, median, withKept } from './lib/common';
 import { findCifarFolder } from './lib/data';
 
 const quick = flag('quick');
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
       + '(the machine is shared: times per epoch include the other load, accuracies do not depend on it).', '',
     ...sections].join('\n');
   fs.mkdirSync(path.dirname(outMd), { recursive: true });
-  fs.writeFileSync(outMd, `${md}\n`);
+  fs.writeFileSync(outMd, withKept(`${md}\n`, outMd));
   log(`\nwrote ${path.relative(ROOT, outMd)}`);
 }
 

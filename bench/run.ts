@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import type { ModelSpec } from '../src/shared/modelSpec';
 import type { BackendName } from '../src/shared/trainerProtocol';
 import {
-  ROOT, arg, capture, commandVersion, flag, fmt, loadModelFile, machineInfo, markdownTable, median, spread,
+  ROOT, arg, capture, commandVersion, flag, fmt, loadModelFile, machineInfo, markdownTable, median, spread, withKept,
   type MachineInfo, type ModelFile, type Spread,
 } from './lib/common';
 import { exportTrainingSlice, findCifarFolder, folderDataset, loadFor, type ExportedSlice } from './lib/data';
@@ -510,24 +510,6 @@ function goalsAndNotes(r: Results): string[] {
       + 'so its ratios are only comparable between runs at a similar load; Keras and CNN Lab, on the same libtensorflow thread pool, slow down alike.',
     '',
   ];
-}
-
-// ------------------------------------------------------------------ sections other scripts write
-
-/**
- * Sections of docs/benchmarks.md that other scripts write (bench/fusedOps.ts: the fused-kernel
- * measurements), between `<!-- kept: NAME -->` and `<!-- /kept: NAME -->`: a regeneration
- * copies them from the file it replaces, after its own sections, in their order.
- */
-function keptSections(previous: string): string[] {
-  return [...previous.matchAll(/<!-- kept: ([\w.-]+) -->[\s\S]*?<!-- \/kept: \1 -->/g)].map((m) => m[0]);
-}
-
-/** The report with the kept sections of the file it replaces. */
-function withKept(md: string, file: string): string {
-  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const kept = keptSections(previous);
-  return kept.length > 0 ? `${md.trimEnd()}\n\n${kept.join('\n\n')}\n` : md;
 }
 
 /** Runs bench/profile.ts (its own process: libtensorflow with 2 threads, oneDNN on) for the models measured. */

@@ -147,3 +147,15 @@ export function arg(name: string): string | undefined {
 export function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
 }
+
+/**
+ * A report with the sections of the file it replaces that other hands wrote, between
+ * `<!-- kept: NAME -->` and `<!-- /kept: NAME -->` (docs/benchmarks.md: bench/fusedOps.ts's
+ * fused-kernel measurements; docs/course.md: the full-MNIST dropout comparison the walkthrough
+ * quotes): a regeneration copies them after its own sections, in their order.
+ */
+export function withKept(md: string, file: string): string {
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const kept = [...previous.matchAll(/<!-- kept: ([\w.-]+) -->[\s\S]*?<!-- \/kept: \1 -->/g)].map((m) => m[0]);
+  return kept.length > 0 ? `${md.trimEnd()}\n\n${kept.join('\n\n')}\n` : md;
+}
