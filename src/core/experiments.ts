@@ -8,7 +8,7 @@
  * Pure: the host records and trains what this returns.
  */
 import { DATASETS } from '../shared/datasets';
-import type { ExperimentKind, VariantKey } from '../shared/experimentFiles';
+import type { ExperimentKind, VariantDefinition, VariantKey } from '../shared/experimentFiles';
 import { analyzeModelText } from './analyze';
 import { applyEdits, datasetEdits, dropoutPlacementEdits, modelNameEdits, type DropoutPlacement } from './edits';
 import type { Locale } from './messages';
@@ -17,14 +17,7 @@ import type { CoreDiagnostic, Range } from './types';
 import { findPair, keyNode, SourceText, valueNode } from './yamlText';
 
 /** One variant to train. */
-export interface VariantPlan {
-  readonly key: VariantKey;
-  readonly name: string;
-  readonly modelText: string;
-  readonly totalParams: number;
-  readonly totalMacs: number;
-  readonly inputShape: readonly number[];
-}
+export type VariantPlan = VariantDefinition;
 
 /** What an experiment trains, in order. */
 export interface ExperimentPlan {

@@ -14,7 +14,7 @@ import { CnnLabError } from '../shared/errors';
 import { epochsOfRecords, type ComparisonEpoch, type ComparisonState, type ComparisonVariant } from '../shared/comparison';
 import {
   EXPERIMENT_FILES, effectiveExperimentStatus, experimentStatusAfter, isExperimentResumable, nextVariantIndex, parseExperimentRecord,
-  withVariant, type ExperimentKind, type ExperimentRecord, type ExperimentSettings, type ExperimentStatus, type ExperimentVariant, type VariantKey,
+  withVariant, type ExperimentKind, type ExperimentRecord, type ExperimentSettings, type ExperimentStatus, type ExperimentVariant, type VariantDefinition,
 } from '../shared/experimentFiles';
 import { RUN_FILES, isRunSummary, parseMetrics } from '../shared/runFiles';
 import type { DoneMessage } from '../shared/trainerProtocol';
@@ -22,14 +22,7 @@ import { isPidAlive, readResumePlan, safeName, timestamp, writeJsonAtomic } from
 import type { Disposable } from './trainerClient';
 
 /** A variant to create an experiment with (the core's `VariantPlan`). */
-export interface NewVariant {
-  readonly key: VariantKey;
-  readonly name: string;
-  readonly modelText: string;
-  readonly totalParams: number;
-  readonly totalMacs: number;
-  readonly inputShape: readonly number[];
-}
+export type NewVariant = VariantDefinition;
 
 export interface NewExperiment {
   /** The runs folder: the experiment goes to `<runsRoot>/experiments/`, its runs beside the others. */

@@ -11,19 +11,15 @@
 import {
   EXPERIMENT_KINDS, VARIANT_KEYS, type ExperimentKind, type ExperimentStatus, type VariantKey, type VariantStatus,
 } from './experimentFiles';
+import type { EpochEndMessage } from './trainerProtocol';
 import type { L10nContents } from './webviewProtocol';
 
-/** One epoch of a variant's run (its `metrics.jsonl` epoch record). */
-export interface ComparisonEpoch {
-  readonly epoch: number;
-  /** Training loss and accuracy (mean over the epoch's batches, dropout active). */
-  readonly loss: number;
-  readonly acc: number;
-  /** On the validation split; null without one. */
-  readonly valLoss: number | null;
-  readonly valAcc: number | null;
-  readonly durationSec: number;
-}
+/**
+ * One epoch of a variant's run: the trainer's `epochEnd` as its `metrics.jsonl` epoch record keeps
+ * it (training loss and accuracy are means over the epoch's batches, dropout active; validation null
+ * without a split).
+ */
+export type ComparisonEpoch = Pick<EpochEndMessage, 'epoch' | 'loss' | 'acc' | 'valLoss' | 'valAcc' | 'durationSec'>;
 
 /** One variant as the comparison shows it. */
 export interface ComparisonVariant {

@@ -35,8 +35,8 @@ const VARIANT_STATUSES: readonly VariantStatus[] = ['pending', 'running', 'compl
 export type ExperimentStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
 const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'];
 
-/** One variant in `experiment.json`. */
-export interface ExperimentVariant {
+/** What defines a variant: planned by the core (`planExperiment`), recorded by the host. */
+export interface VariantDefinition {
   readonly key: VariantKey;
   /** The `name:` of the variant's model text, so its runs read apart in the Runs view. */
   readonly name: string;
@@ -47,6 +47,10 @@ export interface ExperimentVariant {
   readonly totalMacs: number;
   /** [h, w, c] of its input. */
   readonly inputShape: readonly number[];
+}
+
+/** One variant in `experiment.json`. */
+export interface ExperimentVariant extends VariantDefinition {
   /** Its run folder once started, else null. */
   readonly runDir: string | null;
   readonly status: VariantStatus;

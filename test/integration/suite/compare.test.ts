@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { CnnLabApi } from '../../../src/extension/main';
 import type { ComparisonState } from '../../../src/shared/comparison';
 import type { ExperimentRecord } from '../../../src/shared/experimentFiles';
-import { EXTENSION_ID, allTabs, fixture, pollUntil, workspaceRoot, writeScratchModel } from './util';
+import { EXTENSION_ID, activateCnnLab, allTabs, fixture, pollUntil, workspaceRoot, writeScratchModel } from './util';
 
 interface Summary { status: string; epochsCompleted: number; totalEpochs: number; testAcc: number | null }
 interface MetricLine { kind: string; epoch: number }
@@ -42,11 +42,7 @@ describe('the course\'s experiments as commands', function () {
   this.timeout(300_000);
   let api: CnnLabApi;
 
-  before(async () => {
-    const ext = vscode.extensions.getExtension<CnnLabApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-  });
+  before(async () => { api = await activateCnnLab(); });
 
   /** The comparison panel's last state once `accept` likes it. */
   function shown(dir: string, accept: (s: ComparisonState) => boolean, what: string): Promise<ComparisonState> {

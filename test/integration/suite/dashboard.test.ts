@@ -8,18 +8,14 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CnnLabApi } from '../../../src/extension/main';
 import type { DashboardShownMessage } from '../../../src/shared/webviewProtocol';
-import { EXTENSION_ID, allTabs, pollUntil } from './util';
+import { activateCnnLab, allTabs, pollUntil } from './util';
 
 describe('dashboard of a finished run', function () {
   this.timeout(240_000);
   let api: CnnLabApi;
   let finishedRun = '';
 
-  before(async () => {
-    const ext = vscode.extensions.getExtension<CnnLabApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-  });
+  before(async () => { api = await activateCnnLab(); });
 
   function shownWhen(runDir: string, accept: (s: DashboardShownMessage) => boolean, what: string, timeoutMs: number): Promise<DashboardShownMessage> {
     return pollUntil(() => { const s = api.dashboardShown(runDir); return s !== undefined && accept(s) ? s : undefined; },

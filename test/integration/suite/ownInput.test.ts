@@ -14,7 +14,7 @@ import type { CnnLabApi } from '../../../src/extension/main';
 import type { ImagePayload } from '../../../src/shared/trainerProtocol';
 import type { DashboardFeatureMaps, InspectMessage } from '../../../src/shared/webviewProtocol';
 import { encodeBase64, mnistFromDrawing } from '../../../webview/common/preprocess';
-import { EXTENSION_ID, allTabs, pollUntil } from './util';
+import { activateCnnLab, allTabs, pollUntil } from './util';
 
 /** The pad's canvas and pen in canvas pixels (webview/dashboard/ownInput.ts PAD_PX, PEN_PX). */
 const PAD_PX = 280;
@@ -52,11 +52,7 @@ describe('own input: a digit drawn on the dashboard\'s pad', function () {
   this.timeout(300_000);
   let api: CnnLabApi;
 
-  before(async () => {
-    const ext = vscode.extensions.getExtension<CnnLabApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-  });
+  before(async () => { api = await activateCnnLab(); });
 
   it('a drawn "1" (the pad\'s pixels in the pad\'s own inspect message, not the DOM): prediction and maps follow each epoch, and the trained model says 1', async () => {
     await vscode.window.tabGroups.close(allTabs().filter((x) => x.input instanceof vscode.TabInputWebview));

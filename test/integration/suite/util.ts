@@ -4,9 +4,17 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { CnnLabApi } from '../../../src/extension/main';
 
 /** `publisher.name` from package.json. */
 export const EXTENSION_ID = 'cnn-lab.cnn-lab';
+
+/** CNN Lab activated, and the API it returns for tests. */
+export async function activateCnnLab(): Promise<CnnLabApi> {
+  const ext = vscode.extensions.getExtension<CnnLabApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is installed`);
+  return ext.activate();
+}
 
 export function workspaceRoot(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];

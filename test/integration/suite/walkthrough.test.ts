@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LabShown } from '../../../src/extension/commands/labs';
 import type { CnnLabApi } from '../../../src/extension/main';
-import { EXTENSION_ID, allTabs, pollUntil, waitForEvent, workspaceRoot } from './util';
+import { activateCnnLab, allTabs, pollUntil, waitForEvent, workspaceRoot } from './util';
 
 const QUICK = { epochs: 1, maxTrainSamples: 256 };
 
@@ -44,11 +44,7 @@ describe('walkthrough: the labs', function () {
   this.timeout(300_000);
   let api: CnnLabApi;
 
-  before(async () => {
-    const ext = vscode.extensions.getExtension<CnnLabApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-  });
+  before(async () => { api = await activateCnnLab(); });
 
   afterEach(async () => {
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
