@@ -80,12 +80,14 @@ class ExperimentItem extends vscode.TreeItem {
 
   constructor(e: ExperimentEntry, training: boolean) {
     const started = startedLabel(e.record.createdAt);
-    super(`${experimentTitle(e.record.kind)}: ${e.record.name}${started !== '' ? ` · ${started}` : ''}`, vscode.TreeItemCollapsibleState.None);
+    // Short, so that a narrow side bar still shows the status; the command's full title is in the tooltip.
+    const kind = e.record.kind === 'dropout' ? vscode.l10n.t('Dropout placements') : vscode.l10n.t('Colour vs grayscale');
+    super(`${kind}: ${e.record.name}`, vscode.TreeItemCollapsibleState.None);
     this.experimentDir = e.dir;
     this.id = `experiment:${e.dir}`;
     const done = e.record.variants.filter((v) => v.status === 'completed').length;
     const status = training ? 'running' : e.status;
-    this.description = `${vscode.l10n.t('{0}/{1} variants', done, e.record.variants.length)} · ${statusLabel(status)}`;
+    this.description = [statusLabel(status), vscode.l10n.t('{0}/{1} variants', done, e.record.variants.length), ...(started !== '' ? [started] : [])].join(' · ');
     this.iconPath = new vscode.ThemeIcon(training ? 'sync~spin' : status === 'completed' ? 'beaker' : 'debug-pause');
     const resumable = !training && isExperimentResumable(e.status);
     // Not `running`/`resumable`: those words select the run items' own actions (Resume Run, Stop).

@@ -127,11 +127,11 @@ describe('the dropout comparison in the VS Code workbench', function () {
     await icon.waitFor({ state: 'visible', timeout: 30_000 });
     await icon.click();
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Runs/ }) }).first();
-    const experiment = view.locator('.monaco-list-row', { hasText: 'Compare Dropout Placements: small-mnist' }).first();
+    const experiment = view.locator('.monaco-list-row', { hasText: 'Dropout placements: small-mnist' }).first();
     await experiment.waitFor({ state: 'visible', timeout: 30_000 });
     const rows = (await view.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-    const at = rows.findIndex((t) => t.includes('Compare Dropout Placements: small-mnist'));
-    assert.match(rows[at] ?? '', /3\/3 variants · completed/i, `the experiment's row says its variants and status (rows: ${rows.join(' | ')})`);
+    const at = rows.findIndex((t) => t.includes('Dropout placements: small-mnist'));
+    assert.match(rows[at] ?? '', /completed · 3\/3 variants · \S/i, `the experiment's row says its variants and status (rows: ${rows.join(' | ')})`);
     const runRows = rows.map((t, i) => [t, i] as const).filter(([t]) => /small-mnist-(no-dropout|dropout-flatten|dropout-blocks)/.test(t));
     assert.equal(runRows.length, VARIANTS.length, `each variant's run is listed (rows: ${rows.join(' | ')})`);
     assert.ok(runRows.every(([, i]) => i > at), 'the experiment is listed above the runs');
