@@ -9,8 +9,9 @@
  * numbers, so there are no numbered appends as in the dashboard.
  */
 import {
-  EXPERIMENT_KINDS, VARIANT_KEYS, type ExperimentKind, type ExperimentStatus, type VariantKey, type VariantStatus,
+  EXPERIMENT_KINDS, EXPERIMENT_STATUSES, VARIANT_KEYS, VARIANT_STATUSES, type ExperimentKind, type ExperimentStatus, type VariantKey, type VariantStatus,
 } from './experimentFiles';
+import { isNat, isNum, isNumOrNull, isObj, isOneOf, isStr } from './guards';
 import type { EpochEndMessage } from './trainerProtocol';
 import type { L10nContents } from './webviewProtocol';
 
@@ -166,15 +167,6 @@ export interface ComparisonErrorMessage { readonly type: 'webviewError'; readonl
 export type ComparisonToHostMessage =
   | ComparisonReadyMessage | OpenVariantRunMessage | StopExperimentMessage | ResumeExperimentMessage | ComparisonErrorMessage;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isNat = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const includes = <T>(list: readonly T[], v: unknown): v is T => (list as readonly unknown[]).includes(v);
-const VARIANT_STATUSES: readonly VariantStatus[] = ['pending', 'running', 'completed', 'stopped', 'failed', 'interrupted'];
-const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'];
 /** Longest string the page may send. */
 const MAX_PAGE_STRING = 10_000;
 
@@ -183,16 +175,16 @@ function isEpoch(v: unknown): v is ComparisonEpoch {
 }
 
 function isVariant(v: unknown): v is ComparisonVariant {
-  return isObj(v) && includes(VARIANT_KEYS, v.key) && isStr(v.name) && (v.runDir === null || isStr(v.runDir))
-    && includes(VARIANT_STATUSES, v.status) && isNum(v.totalParams) && isNum(v.totalMacs)
+  return isObj(v) && isOneOf(VARIANT_KEYS, v.key) && isStr(v.name) && (v.runDir === null || isStr(v.runDir))
+    && isOneOf(VARIANT_STATUSES, v.status) && isNum(v.totalParams) && isNum(v.totalMacs)
     && Array.isArray(v.inputShape) && v.inputShape.every(isNat) && Array.isArray(v.epochs) && v.epochs.every(isEpoch)
     && (v.totalEpochs === null || isNat(v.totalEpochs)) && isNumOrNull(v.testAcc) && isNumOrNull(v.testLoss)
     && (v.backend === null || isStr(v.backend));
 }
 
 function isState(v: unknown): v is ComparisonState {
-  return isObj(v) && isStr(v.experimentDir) && includes(EXPERIMENT_KINDS, v.kind) && isStr(v.name)
-    && includes(EXPERIMENT_STATUSES, v.status) && isStr(v.createdAt) && Array.isArray(v.variants) && v.variants.every(isVariant)
+  return isObj(v) && isStr(v.experimentDir) && isOneOf(EXPERIMENT_KINDS, v.kind) && isStr(v.name)
+    && isOneOf(EXPERIMENT_STATUSES, v.status) && isStr(v.createdAt) && Array.isArray(v.variants) && v.variants.every(isVariant)
     && (v.current === null || (isNat(v.current) && v.current < v.variants.length)) && typeof v.resumable === 'boolean';
 }
 

@@ -5,6 +5,7 @@
  * folder beside the others. Written by the host's ExperimentRunner (src/host/experiment.ts), read
  * by the extension's views and the CLI. Pure: no fs, as runFiles.ts.
  */
+import { isNum, isOneOf, isPosInt, parseJsonAs } from './guards';
 import { isJsonObject, type RunOverrides } from './runFiles';
 import { BACKEND_CHOICES, type RunStatus } from './trainerProtocol';
 
@@ -29,11 +30,11 @@ export type VariantKey = (typeof VARIANT_KEYS)[number];
 
 /** A variant not started yet is `pending`; once started, its run's status. */
 export type VariantStatus = 'pending' | RunStatus;
-const VARIANT_STATUSES: readonly VariantStatus[] = ['pending', 'running', 'completed', 'stopped', 'failed', 'interrupted'];
+export const VARIANT_STATUSES: readonly VariantStatus[] = ['pending', 'running', 'completed', 'stopped', 'failed', 'interrupted'];
 
 /** The experiment as a whole: `running` while its owner trains a variant. */
 export type ExperimentStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
-const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'];
+export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'];
 
 /** What defines a variant: planned by the core (`planExperiment`), recorded by the host. */
 export interface VariantDefinition {
@@ -79,38 +80,30 @@ export interface ExperimentRecord {
   readonly variants: readonly ExperimentVariant[];
 }
 
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
-const includes = <T>(list: readonly T[], v: unknown): v is T => (list as readonly unknown[]).includes(v);
 
 function isVariant(v: unknown): v is ExperimentVariant {
-  return isJsonObject(v) && includes(VARIANT_KEYS, v.key) && typeof v.name === 'string' && typeof v.modelText === 'string'
-    && num(v.totalParams) && num(v.totalMacs) && Array.isArray(v.inputShape) && v.inputShape.every(num)
-    && (v.runDir === null || typeof v.runDir === 'string') && includes(VARIANT_STATUSES, v.status);
+  return isJsonObject(v) && isOneOf(VARIANT_KEYS, v.key) && typeof v.name === 'string' && typeof v.modelText === 'string'
+    && isNum(v.totalParams) && isNum(v.totalMacs) && Array.isArray(v.inputShape) && v.inputShape.every(isNum)
+    && (v.runDir === null || typeof v.runDir === 'string') && isOneOf(VARIANT_STATUSES, v.status);
 }
 
 function isSettings(v: unknown): v is ExperimentSettings {
   return isJsonObject(v)
-    && (v.epochs === undefined || posInt(v.epochs)) && (v.maxTrainSamples === undefined || posInt(v.maxTrainSamples))
-    && (v.maxTestSamples === undefined || posInt(v.maxTestSamples)) && (v.backend === undefined || includes(BACKEND_CHOICES, v.backend));
+    && (v.epochs === undefined || isPosInt(v.epochs)) && (v.maxTrainSamples === undefined || isPosInt(v.maxTrainSamples))
+    && (v.maxTestSamples === undefined || isPosInt(v.maxTestSamples)) && (v.backend === undefined || isOneOf(BACKEND_CHOICES, v.backend));
 }
 
 /** Checks what a reader of experiment.json relies on. */
 function isExperimentRecord(v: unknown): v is ExperimentRecord {
-  return isJsonObject(v) && v.version === 1 && includes(EXPERIMENT_KINDS, v.kind) && typeof v.name === 'string'
+  return isJsonObject(v) && v.version === 1 && isOneOf(EXPERIMENT_KINDS, v.kind) && typeof v.name === 'string'
     && (v.sourceFile === null || typeof v.sourceFile === 'string') && typeof v.modelDir === 'string'
-    && typeof v.createdAt === 'string' && typeof v.updatedAt === 'string' && includes(EXPERIMENT_STATUSES, v.status)
-    && num(v.ownerPid) && isSettings(v.settings) && Array.isArray(v.variants) && v.variants.length > 0 && v.variants.every(isVariant);
+    && typeof v.createdAt === 'string' && typeof v.updatedAt === 'string' && isOneOf(EXPERIMENT_STATUSES, v.status)
+    && isNum(v.ownerPid) && isSettings(v.settings) && Array.isArray(v.variants) && v.variants.length > 0 && v.variants.every(isVariant);
 }
 
 /** experiment.json's content, or null when it is not a record (missing, torn or foreign). */
 export function parseExperimentRecord(text: string): ExperimentRecord | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return isExperimentRecord(v) ? v : null;
-  } catch {
-    return null;
-  }
+  return parseJsonAs(text, isExperimentRecord);
 }
 
 /** The status to show: a `running` record whose owner process is gone was interrupted (a window reload, a kill). */

@@ -6,6 +6,7 @@
 import {
   BACKEND_CHOICES, isTrainingStep, type BackendChoice, type FeatureMapsMessage, type FiltersMessage, type MetricRecord, type RunStatus, type RunSummary,
 } from './trainerProtocol';
+import { parseJsonAs } from './guards';
 
 /** Names inside a run folder. */
 export const RUN_FILES = {
@@ -144,12 +145,7 @@ function isRunRecord(v: unknown): v is RunRecord {
 
 /** run.json's content, or null when it is not a record (missing, torn or from elsewhere). */
 export function parseRunRecord(text: string): RunRecord | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return isRunRecord(v) ? v : null;
-  } catch {
-    return null;
-  }
+  return parseJsonAs(text, isRunRecord);
 }
 
 // ---------------------------------------------------------------- epoch history

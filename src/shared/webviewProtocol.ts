@@ -7,6 +7,7 @@
  * the panel becomes visible again); while visible, each change is an `append` numbered by `seq`
  * (snapshot seq + 1, + 2, ...). A webview that sees a gap sends `resync` and gets a new snapshot.
  */
+import { isArrOf, isNat, isNum, isNumOrNull, isObj, isStr, isStrOrNull, type Obj } from './guards';
 import type { ModelSummary } from './modelSpec';
 import type { EpochHistoryEntry } from './runFiles';
 import { isInspectSubject, isInspectWhat, isTrainingStep } from './trainerProtocol';
@@ -246,14 +247,6 @@ export type FiltersToHostMessage = WebviewReadyMessage | ChooseRunMessage | Webv
 
 // ---------------------------------------------------------------- guards
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isStrOrNull = (v: unknown): boolean => v === null || isStr(v);
-const isNat = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const isArrOf = (v: unknown, item: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(item);
 const isShape3 = (v: unknown): boolean => Array.isArray(v) && v.length === 3 && v.every(isNat);
 const RUN_STATUSES: readonly string[] = ['running', 'completed', 'stopped', 'failed', 'interrupted'] satisfies RunStatus[];
 /** Longest string a webview may send (error texts); anything longer is refused. */
