@@ -17,8 +17,8 @@ import {
   withVariant, type ExperimentKind, type ExperimentRecord, type ExperimentSettings, type ExperimentStatus, type ExperimentVariant, type VariantDefinition,
 } from '../shared/experimentFiles';
 import { RUN_FILES, isRunSummary, parseMetrics } from '../shared/runFiles';
-import type { DoneMessage } from '../shared/trainerProtocol';
-import { isPidAlive, readResumePlan, safeName, timestamp, writeJsonAtomic } from './runStore';
+import type { DoneMessage, RunStatus } from '../shared/trainerProtocol';
+import { effectiveStatus, isPidAlive, readResumePlan, safeName, timestamp, writeJsonAtomic } from './runStore';
 import type { Disposable } from './trainerClient';
 
 /** A variant to create an experiment with (the core's `VariantPlan`). */
@@ -249,13 +249,12 @@ export interface LiveVariant {
 }
 
 /** A run folder's epochs, test result, epochs to train and backend, read tolerantly. */
-async function readVariantRun(runDir: string): Promise<{ epochs: ComparisonEpoch[]; testAcc: number | null; testLoss: number | null; totalEpochs: number | null; backend: string | null; status: string | null }> {
+async function readVariantRun(runDir: string): Promise<{ epochs: ComparisonEpoch[]; testAcc: number | null; testLoss: number | null; totalEpochs: number | null; backend: string | null; status: RunStatus | null }> {
   const text = await fsp.readFile(path.join(runDir, RUN_FILES.metrics), 'utf8').catch(() => '');
   const epochs = epochsOfRecords(parseMetrics(text).records);
   const raw = await fsp.readFile(path.join(runDir, RUN_FILES.summary), 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
   if (!isRunSummary(raw)) return { epochs, testAcc: null, testLoss: null, totalEpochs: null, backend: null, status: null };
-  const status = raw.status === 'running' && !isPidAlive(raw.pid) ? 'interrupted' : raw.status;
-  return { epochs, testAcc: raw.testAcc, testLoss: raw.testLoss, totalEpochs: raw.totalEpochs, backend: raw.backend, status };
+  return { epochs, testAcc: raw.testAcc, testLoss: raw.testLoss, totalEpochs: raw.totalEpochs, backend: raw.backend, status: effectiveStatus(raw) };
 }
 
 /**
@@ -279,7 +278,7 @@ export async function readComparison(dirOrFile: string, live?: (runDir: string) 
     const epochs = l === undefined ? disk.epochs : mergeEpochs(disk.epochs, l.epochs);
     // A variant the record says is running, whose experiment is not: its run folder says how it ended.
     const vStatus = v.status === 'running' && status !== 'running'
-      ? (disk.status !== null && disk.status !== 'running' ? disk.status as ComparisonVariant['status'] : 'interrupted')
+      ? (disk.status !== null && disk.status !== 'running' ? disk.status : 'interrupted')
       : v.status;
     const training = vStatus === 'running';
     return {

@@ -227,7 +227,7 @@ export async function lastCheckpointEpoch(dir: string): Promise<number | null> {
 }
 
 /** The status to show: a `running` summary whose process is gone was interrupted. */
-function effectiveStatus(summary: RunSummary, alive: (pid: number) => boolean = isPidAlive): RunStatus {
+export function effectiveStatus(summary: RunSummary, alive: (pid: number) => boolean = isPidAlive): RunStatus {
   return summary.status === 'running' && !alive(summary.pid) ? 'interrupted' : summary.status;
 }
 
