@@ -18,7 +18,7 @@ import type { VariantKey } from '../shared/experimentFiles';
 import type { CompareOptions } from './args';
 import { duration, fixed, percent, TableLayout, type Column } from './format';
 import { formatDiagnostic, printDiagnostics, type Terminal } from './terminal';
-import { defaultDataDir, EXIT } from './train';
+import { cliLaunch, defaultDataDir, EXIT } from './train';
 
 /** Variant names in the tables. */
 const VARIANT_LABELS: Readonly<Record<VariantKey, string>> = {
@@ -110,11 +110,7 @@ export async function compareCommand(o: CompareOptions, term: Terminal, trainerP
         return { modelText: edited, spec: b.spec };
       },
       dataDir, mirrors: o.mirrors,
-      launch: {
-        trainerPath, ownProcessGroup: true, env: { ...process.env, ...nativeEnv },
-        onStderr: (line) => { if (o.verbose) term.error(`trainer: ${line}`); },
-        onStdout: (line) => { if (o.verbose) term.error(`trainer: ${line}`); },
-      },
+      launch: cliLaunch(term, trainerPath, nativeEnv, o.verbose),
     });
     const s = session;
     term.out('');

@@ -17,6 +17,7 @@ import type { TrainOptions } from './args';
 import { bar, count, duration, epochTableLayout, fixed, percent } from './format';
 import { printDiagnostics, type Terminal } from './terminal';
 import { nativeEnvForTrainer } from '../host/native/shared';
+import type { TrainerLaunchOptions } from '../host/trainerClient';
 
 export const EXIT = { ok: 0, invalid: 1, failed: 2, stopped: 130 } as const;
 
@@ -103,6 +104,21 @@ async function prepare(o: TrainOptions, term: Terminal): Promise<Prepared | numb
 class NotTrained extends Error {}
 
 /** The command-line overrides applied to the model text and checked again, for RunSession. */
+/**
+ * How the CLI forks a trainer (`train` and `compare`): in its own process group (Ctrl-C reaches the
+ * CLI first, which stops the run), on the native backend's environment, the trainer's own output
+ * shown only with --verbose; `onStderr` sees every stderr line as well.
+ */
+export function cliLaunch(
+  term: Terminal, trainerPath: string, nativeEnv: NodeJS.ProcessEnv, verbose: boolean, onStderr?: (line: string) => void,
+): TrainerLaunchOptions {
+  return {
+    trainerPath, ownProcessGroup: true, env: { ...process.env, ...nativeEnv },
+    onStderr: (line) => { onStderr?.(line); if (verbose) term.error(`trainer: ${line}`); },
+    onStdout: (line) => { if (verbose) term.error(`trainer: ${line}`); },
+  };
+}
+
 function cliOverrides(term: Terminal, label: string, current: ModelSpec): ApplyModelOverrides {
   return (text, overrides) => {
     let modelText: string;
@@ -157,17 +173,10 @@ export async function trainCommand(o: TrainOptions, term: Terminal, trainerPath:
       },
       applyOverrides: cliOverrides(term, prepared.label, prepared.spec),
       dataDir, mirrors: o.mirrors,
-      launch: {
-        trainerPath,
-        ownProcessGroup: true,
-        env: { ...process.env, ...nativeEnv },
-        onStderr: (line) => {
-          stderrTail.push(line);
-          if (stderrTail.length > 40) stderrTail.shift();
-          if (o.verbose) term.error(`trainer: ${line}`);
-        },
-        onStdout: (line) => { if (o.verbose) term.error(`trainer: ${line}`); },
-      },
+      launch: cliLaunch(term, trainerPath, nativeEnv, o.verbose, (line) => {
+        stderrTail.push(line);
+        if (stderrTail.length > 40) stderrTail.shift();
+      }),
     });
   } catch (err) {
     if (err instanceof NotTrained) return EXIT.invalid;
